@@ -1,0 +1,33 @@
+"""hedong-geo: an explorer of the Hedong District (河东区, Tianjin) development plan.
+
+Modules, one job each:
+
+- ``plan``: the two plan texts as a corpus of blocks with stable ids; citations.
+- ``search``: ranked full-text search and the place-mention finder.
+- ``transform``: coordinate transforms (GCJ-02 ⇄ WGS84, metric CRS) and measures.
+- ``recipes``: geometry recipes that derive layer geometry from source data.
+- ``register``: the feature register (``geodata/features.yaml``).
+- ``build``: writes ``layers/*.geojson`` from the register and ``geodata/``.
+- ``layers``: loads and validates the layer files.
+- ``webmap``: the folium map (no Streamlit).
+- ``export``: map snapshots and data exports; ``publish``: the static site.
+"""
+
+from hedong_geo._errors import (
+    CitationError,
+    ExportError,
+    HedongGeoError,
+    LayerError,
+    UnknownIdError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CitationError",
+    "ExportError",
+    "HedongGeoError",
+    "LayerError",
+    "UnknownIdError",
+    "__version__",
+]

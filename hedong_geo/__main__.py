@@ -1,0 +1,5 @@
+import sys
+
+from hedong_geo.cli import main
+
+sys.exit(main())

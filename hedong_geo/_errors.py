@@ -1,0 +1,27 @@
+"""Exceptions raised by hedong-geo.
+
+Each subclass also subclasses the matching built-in, so callers may catch either.
+"""
+
+
+class HedongGeoError(Exception):
+    """Base class of every error hedong-geo raises on purpose."""
+
+
+class CitationError(HedongGeoError, ValueError):
+    """A citation names an unknown block, or its quote is not in that block."""
+
+
+class UnknownIdError(HedongGeoError, KeyError):
+    """An id (block, feature, layer, document) that does not exist."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class LayerError(HedongGeoError, ValueError):
+    """A layer file that cannot be read or breaks the layer schema."""
+
+
+class ExportError(HedongGeoError, ValueError):
+    """An export request that cannot be carried out."""

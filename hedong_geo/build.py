@@ -28,7 +28,8 @@ from hedong_geo.transform import from_metric, to_metric
 HEDONG = "120102"
 ACROSS_RIVER = ("120101", "120103")  # 和平, 河西: their shared boundary is the river
 STATION_NEIGHBOURS = ("120101", "120105")  # 和平, 河北: the other two districts of the zone
-QUOTE_STOPS = "。；！？\n"
+SENTENCE_STOPS = "。；！？\n"
+CLAUSE_STOPS = "，："
 QUOTE_MAX = 60
 
 
@@ -202,16 +203,18 @@ class _Placer:
 
 
 def _clause(text: str, start: int, end: int) -> str:
-    """The clause of ``text`` around ``text[start:end]``, at most about QUOTE_MAX characters."""
-    left = max((text.rfind(stop, 0, start) for stop in QUOTE_STOPS), default=-1) + 1
-    rights = [i for i in (text.find(stop, end) for stop in QUOTE_STOPS) if i != -1]
+    """The words of ``text`` around ``text[start:end]`` to quote: the sentence, or where that
+    is longer than ``QUOTE_MAX`` characters the comma-delimited part of it, or a window."""
+    left = max(text.rfind(stop, 0, start) for stop in SENTENCE_STOPS) + 1
+    rights = [i for i in (text.find(stop, end) for stop in SENTENCE_STOPS) if i != -1]
     right = min(rights) + 1 if rights else len(text)
-    left = max(left, start - QUOTE_MAX // 2)
-    right = min(right, max(end + QUOTE_MAX // 2, start + QUOTE_MAX))
-    for comma in "，、":  # cut at a comma where the clause is still long
-        i = text.rfind(comma, left, start)
-        if start - i > 8 and i != -1 and right - left > QUOTE_MAX:
-            left = i + 1
+    if right - left > QUOTE_MAX:
+        left = max(left, *(text.rfind(stop, left, start) + 1 for stop in CLAUSE_STOPS))
+        rights = [i for i in (text.find(stop, end, right) for stop in CLAUSE_STOPS) if i != -1]
+        right = min(rights) + 1 if rights else right
+    if right - left > QUOTE_MAX:
+        left = max(left, start - QUOTE_MAX // 3)
+        right = min(right, left + QUOTE_MAX)
     return text[left:right].strip()
 
 
@@ -222,18 +225,17 @@ def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, str]]
     (天津站北广场 is not also a mention of 天津站). ``cite_exclude_words`` drops mentions that
     sit inside those words.
     """
-    from hedong_geo.plan import load_corpus
+    from hedong_geo import plan
     from hedong_geo.search import find_mentions
 
     owners: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         for name in entry.names:
             owners[name].append(entry)
-    corpus = load_corpus()
-    order = {block.id: i for i, block in enumerate(corpus.blocks())}
+    order = {blk.id: i for i, blk in enumerate(plan.blocks())}
     found: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
     for mention in find_mentions(owners):
-        text = corpus.block(mention.block_id).text
+        text = plan.block(mention.block_id).text
         for entry in owners[mention.name]:
             if any(
                 _covers(text, word, mention.start, mention.end) for word in entry.cite_exclude_words
@@ -243,7 +245,7 @@ def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, str]]
                 continue
             quote = _clause(text, mention.start, mention.end)
             found[entry.id][mention.block_id] = {
-                "doc": mention.block_id.split(".", 1)[0],
+                "doc": mention.doc,
                 "block": mention.block_id,
                 "quote": quote,
             }

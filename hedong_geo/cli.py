@@ -21,41 +21,190 @@ def _print_json(data: object) -> None:
 
 
 def _plan_toc(args: argparse.Namespace) -> int:
-    raise NotImplementedError("plan toc")
+    from hedong_geo import plan
+
+    docs = [plan.document(args.doc)] if args.doc else list(plan.documents().values())
+    for doc in docs:
+        print(f"{doc.id}  {doc.title_zh}  ({doc.number}, {doc.date})")
+        for head in doc.headings():
+            indent = "  " * len(head.heading_ids)
+            print(f"{indent}{head.id:<{16 - len(indent) + 2}}{head.text}")
+    return 0
 
 
 def _plan_show(args: argparse.Namespace) -> int:
-    raise NotImplementedError("plan show")
+    from hedong_geo import plan
+
+    blk = plan.block(args.block_id)
+    doc = plan.document(blk.doc)
+    spans = plan.to_original(blk)
+    if args.json:
+        _print_json(
+            {
+                "id": blk.id,
+                "doc": blk.doc,
+                "kind": blk.kind,
+                "headings": blk.headings,
+                "heading_ids": blk.heading_ids,
+                "text": blk.text,
+                "cells": blk.cells,
+                "notes": blk.notes,
+                "file": doc.file,
+                "spans": spans,
+            }
+        )
+        return 0
+    print(f"{blk.id}  ({blk.kind}; {doc.title_zh}, {doc.number})")
+    print(" › ".join(blk.headings[1:]) or doc.title_zh)
+    print()
+    print(blk.text)
+    for note in blk.notes:
+        print(f"\n{note}: {plan.block(note).text}")
+    if blk.kind == "heading":
+        under = [b for b in doc.blocks if blk.id in b.heading_ids and b.id != blk.id]
+        if under:
+            print()
+        for b in under:
+            print(f"  {b.id:<18}{b.text[:40]}{'…' if len(b.text) > 40 else ''}")
+    where = ", ".join(f"{a}-{b}" for a, b in spans)
+    print(f"\n(geodata/plan/{doc.file}, characters {where})")
+    return 0
 
 
 def _plan_search(args: argparse.Namespace) -> int:
-    raise NotImplementedError("plan search")
+    import dataclasses
+
+    from hedong_geo import search
+
+    hits = search.search(args.query, doc=args.doc, chapter=args.chapter, limit=args.limit)
+    if args.json:
+        _print_json([dataclasses.asdict(h) for h in hits])
+        return 0
+    if not hits:
+        print(f"no hits for {args.query!r}")
+        return 0
+    for hit in hits:
+        pieces, pos = [], hit.snippet_start
+        for a, b in hit.matches:
+            a, b = max(a, pos), min(b, hit.snippet_start + len(hit.snippet))
+            if a >= b:
+                continue
+            pieces += [hit.snippet[pos - hit.snippet_start : a - hit.snippet_start], "【"]
+            pieces += [hit.snippet[a - hit.snippet_start : b - hit.snippet_start], "】"]
+            pos = b
+        pieces.append(hit.snippet[pos - hit.snippet_start :])
+        snippet = "".join(pieces).replace("\t", " | ")
+        print(f"{hit.block_id:<18}{hit.score:>8.2f}  {' › '.join(hit.headings[1:])}")
+        print(f"    {snippet}")
+    return 0
 
 
 def _plan_cite(args: argparse.Namespace) -> int:
-    raise NotImplementedError("plan cite")
+    from hedong_geo import plan
+
+    cite = plan.cite(args.block_id, args.quote)
+    doc = plan.document(cite.doc)
+    if args.json:
+        _print_json(
+            {
+                "doc": cite.doc,
+                "block": cite.block_id,
+                "quote": cite.quote,
+                "start": cite.start,
+                "end": cite.end,
+                "file": doc.file,
+                "spans": cite.spans,
+            }
+        )
+        return 0
+    where = ", ".join(f"{a}-{b}" for a, b in cite.spans)
+    print(f"ok: {cite.quote!r} stands in {cite.block_id} ({doc.title_zh})")
+    print(f"    block text {cite.start}-{cite.end}; geodata/plan/{doc.file} characters {where}")
+    return 0
 
 
 # --- layers -----------------------------------------------------------------------------------
 
 
 def _build(args: argparse.Namespace) -> int:
-    raise NotImplementedError("build")
+    from hedong_geo.build import build_layers
+    from hedong_geo.paths import LAYERS
+
+    for path in build_layers(args.out or LAYERS):
+        print(f"wrote {path}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError("validate")
+    from hedong_geo._validate import validate_layers
+    from hedong_geo.paths import LAYERS
+
+    problems = validate_layers(args.layers_dir or LAYERS)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 2
+    print("all layers valid")
+    return 0
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    raise NotImplementedError("coverage")
+    from dataclasses import asdict
+
+    from hedong_geo.coverage import coverage, format_coverage
+
+    report = coverage()
+    if args.json:
+        _print_json({**asdict(report), "total": report.total})
+    else:
+        print(format_coverage(report))
+    return 0
 
 
 # --- export and publish -----------------------------------------------------------------------
 
 
 def _export(args: argparse.Namespace) -> int:
-    raise NotImplementedError("export")
+    from hedong_geo import export
+    from hedong_geo._errors import ExportError
+    from hedong_geo.layers import load_layers
+    from hedong_geo.paths import LAYERS
+
+    if args.format == "html":
+        raise ExportError("html export not available yet")
+    layers_dir = args.layers_dir or LAYERS
+    layerset = load_layers(layers_dir)
+    if not layerset.layers:
+        raise ExportError(
+            f"no layer files in {str(layers_dir)!r}; run `python -m hedong_geo build` first"
+        )
+    for problem in layerset.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
+    if args.format in export.SNAPSHOT_FORMATS:
+        out = export.export_snapshot(
+            layerset,
+            args.out,
+            format=args.format,
+            layers=layers,
+            extent=args.extent,
+            feature=args.feature,
+            paper=args.paper,
+            orientation=args.orientation,
+            dpi=args.dpi,
+            lang=args.lang,
+        )
+    else:
+        if args.extent:
+            raise ExportError(
+                f"--extent {args.extent!r} applies to png, pdf and svg; "
+                f"select {args.format} data with --layers and --feature"
+            )
+        ids = [args.feature] if args.feature else None
+        out = export.export_data(layerset, args.out, format=args.format, layers=layers, ids=ids)
+    print(out)
+    return 0
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -115,6 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--dpi", type=int, default=300)
     export.add_argument("--lang", default="zh", choices=["zh", "en"])
     export.add_argument("--out", required=True)
+    export.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
     export.set_defaults(handler=_export)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")

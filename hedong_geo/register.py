@@ -59,6 +59,7 @@ class Entry:
     anchors: tuple[str, ...] = ()
     note: str | None = None
     cite_exclude_words: tuple[str, ...] = ()
+    cite_extra: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,7 +113,7 @@ def parse_register(data: Any, titles: dict[str, dict[str, str]]) -> list[Entry]:
     entries = []
     known = {"id", "name_zh", "name_en", "layer", "group", "category", "status", "geometry"}
     known |= {"aliases", "status_year", "cross_district", "parent", "anchors", "note"}
-    known |= {"cite_exclude_words"}
+    known |= {"cite_exclude_words", "cite_extra"}
     for index, raw in enumerate(data):
         if not isinstance(raw, dict):
             problems.append(f"entry {index}: {raw!r} is not a mapping")
@@ -141,6 +142,7 @@ def parse_register(data: Any, titles: dict[str, dict[str, str]]) -> list[Entry]:
                 anchors=tuple(raw.get("anchors") or ()),
                 note=raw.get("note"),
                 cite_exclude_words=tuple(raw.get("cite_exclude_words") or ()),
+                cite_extra=tuple((c["block"], c["quote"]) for c in raw.get("cite_extra") or ()),
                 extra={k: v for k, v in raw.items() if k not in known},
             )
         )

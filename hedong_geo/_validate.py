@@ -1,0 +1,164 @@
+"""Check the layers against the schema, the district, the plan text and the plan's figures.
+
+:func:`validate_layers` gathers every problem and returns them all, so one run of
+``python -m hedong_geo validate`` tells a reviewer everything to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from shapely.ops import unary_union
+from shapely.validation import explain_validity
+
+from hedong_geo import plan
+from hedong_geo._errors import HedongGeoError
+from hedong_geo.context import hedong_boundary
+from hedong_geo.layers import LayerSet, Problem, load_layers
+from hedong_geo.paths import GEODATA, LAYERS
+from hedong_geo.transform import area_km2, buffer_m, length_km
+
+FIGURES = GEODATA / "figures.json"
+DISTRICT_TOLERANCE_M = 250  # the Hedong outline's own accuracy (geodata/context/README.md)
+TILING_REL_TOL = 1e-4
+
+
+def _file(layers: LayerSet, layer: str) -> str:
+    return f"{layer}.geojson"
+
+
+def _geometry_problems(layers: LayerSet) -> list[Problem]:
+    problems = []
+    hedong = buffer_m(hedong_boundary(), DISTRICT_TOLERANCE_M)
+    for name, gdf in layers.layers.items():
+        for row in gdf.itertuples():
+            geom = row.geometry
+            if geom is None:
+                continue
+            if geom.is_empty:
+                problems.append(Problem(_file(layers, name), row.id, "geometry is empty"))
+                continue
+            if not geom.is_valid:
+                problems.append(
+                    Problem(
+                        _file(layers, name),
+                        row.id,
+                        f"invalid geometry: {explain_validity(geom)}; fix the recipe or the "
+                        "source outline (shapely.make_valid shows a repaired version)",
+                    )
+                )
+                continue
+            if name != "context" and not row.cross_district and not hedong.contains(geom):
+                problems.append(
+                    Problem(
+                        _file(layers, name),
+                        row.id,
+                        f"lies outside Hedong (beyond the outline's {DISTRICT_TOLERANCE_M} m "
+                        f"tolerance) at {geom.representative_point().wkt}; correct the location "
+                        "or set cross_district: true in geodata/features.yaml",
+                    )
+                )
+    return problems
+
+
+def _citation_problems(layers: LayerSet) -> list[Problem]:
+    problems = []
+    for name, gdf in layers.layers.items():
+        for row in gdf.itertuples():
+            if name != "context" and not row.citations:
+                problems.append(
+                    Problem(_file(layers, name), row.id, "has no citation: every place needs one")
+                )
+            for cite in row.citations or []:
+                try:
+                    plan.cite(cite["block"], cite["quote"], doc=cite["doc"])
+                except HedongGeoError as exc:
+                    problems.append(Problem(_file(layers, name), row.id, str(exc)))
+    return problems
+
+
+def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
+    problems = []
+    where = {
+        row.id: (name, row.geometry)
+        for name, gdf in layers.layers.items()
+        for row in gdf.itertuples()
+    }
+
+    def get(fid: str):
+        if fid not in where or where[fid][1] is None:
+            problems.append(
+                Problem(FIGURES.name, fid, "the figure's feature is missing or unlocated")
+            )
+            return None, None
+        return where[fid]
+
+    for kind, measure, unit in (("area_km2", area_km2, "km²"), ("length_km", length_km, "km")):
+        for fig in figures.get(kind, []):
+            name, geom = get(fig["feature"])
+            if geom is None:
+                continue
+            value = measure(geom)
+            if abs(value - fig["value"]) > fig["rel_tol"] * fig["value"]:
+                problems.append(
+                    Problem(
+                        _file(layers, name),
+                        fig["feature"],
+                        f"measures {value:.3f} {unit}; the plan says {fig['value']} {unit} "
+                        f"(± {fig['rel_tol']:.0%}; {fig['source']})",
+                    )
+                )
+    for fig in figures.get("tiling", []):
+        name, whole = get(fig["whole"])
+        parts = [get(p)[1] for p in fig["parts"]]
+        if whole is None or any(p is None or not p.is_valid for p in [whole, *parts]):
+            continue  # missing or invalid geometry is reported on its own
+        union = unary_union(parts)
+        gap = area_km2(whole.symmetric_difference(union)) if not whole.equals(union) else 0.0
+        overlap = sum(
+            area_km2(a.intersection(b)) if a.intersects(b) else 0.0
+            for i, a in enumerate(parts)
+            for b in parts[i + 1 :]
+        )
+        # Rounding to 6 decimals (≈ 0.1 m) opens slivers of a few m² along the shared edges.
+        slack = TILING_REL_TOL * area_km2(whole)
+        if gap > slack or overlap > slack:
+            problems.append(
+                Problem(
+                    _file(layers, name),
+                    fig["whole"],
+                    f"its parts {fig['parts']} do not tile it: {gap * 1e6:.1f} m² differ from "
+                    f"the whole, {overlap * 1e6:.1f} m² overlap",
+                )
+            )
+    for fig in figures.get("contains", []):
+        name, outer = get(fig["outer"])
+        _, inner = get(fig["inner"])
+        if outer is not None and inner is not None and not buffer_m(outer, 1).contains(inner):
+            problems.append(
+                Problem(_file(layers, name), fig["outer"], f"does not contain {fig['inner']!r}")
+            )
+    return problems
+
+
+def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
+    """Every problem with the layer files in ``layers_dir``, in one list (empty when all is well).
+
+    Checks: JSON and schema (via :func:`load_layers`), unique ids, valid non-empty geometry,
+    inside Hedong unless ``cross_district``, every citation resolves and quotes verbatim, every
+    place has a citation, and the plan's figures (``geodata/figures.json``).
+    """
+    layers = load_layers(layers_dir)
+    problems = list(layers.problems)
+    counts = Counter(row.id for gdf in layers.layers.values() for row in gdf.itertuples())
+    for fid, n in sorted(counts.items()):
+        if n > 1:
+            problems.append(
+                Problem("layers", fid, f"id is used by {n} features; ids must be unique")
+            )
+    problems += _geometry_problems(layers)
+    problems += _citation_problems(layers)
+    problems += _figure_problems(layers, json.loads(FIGURES.read_text(encoding="utf-8")))
+    return problems

@@ -1,0 +1,358 @@
+/* hedong-geo web map helpers (Leaflet 1.9, nothing else).
+ *
+ * Written for hedong_geo/webmap.py: feature layers with per-basis styles, the legend, and the
+ * tools folium would otherwise take from a CDN (measure, fullscreen, mouse position).
+ * Text that reaches innerHTML here (tooltips, legend, layer names) was HTML-escaped in Python.
+ */
+(function () {
+  "use strict";
+
+  var HD = (window.HedongGeo = window.HedongGeo || {});
+
+  // Panes keep areas under lines under points whatever order the layers are toggled in.
+  var PANES = [
+    ["hdContext", 350],
+    ["hdAreas", 410],
+    ["hdLines", 420],
+    ["hdPoints", 430],
+    ["hdSelected", 440],
+    ["hdMeasure", 450],
+  ];
+
+  HD.setup = function (map, opts) {
+    HD.styles = opts.styles;
+    HD.marker = opts.marker;
+    HD.hover = opts.hover;
+    map.getContainer().style.background = opts.background;
+    PANES.forEach(function (p) {
+      if (!map.getPane(p[0])) {
+        map.createPane(p[0]).style.zIndex = p[1];
+      }
+    });
+  };
+
+  function paneFor(type) {
+    if (type === "Point" || type === "MultiPoint") return "hdPoints";
+    if (type === "LineString" || type === "MultiLineString") return "hdLines";
+    return "hdAreas";
+  }
+
+  function markerOptions(style, opts) {
+    return {
+      radius: HD.marker.radius,
+      color: HD.marker.color,
+      weight: HD.marker.weight,
+      fillColor: style.color,
+      fillOpacity: HD.marker.fill_opacity,
+      pane: opts.pane,
+      interactive: opts.interactive,
+    };
+  }
+
+  function pointLayer(f, style, opts) {
+    // Each point: a translucent circle of the feature's accuracy (metres) plus a small marker.
+    var coords = f.geometry.type === "Point" ? [f.geometry.coordinates] : f.geometry.coordinates;
+    var parts = [];
+    coords.forEach(function (c) {
+      var latlng = L.latLng(c[1], c[0]);
+      if (f.properties.r) {
+        parts.push(
+          L.circle(latlng, L.extend({}, style, { radius: f.properties.r, pane: opts.pane, interactive: opts.interactive }))
+        );
+      }
+      parts.push(L.circleMarker(latlng, markerOptions(style, opts)));
+    });
+    parts.forEach(function (p) {
+      p.feature = f; // so a click reports this feature (toGeoJSON keeps its properties)
+    });
+    return L.featureGroup(parts);
+  }
+
+  // Add a FeatureCollection to `target`; properties: id, k (style key), t (tooltip HTML), r (m).
+  HD.layer = function (target, fc, opts) {
+    opts = opts || {};
+    var interactive = opts.interactive !== false;
+    fc.features.forEach(function (f) {
+      var style = HD.styles[f.properties.k] || {};
+      var type = f.geometry.type;
+      var pane = opts.pane || paneFor(type);
+      var layer;
+      var o = { pane: pane, interactive: interactive };
+      if (type === "Point" || type === "MultiPoint") {
+        layer = pointLayer(f, style, o);
+      } else {
+        layer = L.GeoJSON.geometryToLayer(
+          f,
+          L.extend({}, style, o, {
+            // Points inside a GeometryCollection: small markers, never Leaflet's image icons.
+            pointToLayer: function (_, latlng) {
+              return L.circleMarker(latlng, markerOptions(style, o));
+            },
+          })
+        );
+        if (interactive && typeof layer.setStyle === "function") {
+          layer.on("mouseover", function () {
+            layer.setStyle({ weight: (style.weight || 1) + HD.hover.weight_add });
+          });
+          layer.on("mouseout", function () {
+            layer.setStyle({ weight: style.weight });
+          });
+        }
+      }
+      layer.feature = L.GeoJSON.asFeature(f);
+      if (interactive && f.properties.t) {
+        layer.bindTooltip(f.properties.t, { sticky: true, className: "hd-tooltip" });
+      }
+      layer.addTo(target);
+    });
+    return target;
+  };
+
+  // The selected feature drawn on top, not clickable, in the highlight style.
+  HD.highlight = function (map, fc, style) {
+    var g = L.geoJSON(fc, {
+      pane: "hdSelected",
+      interactive: false,
+      style: function () {
+        return style;
+      },
+      pointToLayer: function (f, latlng) {
+        return f.properties.r
+          ? L.circle(latlng, L.extend({}, style, { radius: f.properties.r, pane: "hdSelected", interactive: false }))
+          : L.circleMarker(latlng, L.extend({}, style, { radius: 8, pane: "hdSelected", interactive: false }));
+      },
+    });
+    return g.addTo(map);
+  };
+
+  /* ---- legend ---- */
+
+  L.Control.HdLegend = L.Control.extend({
+    options: { position: "bottomright", html: "" },
+    onAdd: function () {
+      var div = L.DomUtil.create("div", "hd-legend leaflet-control");
+      div.innerHTML = this.options.html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    },
+  });
+
+  /* ---- mouse position ---- */
+
+  L.Control.HdMousePosition = L.Control.extend({
+    options: { position: "bottomleft", datum: "WGS84" },
+    onAdd: function (map) {
+      var div = L.DomUtil.create("div", "hd-mouse-position leaflet-control");
+      var datum = this.options.datum;
+      map.on("mousemove", function (e) {
+        div.textContent = e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5) + " (" + datum + ")";
+      });
+      map.on("mouseout", function () {
+        div.textContent = "";
+      });
+      return div;
+    },
+  });
+
+  /* ---- fullscreen ---- */
+
+  var ICON_FULL =
+    '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" stroke="currentColor" stroke-width="2"/></svg>';
+  var ICON_RULER =
+    '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M1 11 11 1l4 4L5 15z" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M4 8l1.5 1.5M6 6l2 2M8 4l1.5 1.5" stroke="currentColor" stroke-width="1.2"/></svg>';
+  var ICON_AREA =
+    '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M2 12 4 3l9 2 1 8z" fill="currentColor" fill-opacity=".25" stroke="currentColor" stroke-width="1.5"/></svg>';
+
+  function button(container, html, title, onClick) {
+    var a = L.DomUtil.create("a", "hd-button", container);
+    a.href = "#";
+    a.role = "button";
+    a.title = title;
+    a.setAttribute("aria-label", title);
+    a.innerHTML = html;
+    L.DomEvent.on(a, "click", L.DomEvent.stop).on(a, "click", onClick);
+    return a;
+  }
+
+  L.Control.HdFullscreen = L.Control.extend({
+    options: { position: "topleft", title: "Fullscreen" },
+    onAdd: function (map) {
+      var bar = L.DomUtil.create("div", "leaflet-bar hd-fullscreen");
+      var box = map.getContainer();
+      button(bar, ICON_FULL, this.options.title, function () {
+        var doc = document;
+        if (doc.fullscreenElement) {
+          doc.exitFullscreen();
+        } else if (L.DomUtil.hasClass(box, "hd-pseudo-fullscreen")) {
+          L.DomUtil.removeClass(box, "hd-pseudo-fullscreen");
+          map.invalidateSize();
+        } else if (box.requestFullscreen) {
+          // Refused inside an iframe without allow="fullscreen": fill the frame instead.
+          box.requestFullscreen().catch(function () {
+            L.DomUtil.addClass(box, "hd-pseudo-fullscreen");
+            map.invalidateSize();
+          });
+        } else {
+          L.DomUtil.addClass(box, "hd-pseudo-fullscreen");
+          map.invalidateSize();
+        }
+      });
+      document.addEventListener("fullscreenchange", function () {
+        map.invalidateSize();
+      });
+      return bar;
+    },
+  });
+
+  /* ---- measure distance and area ---- */
+
+  function formatLength(m) {
+    return m < 1000 ? m.toFixed(0) + " m" : (m / 1000).toFixed(2) + " km";
+  }
+
+  function formatArea(m2) {
+    return m2 < 1e5 ? m2.toFixed(0) + " m²" : (m2 / 1e6).toFixed(3) + " km²";
+  }
+
+  // Area of a polygon on the sphere (as Leaflet.draw's geodesicArea), in square metres.
+  function geodesicArea(latlngs) {
+    var d2r = Math.PI / 180;
+    var area = 0;
+    var n = latlngs.length;
+    if (n < 3) return 0;
+    for (var i = 0; i < n; i++) {
+      var p1 = latlngs[i];
+      var p2 = latlngs[(i + 1) % n];
+      area += (p2.lng - p1.lng) * d2r * (2 + Math.sin(p1.lat * d2r) + Math.sin(p2.lat * d2r));
+    }
+    return Math.abs((area * 6378137 * 6378137) / 2);
+  }
+  HD.geodesicArea = geodesicArea;
+
+  L.Control.HdMeasure = L.Control.extend({
+    options: {
+      position: "topleft",
+      color: "#d35400",
+      text: { distance: "Measure distance", area: "Measure area", hint: "click to add points, double-click to finish" },
+    },
+
+    onAdd: function (map) {
+      var self = this;
+      var t = this.options.text;
+      this._map = map;
+      this._layer = L.layerGroup().addTo(map);
+      this._label = L.tooltip({ permanent: true, direction: "right", className: "hd-measure-label", interactive: false });
+      var bar = L.DomUtil.create("div", "leaflet-bar hd-measure");
+      this._buttons = {
+        distance: button(bar, ICON_RULER, t.distance + " (" + t.hint + ")", function () {
+          self._toggle("distance");
+        }),
+        area: button(bar, ICON_AREA, t.area + " (" + t.hint + ")", function () {
+          self._toggle("area");
+        }),
+      };
+      return bar;
+    },
+
+    _toggle: function (mode) {
+      var was = this._mode;
+      this._stop(true);
+      if (was !== mode) this._start(mode);
+    },
+
+    _start: function (mode) {
+      var map = this._map;
+      this._mode = mode;
+      this._points = [];
+      L.DomUtil.addClass(this._buttons[mode], "hd-active");
+      // Clicks on features must reach the map while measuring, not select a feature.
+      L.DomUtil.addClass(map.getContainer(), "hd-measuring");
+      this._dblZoom = map.doubleClickZoom.enabled();
+      map.doubleClickZoom.disable();
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      map.on("dblclick", this._onFinish, this);
+      L.DomEvent.on(document, "keydown", this._onKey, this);
+    },
+
+    _stop: function (clear) {
+      var map = this._map;
+      if (this._mode) {
+        L.DomUtil.removeClass(this._buttons[this._mode], "hd-active");
+      }
+      this._mode = null;
+      L.DomUtil.removeClass(map.getContainer(), "hd-measuring");
+      if (this._dblZoom) map.doubleClickZoom.enable();
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      map.off("dblclick", this._onFinish, this);
+      L.DomEvent.off(document, "keydown", this._onKey, this);
+      if (clear) {
+        this._layer.clearLayers();
+        if (map.hasLayer(this._label)) map.removeLayer(this._label);
+      }
+    },
+
+    _onKey: function (e) {
+      if (e.key === "Escape") this._stop(true);
+    },
+
+    _onClick: function (e) {
+      this._points.push(e.latlng);
+      this._draw(null);
+    },
+
+    _onMove: function (e) {
+      if (this._points.length) this._draw(e.latlng);
+    },
+
+    _onFinish: function () {
+      // A double-click is also two clicks: drop the vertex its second click added.
+      var pts = this._points;
+      var map = this._map;
+      if (pts.length > 1) {
+        var a = map.latLngToContainerPoint(pts[pts.length - 1]);
+        var b = map.latLngToContainerPoint(pts[pts.length - 2]);
+        if (a.distanceTo(b) < 5) pts.pop();
+      }
+      this._draw(null);
+      this._stop(false);
+    },
+
+    _result: function (pts) {
+      var map = this._map;
+      var length = 0;
+      for (var i = 1; i < pts.length; i++) length += map.distance(pts[i - 1], pts[i]);
+      if (this._mode === "area") {
+        if (pts.length > 2) length += map.distance(pts[pts.length - 1], pts[0]);
+        return formatArea(geodesicArea(pts)) + " · " + formatLength(length);
+      }
+      return formatLength(length);
+    },
+
+    _draw: function (cursor) {
+      var pts = this._points.slice();
+      if (cursor) pts.push(cursor);
+      var style = { color: this.options.color, weight: 3, dashArray: "6 4", pane: "hdMeasure", interactive: false };
+      var shapes = this._layer;
+      shapes.clearLayers();
+      shapes.addLayer(
+        this._mode === "area" && pts.length > 2
+          ? L.polygon(pts, L.extend({ fillOpacity: 0.15 }, style))
+          : L.polyline(pts, style)
+      );
+      this._points.forEach(function (p) {
+        shapes.addLayer(L.circleMarker(p, { radius: 3, color: style.color, fillOpacity: 1, pane: "hdMeasure", interactive: false }));
+      });
+      this.lastResult = pts.length > 1 ? this._result(pts) : "";
+      // One label, moved and rewritten: a new tooltip per mouse move would pile up while fading.
+      if (this.lastResult) {
+        this._label.setLatLng(pts[pts.length - 1]).setContent(this.lastResult);
+        if (!this._map.hasLayer(this._label)) this._label.addTo(this._map);
+      } else if (this._map.hasLayer(this._label)) {
+        this._map.removeLayer(this._label);
+      }
+    },
+  });
+})();

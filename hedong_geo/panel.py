@@ -1,0 +1,190 @@
+"""What the detail panel shows for one feature, as plain data and escaped HTML (no Streamlit).
+
+:func:`feature_detail` gathers the names, status, location basis, every citing passage (with the
+place highlighted) and the related features found by a spatial query. :func:`cite_block` is the
+HTML of one passage; every text from the data is escaped before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from hedong_geo import plan
+from hedong_geo.i18n import t
+from hedong_geo.layers import LayerSet
+from hedong_geo.register import layer_titles
+
+# Zones a feature can lie in, for the "related" list: the zones of the 一站一带一园 layout.
+ZONE_CATEGORIES = ("zone", "quadrant", "layout", "renewal_area")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One citing passage: where it stands and its text as HTML with the place marked."""
+
+    doc: str
+    doc_title: str
+    block_id: str
+    headings: tuple[str, ...]
+    html: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another feature and how it relates to this one."""
+
+    id: str
+    name: str
+    relation: str
+
+
+@dataclass
+class Detail:
+    """Everything the panel shows for one feature."""
+
+    id: str
+    name: str
+    other_name: str
+    layer_title: str
+    category: str
+    status: str
+    basis: str
+    accuracy_m: float | None
+    geometry_source: str
+    located: bool
+    passages: list[Passage] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+
+
+def _name_pattern(names: list[str]) -> re.Pattern | None:
+    words = sorted({n.replace(" ", "") for n in names if n}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in words))
+
+
+def mark_html(text: str, names: list[str]) -> str:
+    """``text`` HTML-escaped, with every occurrence of ``names`` (spaces ignored) in ``<mark>``."""
+    pattern = _name_pattern(names)
+    if pattern is None:
+        return html.escape(text)
+    out, last = [], 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[last : m.start()]))
+        out.append(f"<mark>{html.escape(m.group())}</mark>")
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def cite_block(citation: dict[str, str], names: list[str], lang: str = "zh") -> Passage:
+    """One citation (``{doc, block, quote}``) as a :class:`Passage`: the whole block, escaped,
+    with the place's names marked; the heading path says where it stands."""
+    blk = plan.block(citation["block"])
+    return Passage(
+        doc=blk.doc,
+        doc_title=t(f"doc_{blk.doc}", lang),
+        block_id=blk.id,
+        headings=blk.headings[1:],
+        html=mark_html(blk.text, names),
+        quote=citation["quote"],
+    )
+
+
+def related_features(layers: LayerSet, feature_id: str, lang: str = "zh") -> list[Related]:
+    """Features related by space: the zones this one lies in, the features inside it (for an
+    area), and those sharing its parent. Computed from the geometries, not typed by hand."""
+    features = layers.features()
+    features = features[features["layer"] != "context"]
+    row = features[features["id"] == feature_id]
+    if row.empty:
+        return []
+    row = row.iloc[0]
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    found: dict[str, Related] = {}
+    geom = row.geometry
+    if geom is not None and not geom.is_empty:
+        here = geom.representative_point()
+        located = features[features.geometry.notna() & (features["id"] != feature_id)]
+        for other in located.itertuples():
+            og = other.geometry
+            is_zone = other.category in ZONE_CATEGORIES and og.geom_type.endswith("Polygon")
+            bigger = geom.geom_type.endswith("Polygon") and geom.area > og.area
+            if is_zone and og.contains(here) and not bigger:
+                found[other.id] = Related(other.id, getattr(other, name_col), t("rel_within", lang))
+            if geom.geom_type.endswith("Polygon") and geom.contains(og.representative_point()):
+                found.setdefault(
+                    other.id, Related(other.id, getattr(other, name_col), t("rel_contains", lang))
+                )
+    if row["parent"]:
+        for other in features[features["parent"] == row["parent"]].itertuples():
+            if other.id != feature_id:
+                found.setdefault(
+                    other.id, Related(other.id, getattr(other, name_col), t("rel_sibling", lang))
+                )
+    return sorted(found.values(), key=lambda r: (r.relation, r.id))
+
+
+def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detail:
+    """The panel's content for ``feature_id``; raises ``UnknownIdError`` naming a wrong id."""
+    row: pd.Series = layers.feature(feature_id)
+    zh, en = row["name_zh"], row["name_en"]
+    names = [zh, *list(row["aliases"] or [])]
+    titles = layer_titles()
+    basis = row["location_basis"]
+    return Detail(
+        id=feature_id,
+        name=zh if lang == "zh" else en,
+        other_name=en if lang == "zh" else zh,
+        layer_title=titles.get(row["layer"], {}).get(lang, row["layer"]),
+        category=row["category"],
+        status=_status(row, lang),
+        basis=t(f"basis_{basis}", lang),
+        accuracy_m=row["accuracy_m"],
+        geometry_source=row["geometry_source"],
+        located=row.geometry is not None,
+        passages=[cite_block(c, names, lang) for c in row["citations"] or []],
+        related=related_features(layers, feature_id, lang),
+    )
+
+
+def _status(row: Any, lang: str) -> str:
+    text = t(f"status_{row['status']}", lang)
+    year = row["status_year"]
+    return f"{text} ({int(year)})" if year and not pd.isna(year) else text
+
+
+def detail_html(detail: Detail, lang: str = "zh", reader_link: str = "?view=reader&para=") -> str:
+    """The panel as one HTML fragment (escaped), for the static site and the HTML export."""
+    e = html.escape
+    acc = f"± {detail.accuracy_m:.0f} m" if detail.accuracy_m else t("not_located", lang)
+    parts = [
+        f'<h3 class="hd-name">{e(detail.name)}</h3>',
+        f'<div class="hd-other">{e(detail.other_name)}</div>',
+        "<dl class='hd-facts'>",
+        f"<dt>{t('layer', lang)}</dt><dd>{e(detail.layer_title)}</dd>",
+        f"<dt>{t('status', lang)}</dt><dd>{e(detail.status)}</dd>",
+        f"<dt>{t('location_basis', lang)}</dt><dd>{e(detail.basis)} · {e(acc)}</dd>",
+        f"<dt>{t('geometry_source', lang)}</dt><dd>{e(detail.geometry_source)}</dd>",
+        "</dl>",
+        f"<h4>{t('passages', lang)} ({len(detail.passages)})</h4>",
+    ]
+    for p in detail.passages:
+        path = " › ".join(p.headings)
+        parts.append(
+            f'<blockquote class="hd-passage" data-block="{e(p.block_id)}">'
+            f"<div class='hd-where'>{e(p.doc_title)} · {e(path)} · "
+            f'<a href="{e(reader_link + p.block_id)}">{e(p.block_id)}</a></div>'
+            f"<p>{p.html}</p></blockquote>"
+        )
+    if detail.related:
+        parts.append(f"<h4>{t('related', lang)}</h4><ul class='hd-related'>")
+        parts += [f"<li>{e(r.relation)}: {e(r.name)}</li>" for r in detail.related]
+        parts.append("</ul>")
+    return "\n".join(parts)

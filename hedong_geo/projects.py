@@ -1,0 +1,113 @@
+"""The projects table, its filters and the zone summaries (pandas, no Streamlit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hedong_geo.i18n import t
+from hedong_geo.layers import BASES, LayerSet
+from hedong_geo.register import layer_titles
+from hedong_geo.transform import area_km2
+
+# The zones summarised: the station zone, the belt, the park and its quadrants.
+SUMMARY_ZONES = (
+    "station.zone.hedong",
+    "belt.innovation-belt",
+    "park.jinmao",
+    "park.quadrant.ne",
+    "park.quadrant.nw",
+    "park.quadrant.se",
+    "park.quadrant.sw",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the features to; ``None`` or empty means no narrowing."""
+
+    layers: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+
+
+def apply_filters(features: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of ``features`` that pass every filter (a document filter keeps features with
+    at least one citation from one of the documents)."""
+    keep = pd.Series(True, index=features.index)
+    for column, wanted in (
+        ("layer", filters.layers),
+        ("category", filters.categories),
+        ("status", filters.statuses),
+        ("location_basis", filters.bases),
+    ):
+        if wanted:
+            keep &= features[column].isin(wanted)
+    if filters.docs:
+        docs = set(filters.docs)
+        keep &= features["citations"].map(lambda cs: any(c["doc"] in docs for c in cs or []))
+    return features[keep]
+
+
+def project_table(layers: LayerSet, filters: Filters = Filters(), lang: str = "zh") -> pd.DataFrame:
+    """One row per feature (unlocated included, context excluded), ready for a table."""
+    features = layers.features()
+    features = features[features["layer"] != "context"]
+    features = apply_filters(features, filters)
+    titles = layer_titles()
+    return pd.DataFrame(
+        {
+            "id": features["id"],
+            t("name", lang): features["name_zh" if lang == "zh" else "name_en"],
+            t("layer", lang): features["layer"].map(lambda n: titles.get(n, {}).get(lang, n)),
+            t("category", lang): features["category"],
+            t("status", lang): features["status"].map(lambda s: t(f"status_{s}", lang)),
+            t("location_basis", lang): features["location_basis"].map(
+                lambda b: t(f"basis_{b}", lang)
+            ),
+            t("accuracy", lang) + " (m)": features["accuracy_m"],
+            t("citations", lang): features["citations"].map(len),
+            t("document", lang): features["citations"].map(
+                lambda cs: " · ".join(sorted({c["doc"] for c in cs}))
+            ),
+        }
+    ).sort_values("id", ignore_index=True)
+
+
+def coverage_summary(layers: LayerSet, lang: str = "zh") -> pd.DataFrame:
+    """How many features have each location basis (unlocated included)."""
+    features = layers.features()
+    features = features[features["layer"] != "context"]
+    counts = features["location_basis"].value_counts()
+    return pd.DataFrame(
+        {
+            t("location_basis", lang): [t(f"basis_{b}", lang) for b in BASES],
+            t("count", lang): [int(counts.get(b, 0)) for b in BASES],
+        }
+    )
+
+
+def zone_summary(
+    layers: LayerSet, zones: Iterable[str] = SUMMARY_ZONES, lang: str = "zh"
+) -> pd.DataFrame:
+    """For each zone: its area (km², geodesic) and how many located features lie in it."""
+    features = layers.features()
+    features = features[(features["layer"] != "context") & features.geometry.notna()]
+    points = features.set_index("id").geometry.representative_point()
+    rows = []
+    for zone_id in zones:
+        zone = layers.feature(zone_id)
+        inside = points[points.within(zone.geometry)].drop(zone_id, errors="ignore")
+        rows.append(
+            {
+                "id": zone_id,
+                t("name", lang): zone["name_zh" if lang == "zh" else "name_en"],
+                t("area_km2", lang): round(area_km2(zone.geometry), 3),
+                t("count", lang): len(inside),
+            }
+        )
+    return pd.DataFrame(rows)

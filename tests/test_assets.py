@@ -1,0 +1,82 @@
+"""hedong_geo.assets: static copies, localized links, self-contained pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import folium
+import folium.plugins
+import pytest
+
+from hedong_geo import paths
+from hedong_geo.assets import LOCAL, asset_files, inline_assets, install_static, localize
+
+REMOTE = re.compile(r"""(?:src|href)=["'](?:https?:)?//""")
+
+
+def test_assets_come_from_installed_packages() -> None:
+    files = asset_files()
+    for rel in LOCAL.values():
+        assert rel in files, rel
+    assert all(source.is_file() for source in files.values())
+    assert "vendor/leaflet/images/layers.png" in files
+    assert any(rel.endswith(".woff2") for rel in files)
+    assert "site-packages" in str(files["vendor/leaflet/leaflet.js"]) or "xstatic" in str(
+        files["vendor/leaflet/leaflet.js"]
+    )
+
+
+def test_install_static_copies_only_what_changed(tmp_path: Path) -> None:
+    written = install_static(tmp_path)
+    assert len(written) == len(asset_files())
+    leaflet = tmp_path / "vendor" / "leaflet" / "leaflet.js"
+    assert leaflet.read_bytes() == asset_files()["vendor/leaflet/leaflet.js"].read_bytes()
+    assert install_static(tmp_path) == []
+    (tmp_path / "hedong" / "hedong.js").write_text("stale", encoding="utf-8")
+    assert install_static(tmp_path) == [tmp_path / "hedong" / "hedong.js"]
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_static_gitignore_keeps_copies_out_of_git() -> None:
+    ignore = (paths.STATIC / ".gitignore").read_text(encoding="utf-8").split()
+    assert "/vendor/" in ignore and "/hedong/" in ignore
+
+
+def test_localize_rewrites_and_drops_links() -> None:
+    m = localize(folium.Map(tiles=None), "/base/")
+    assert m.default_js == [
+        ("leaflet", "/base/vendor/leaflet/leaflet.js"),
+        ("jquery", "/base/vendor/jquery/jquery.min.js"),
+    ]
+    assert m.default_css == [("leaflet_css", "/base/vendor/leaflet/leaflet.css")]
+    # The class attribute folium shares between maps is untouched.
+    assert folium.Map.default_js[0][1].startswith("https://")
+    html = m.get_root().render()
+    assert not REMOTE.search(html)
+
+
+def test_localize_refuses_remote_plugins() -> None:
+    m = folium.Map(tiles=None)
+    folium.plugins.MeasureControl().add_to(m)
+    with pytest.raises(ValueError, match="no offline copy"):
+        localize(m)
+
+
+def test_inline_assets_makes_one_self_contained_file() -> None:
+    html = localize(folium.Map(tiles=None)).get_root().render()
+    page = inline_assets(html)
+    assert "<script src=" not in page and 'rel="stylesheet"' not in page
+    assert "data:image/png;base64," in page  # leaflet.css images
+    assert "Leaflet" in page
+    # No inlined script can end its <script> block early.
+    inlined = re.findall(r"<script>/\* (\S+) \*/\n(.*?)\n</script>", page, re.S)
+    assert {name for name, _ in inlined} >= {"vendor/leaflet/leaflet.js"}
+    assert all("</script" not in code for _, code in inlined)
+
+
+def test_inline_assets_rejects_unknown_or_remote() -> None:
+    with pytest.raises(ValueError, match="no local copy"):
+        inline_assets('<script src="https://cdn.example/x.js"></script>')
+    with pytest.raises(ValueError, match="no local copy"):
+        inline_assets('<link rel="stylesheet" href="/app/static/missing.css"/>', static_dir=None)

@@ -174,6 +174,8 @@ def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         rows.append({key: props.get(key) for key in PROPERTY_ORDER})
         geoms.append(geom)
     gdf = gpd.GeoDataFrame(rows, columns=PROPERTY_ORDER, geometry=geoms, crs="EPSG:4326")
+    if isinstance(data.get("title"), dict):
+        gdf.attrs["title"] = data["title"]
     return gdf, problems
 
 

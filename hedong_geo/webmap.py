@@ -96,21 +96,6 @@ _TEXT = {
     },
 }
 
-# Layer titles when the LayerSet does not carry the FeatureCollection's `title` (gdf.attrs).
-_TITLES = {
-    "layout": {"zh": "一站一带一园多点", "en": "Station, belt, park, points"},
-    "station_zone": {"zh": "天津站站产城融合发展片区", "en": "Tianjin Station integration zone"},
-    "jinmao_quadrants": {"zh": "金贸产业园四片区", "en": "Jinmao park quadrants"},
-    "renewal": {"zh": "城市更新", "en": "Urban renewal"},
-    "riverside": {"zh": "海河东岸", "en": "Haihe east bank"},
-    "consumption_culture": {"zh": "消费与文化", "en": "Consumption and culture"},
-    "science": {"zh": "科技创新", "en": "Science and research"},
-    "public_services": {"zh": "公共服务", "en": "Public services"},
-    "infrastructure": {"zh": "基础设施", "en": "Infrastructure"},
-    "unlocated": {"zh": "尚未定位", "en": "Not yet located"},
-    "context": {"zh": "底图 · 行政区与海河", "en": "Context · districts and the Haihe"},
-}
-
 _TILES = {
     "gaode": (
         "https://webrd0{s}.is.autonavi.com/appmaptile?lang={lang}&size=1&scale=1&style=8"
@@ -272,7 +257,7 @@ def _located(gdf: Any) -> Any:
 
 
 def _title(layers: LayerSet, name: str, lang: str) -> str:
-    title = layers.layers[name].attrs.get("title") or _TITLES.get(name) or {}
+    title = layers.layers[name].attrs.get("title") or {}
     return title.get(lang) or title.get("zh") or name
 
 
@@ -610,6 +595,7 @@ def build_map(
         "styles": _style_table(online),
         "marker": styles["marker"],
         "hover": styles["hover"],
+        "accuracy": styles["accuracy"],
         "background": styles["background"],
     }
     _Setup(setup).add_to(m)

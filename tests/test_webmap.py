@@ -110,7 +110,7 @@ def test_one_feature_group_per_located_layer_with_titles(small) -> None:
     html = _html(build_map(small))
     assert len(_layer_data(html)) == 4  # unlocated.geojson has nothing to draw
     assert html.count("L.featureGroup(") == 4
-    for title in ("天津站站产城融合发展片区", "金贸产业园四片区", "城市更新", "基础设施"):
+    for title in ("天津站片区", "金贸产业园四片区", "城市更新", "基础设施"):
         assert json.dumps(title)[1:-1] in html  # layer-control names are \u-escaped JSON
     en = _html(build_map(small, lang="en"))
     assert "Jinmao park quadrants" in en and "Legend" in en

@@ -23,6 +23,7 @@
     HD.styles = opts.styles;
     HD.marker = opts.marker;
     HD.hover = opts.hover;
+    HD.accuracy = opts.accuracy;
     map.getContainer().style.background = opts.background;
     PANES.forEach(function (p) {
       if (!map.getPane(p[0])) {
@@ -57,7 +58,14 @@
       var latlng = L.latLng(c[1], c[0]);
       if (f.properties.r) {
         parts.push(
-          L.circle(latlng, L.extend({}, style, { radius: f.properties.r, pane: opts.pane, interactive: opts.interactive }))
+          L.circle(latlng, L.extend({}, style, {
+            radius: f.properties.r,
+            weight: HD.accuracy.weight,
+            dashArray: HD.accuracy.dash,
+            fillOpacity: HD.accuracy.fill_opacity,
+            pane: opts.pane,
+            interactive: opts.interactive,
+          }))
         );
       }
       parts.push(L.circleMarker(latlng, markerOptions(style, opts)));

@@ -218,6 +218,13 @@ def _as_layerset(source: LayerSet | str | os.PathLike) -> LayerSet:
     return source if isinstance(source, LayerSet) else load_layers(source)
 
 
+def _layer_title(name: str, lang: str) -> str:
+    """A layer's title from ``geodata/layers.json``, or its name when it has none."""
+    from hedong_geo.register import layer_titles
+
+    return layer_titles().get(name, {}).get(lang, name)
+
+
 def _check_layers(layerset: LayerSet, layers: Sequence[str] | None) -> list[str]:
     known = sorted(layerset.layers)
     if layers is None:
@@ -733,9 +740,10 @@ def _render(
     docs = "、".join(DOC_TITLES.get(d, {}).get(lang, str(d)) for d in cited_docs)
     sep = "；" if lang == "zh" else "; "
     colon = "：" if lang == "zh" else ": "
+    layer_list = ("、" if lang == "zh" else ", ").join(_layer_title(n, lang) for n in names)
     subtitle = sep.join(
         [
-            f"{text['layers']}{colon}{', '.join(names) or text['none']}",
+            f"{text['layers']}{colon}{layer_list or text['none']}",
             f"{text['date']}{colon}{(date or dt.date.today()).isoformat()}",
             f"{text['docs']}{colon}{docs or text['none']}",
         ]

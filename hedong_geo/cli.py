@@ -171,8 +171,6 @@ def _export(args: argparse.Namespace) -> int:
     from hedong_geo.layers import load_layers
     from hedong_geo.paths import LAYERS
 
-    if args.format == "html":
-        raise ExportError("html export not available yet")
     layers_dir = args.layers_dir or LAYERS
     layerset = load_layers(layers_dir)
     if not layerset.layers:
@@ -182,7 +180,18 @@ def _export(args: argparse.Namespace) -> int:
     for problem in layerset.problems:
         print(f"warning: {problem}", file=sys.stderr)
     layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
-    if args.format in export.SNAPSHOT_FORMATS:
+    if args.format == "html":
+        from hedong_geo.publish import export_html
+
+        if args.extent:
+            raise ExportError(
+                f"--extent {args.extent!r} applies to png, pdf and svg; "
+                "open the html export on a feature with --feature"
+            )
+        out = export_html(
+            layerset, args.out, layers_shown=layers, lang=args.lang, feature=args.feature
+        )
+    elif args.format in export.SNAPSHOT_FORMATS:
         out = export.export_snapshot(
             layerset,
             args.out,
@@ -208,7 +217,21 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    raise NotImplementedError("publish")
+    from hedong_geo._errors import ExportError
+    from hedong_geo.layers import load_layers
+    from hedong_geo.paths import LAYERS
+    from hedong_geo.publish import publish_site
+
+    layers_dir = args.layers_dir or LAYERS
+    layerset = load_layers(layers_dir)
+    if not layerset.layers:
+        raise ExportError(
+            f"no layer files in {str(layers_dir)!r}; run `python -m hedong_geo build` first"
+        )
+    for problem in layerset.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(publish_site(layerset, args.out_dir, lang=args.lang))
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -269,6 +292,7 @@ def _parser() -> argparse.ArgumentParser:
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
     publish.add_argument("--lang", default="zh", choices=["zh", "en"])
+    publish.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
     publish.set_defaults(handler=_publish)
     return parser
 

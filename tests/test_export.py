@@ -450,7 +450,6 @@ def test_cli_exports(small, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--format", "html"], "html export not available yet"),
         (["--format", "gpkg", "--feature", "no.such"], "no feature with id 'no.such'"),
         (["--format", "png", "--extent", "120,30,121,31"], "outside Tianjin"),
         (["--format", "csv", "--layers", "nope"], "unknown layer 'nope'"),

@@ -64,7 +64,8 @@
             dashArray: HD.accuracy.dash,
             fillOpacity: HD.accuracy.fill_opacity,
             pane: opts.pane,
-            interactive: opts.interactive,
+            // Only the marker takes clicks: a large circle must not cover the areas beneath it.
+            interactive: false,
           }))
         );
       }

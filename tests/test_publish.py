@@ -1,0 +1,442 @@
+"""The one-file HTML export and the static site: files, escaping, atomic writes, and in a real
+browser (Debian's chromium via Playwright) from file:// and from a local http.server."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo.cli import main
+from hedong_geo.layers import load_layers
+from hedong_geo.paths import LAYERS
+from hedong_geo.publish import export_html, page_name, publish_site
+
+XSS = "<img src=x onerror=alert(1)>"
+SE = "park.quadrant.se"
+SE_TEXT = "以核理化院和国机集团天津电气院为核心"
+SE_BLOCK = "blk-fyp-box1-r2"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _Links(HTMLParser):
+    """Every src/href attribute of the page's elements (not strings inside scripts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v]
+
+
+def _links(page: str) -> list[str]:
+    parser = _Links()
+    parser.feed(page)
+    return parser.urls
+
+
+def _remote(urls: list[str]) -> list[str]:
+    return [
+        u
+        for u in urls
+        if (urlsplit(u).scheme in ("http", "https") and urlsplit(u).hostname not in LOCAL_HOSTS)
+        or u.startswith("//")
+    ]
+
+
+def _data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="hd-data">(.*?)</script>', page, re.S)
+    assert m, "no embedded detail data"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_layers(Path(__file__).parent / "data" / "layers_small")
+
+
+# --- unit -------------------------------------------------------------------------------------
+
+
+def test_export_is_one_offline_file_with_every_detail(small, tmp_path):
+    out = export_html(small, tmp_path / "map.html")
+    assert out == tmp_path / "map.html"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+    page = out.read_text(encoding="utf-8")
+    urls = _links(page)
+    assert _remote(urls) == []
+    # Nothing is loaded from anywhere: no script src, no stylesheet link.
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+stylesheet", page)
+    assert 'name="viewport"' in page
+    data = _data(page)
+    for gdf in small.layers.values():
+        for row in gdf.itertuples():
+            assert row.id in data["details"], row.id
+            if row.geometry is not None:
+                assert row.id in data["bounds"]
+    zone = data["details"]["station.zone.hedong"]
+    assert "站产城融合发展格局" in zone and 'data-block="fyp.box2.r1"' in zone
+    # No reader pages in one file: the block id is text, not a link.
+    assert 'class="hd-bid"' in zone and "hd-block:" not in page
+
+
+def test_export_escapes_data(small, tmp_path):
+    page = export_html(small, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert XSS not in page
+    assert "onerror=alert(1)&gt;" in _data(page)["details"]["renewal.xss"]
+    assert "</script" not in json.dumps(_data(page))
+
+
+def test_export_options_and_lang(small, tmp_path):
+    out = export_html(small, tmp_path / "en.html", layers_shown=["renewal"], lang="en", feature=SE)
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    data = _data(page)
+    assert data["initial"] == SE
+    assert "What the plan says" in data["details"][SE]
+    assert "Not yet located" in data["details"]["unlocated.longtanlu"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "shown"),
+    [
+        ({"feature": "no.such"}, UnknownIdError, "'no.such'"),
+        ({"layers_shown": ["nope"]}, UnknownIdError, "'nope'"),
+        ({"lang": "fr"}, ExportError, "'fr'"),
+    ],
+)
+def test_bad_requests_leave_nothing(small, tmp_path, kwargs, error, shown):
+    with pytest.raises(error, match=shown):
+        export_html(small, tmp_path / "map.html", **kwargs)
+    site_kwargs = {k: v for k, v in kwargs.items() if k != "feature"}
+    if site_kwargs:
+        with pytest.raises(error, match=shown):
+            publish_site(small, tmp_path / "site", **site_kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_paths(small, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match=re.escape(repr(str(blocker / "site")))):
+        publish_site(small, blocker / "site")
+    with pytest.raises(ExportError, match="is a file"):
+        publish_site(small, blocker)
+    with pytest.raises(ExportError, match=re.escape(repr(str(blocker / "map.html")))):
+        export_html(small, blocker / "map.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_publish_writes_the_site(small, tmp_path):
+    out = publish_site(small, tmp_path / "site")
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    expected = {
+        "index.html",
+        "plan/fyp.html",
+        "plan/wr.html",
+        "assets/site.css",
+        "assets/site.js",
+        "assets/hedong/hedong.js",
+        "assets/vendor/leaflet/leaflet.js",
+        "assets/vendor/leaflet/leaflet.css",
+    }
+    ids = [i for gdf in small.layers.values() for i in gdf["id"]]
+    expected |= {f"features/{page_name(i)}" for i in ids}
+    expected |= {f"data/{name}.geojson" for name in small.layers}
+    assert expected <= names
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folder left
+    for rel in names:
+        if rel.endswith(".html"):
+            page = (out / rel).read_text(encoding="utf-8")
+            assert _remote(_links(page)) == [], rel
+            assert XSS not in page, rel
+            assert 'name="viewport"' in page, rel
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'src="assets/vendor/leaflet/leaflet.js"' in index
+    zone = "station.zone.hedong"
+    assert 'href="plan/fyp.html#blk-fyp-box2-r1"' in _data(index)["details"][zone]
+    fyp = (out / "plan" / "fyp.html").read_text(encoding="utf-8")
+    assert 'id="blk-fyp-box2-r1"' in fyp
+    assert f'href="../index.html#feature={SE}"' in fyp
+    assert "?view=" not in fyp
+    unlocated = (out / "features" / "unlocated.longtanlu.html").read_text(encoding="utf-8")
+    assert "尚未定位" in unlocated
+    xss = (out / "features" / "renewal.xss.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in xss
+    assert 'href="../index.html#feature=renewal.xss"' in xss
+    geo = json.loads((out / "data" / "renewal.geojson").read_text(encoding="utf-8"))
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+
+
+def test_publish_replaces_only_after_success(small, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(UnknownIdError):
+        publish_site(small, out, layers_shown=["nope"])
+    assert (out / "old.txt").exists()
+    publish_site(small, out, lang="en")
+    assert not (out / "old.txt").exists()
+    assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
+    assert "Not yet located" in (out / "features" / "unlocated.longtanlu.html").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_cli_export_html(tmp_path, capsys):
+    small_dir = Path(__file__).parent / "data" / "layers_small"
+    out = tmp_path / "map.html"
+    argv = ["export", "--layers-dir", str(small_dir), "--format", "html", "--out", str(out)]
+    assert main([*argv, "--feature", SE, "--layers", "renewal", "--lang", "en"]) == 0
+    assert str(out) in capsys.readouterr().out
+    assert _data(out.read_text(encoding="utf-8"))["initial"] == SE
+    out.unlink()
+    assert main([*argv, "--feature", "no.such"]) == 2
+    assert "'no.such'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- browser ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The real layers published with the CLI (site/) and exported to one file (map.html)."""
+    root = tmp_path_factory.mktemp("published")
+    assert main(["publish", str(root / "site")]) == 0
+    export_html(load_layers(LAYERS), root / "map.html")
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(built: Path) -> Iterator[str]:
+    """``python -m http.server`` on 127.0.0.1 and a free port, serving ``built``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+    proc = subprocess.Popen(
+        [*argv, "--directory", str(built)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("http.server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _foreign(urls: list[str]) -> list[str]:
+    return [
+        u
+        for u in urls
+        if not u.startswith(("data:", "blob:", "about:", "file:"))
+        and (urlsplit(u).scheme not in ("http", "https") or urlsplit(u).hostname not in LOCAL_HOSTS)
+    ]
+
+
+def _url(kind: str, page: str, built: Path, request: pytest.FixtureRequest) -> str:
+    if kind == "file":
+        return (built / page).as_uri()
+    return f"{request.getfixturevalue('server')}/{page}"
+
+
+def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 700)):
+    browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    seen: dict[str, list[str]] = {"requests": [], "dialogs": [], "errors": []}
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+    return browser, page, seen
+
+
+# Zoom to the feature, then find a point where its SVG path is the top element (page pixels).
+_POINT_ON = """(id) => {
+  for (const k in map_hedong._layers) {
+    const l = map_hedong._layers[k];
+    if (!(l._path && l.feature && l.feature.properties.id === id)) continue;
+    map_hedong.fitBounds(l.getBounds(), {animate: false});
+    const box = l._path.getBoundingClientRect();
+    for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
+      const x = box.left + box.width * i / 40, y = box.top + box.height * j / 40;
+      if (document.elementFromPoint(x, y) === l._path) return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+# A feature path that is the top element somewhere on the map: [x, y, id] (a grid scan).
+_ANY_ON_TOP = """() => {
+  const paths = new Map();
+  for (const k in map_hedong._layers) {
+    const l = map_hedong._layers[k];
+    if (l._path && l.feature && l.options.interactive) paths.set(l._path, l.feature.properties.id);
+  }
+  const box = map_hedong.getContainer().getBoundingClientRect();
+  for (let i = 2; i < 30; i++) for (let j = 2; j < 30; j++) {
+    const x = box.left + box.width * i / 32, y = box.top + box.height * j / 32;
+    const id = paths.get(document.elementFromPoint(x, y));
+    if (id) return [x, y, id];
+  }
+  return null;
+}"""
+
+
+def _click_feature(page, feature_id: str) -> None:
+    """A real mouse click on the feature's path (zones may be covered by the accuracy circles
+    of the places inside them: then the click is fired through Leaflet on the path)."""
+    point = page.evaluate(_POINT_ON, feature_id)
+    if point:
+        page.mouse.click(*point)
+        return
+    fired = page.evaluate(
+        """(id) => {
+          for (const k in map_hedong._layers) {
+            const l = map_hedong._layers[k];
+            if (l._path && l.feature && l.feature.properties.id === id) {
+              l.fire('click', {latlng: l.getCenter()}, true);
+              return true;
+            }
+          }
+          return false;
+        }""",
+        feature_id,
+    )
+    assert fired, f"no path of {feature_id!r} on the map"
+
+
+def _check(seen: dict) -> None:
+    assert seen["dialogs"] == []
+    assert seen["errors"] == []
+    assert _foreign(seen["requests"]) == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", ["file", "http"])
+@pytest.mark.parametrize("page_path", ["map.html", "site/index.html"])
+def test_click_shows_passages(built, chromium_path, request, kind, page_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, seen = _open(p, chromium_path, _url(kind, page_path, built, request))
+        try:
+            assert page.locator(".leaflet-container").is_visible()
+            assert page.locator("path.leaflet-interactive").count() > 20
+            # A plain mouse click on whatever feature is on top somewhere opens that feature.
+            hit = page.evaluate(_ANY_ON_TOP)
+            assert hit, "no clickable feature on top anywhere"
+            page.mouse.click(hit[0], hit[1])
+            assert page.locator("#hd-detail").get_attribute("data-feature") == hit[2]
+            _click_feature(page, SE)
+            detail = page.locator("#hd-detail")
+            assert SE_TEXT in detail.inner_text()
+            assert detail.locator("mark", has_text="东南片区").count() >= 1
+            assert page.locator(".leaflet-hdSelected-pane path").count() >= 1
+        finally:
+            browser.close()
+    _check(seen)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("kind", ["file", "http"])
+def test_site_links_map_and_passages_both_ways(built, chromium_path, request, kind):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page, seen = _open(p, chromium_path, _url(kind, "site/index.html", built, request))
+        try:
+            start_zoom = page.evaluate("map_hedong.getZoom()")
+            _click_feature(page, SE)
+            page.locator(f"#hd-detail a[href='plan/fyp.html#{SE_BLOCK}']").click()
+            page.wait_for_url(re.compile(rf"/site/plan/fyp\.html#{SE_BLOCK}$"))
+            block = page.locator(f"#{SE_BLOCK}")
+            assert SE_TEXT in block.inner_text()
+            # Back from the passage to the map, opened and zoomed on the feature.
+            block.locator(f"a.hd-place[data-feature='{SE}']").first.click()
+            page.wait_for_url(re.compile(rf"/site/index\.html#feature={re.escape(SE)}$"))
+            page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+            assert SE_TEXT in page.locator("#hd-detail").inner_text()
+            assert page.evaluate("map_hedong.getZoom()") > start_zoom
+            # An unlocated place links to its feature page, which says so.
+            fyp = _url(kind, "site/plan/fyp.html", built, request)
+            page.goto(fyp)
+            link = page.locator("a.hd-place[href^='../features/']").first
+            link.click()
+            page.wait_for_url(re.compile(r"/site/features/[^/]+\.html$"))
+            assert "尚未定位" in page.locator("main").inner_text()
+        finally:
+            browser.close()
+    _check(seen)
+
+
+@pytest.mark.browser
+def test_hostile_names_stay_text(small, tmp_path, chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    out = export_html(small, tmp_path / "small.html")
+    with sync_playwright() as p:
+        url = out.as_uri() + "#feature=renewal.xss"
+        browser, page, seen = _open(p, chromium_path, url)
+        try:
+            assert XSS in page.locator("#hd-detail .hd-name").inner_text()
+            assert page.locator("img[src='x']").count() == 0
+            page.evaluate("location.hash = '#feature=' + encodeURIComponent('<b>x</b>')")
+            page.wait_for_timeout(100)
+            assert "<b>x</b>" in page.locator("#hd-detail").inner_text()
+            assert page.locator("#hd-detail b").count() == 0
+        finally:
+            browser.close()
+    _check(seen)
+
+
+@pytest.mark.browser
+def test_readable_on_a_phone(built, chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        url = (built / "site" / "index.html").as_uri() + f"#feature={SE}"
+        browser, page, seen = _open(p, chromium_path, url, viewport=(390, 844))
+        try:
+            box = page.locator(".leaflet-container").bounding_box()
+            panel = page.locator("#hd-panel").bounding_box()
+            assert box["width"] == 390 and box["height"] > 300
+            assert panel["y"] >= box["y"] + box["height"] - 1  # the panel is under the map
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.goto((built / "site" / "plan" / "fyp.html").as_uri() + f"#{SE_BLOCK}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        finally:
+            browser.close()
+    _check(seen)

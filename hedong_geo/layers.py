@@ -79,20 +79,30 @@ class LayerSet:
 
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    _all: gpd.GeoDataFrame | None = field(default=None, repr=False, compare=False)
 
     def features(self, names: list[str] | None = None) -> gpd.GeoDataFrame:
-        """All features of the named layers (default: all) in one frame, unlocated included."""
+        """All features of the named layers (default: all) in one frame, unlocated included.
+
+        The frame of all layers is made once and shared: filter it, do not modify it.
+        """
+        if names is None and self._all is not None:
+            return self._all
         frames = [gdf for name, gdf in self.layers.items() if names is None or name in names]
-        if not frames:
-            return gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs="EPSG:4326")
-        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+        if frames:
+            frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+        else:
+            frame = gpd.GeoDataFrame(columns=COLUMNS, geometry="geometry", crs="EPSG:4326")
+        if names is None:
+            self._all = frame
+        return frame
 
     def feature(self, feature_id: str) -> pd.Series:
         """One feature by id; raises :class:`UnknownIdError` naming the id."""
-        for gdf in self.layers.values():
-            match = gdf[gdf["id"] == feature_id]
-            if len(match):
-                return match.iloc[0]
+        frame = self.features()
+        match = frame.index[frame["id"] == feature_id]
+        if len(match):
+            return frame.loc[match[0]]
         raise UnknownIdError(f"no feature with id {feature_id!r} in layers {sorted(self.layers)}")
 
 

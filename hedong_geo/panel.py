@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from hedong_geo import plan
 from hedong_geo.i18n import t
@@ -110,15 +111,21 @@ def related_features(layers: LayerSet, feature_id: str, lang: str = "zh") -> lis
     found: dict[str, Related] = {}
     geom = row.geometry
     if geom is not None and not geom.is_empty:
-        here = geom.representative_point()
         located = features[features.geometry.notna() & (features["id"] != feature_id)]
-        for other in located.itertuples():
-            og = other.geometry
-            is_zone = other.category in ZONE_CATEGORIES and og.geom_type.endswith("Polygon")
-            bigger = geom.geom_type.endswith("Polygon") and geom.area > og.area
-            if is_zone and og.contains(here) and not bigger:
-                found[other.id] = Related(other.id, getattr(other, name_col), t("rel_within", lang))
-            if geom.geom_type.endswith("Polygon") and geom.contains(og.representative_point()):
+        is_area = geom.geom_type.endswith("Polygon")
+        zones = located[
+            located["category"].isin(ZONE_CATEGORIES)
+            & located.geom_type.isin(["Polygon", "MultiPolygon"])
+            & located.contains(geom.representative_point())
+        ]
+        if is_area:
+            # Both areas in degrees²: fine for telling which of two nearby shapes is larger.
+            zones = zones[shapely.area(zones.geometry.values) >= geom.area]
+        for other in zones.itertuples():
+            found[other.id] = Related(other.id, getattr(other, name_col), t("rel_within", lang))
+        if is_area:
+            inside = located[located.representative_point().within(geom)]
+            for other in inside.itertuples():
                 found.setdefault(
                     other.id, Related(other.id, getattr(other, name_col), t("rel_contains", lang))
                 )

@@ -264,7 +264,10 @@ def _covers(text: str, word: str, start: int, end: int) -> bool:
 def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> dict[str, Any]:
     geometry = None
     if placed.geometry is not None:
-        shape = recipes.orient_rfc7946(recipes.round_coordinates(from_metric(placed.geometry)))
+        shape = from_metric(placed.geometry)
+        if shape.geom_type in ("Point", "MultiPoint"):  # outlines keep 6 so quadrants still tile
+            shape = recipes.round_coordinates(shape, recipes.decimals_for(placed.accuracy_m))
+        shape = recipes.orient_rfc7946(recipes.round_coordinates(shape))
         geometry = mapping(shape)
     source = placed.source
     if entry.note and entry.note not in source:

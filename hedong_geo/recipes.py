@@ -32,6 +32,7 @@ __all__ = [
     "belt",
     "boundary_distances_m",
     "calibrate_area",
+    "decimals_for",
     "district_from_gcj02",
     "frontage",
     "frontage_segment",
@@ -58,6 +59,16 @@ def round_coordinates(geom: BaseGeometry, ndigits: int = 6) -> BaseGeometry:
     Files are written from rounded geometry so that what is measured is what is published.
     """
     return shapely.transform(geom, lambda xy: np.round(xy, ndigits))
+
+
+def decimals_for(accuracy_m: float) -> int:
+    """Decimal places of a degree that state a position no finer than a tenth of its accuracy.
+
+    A point known to ± 1 km is written to 4 decimals (≈ 11 m), one known to ± 50 m to 5: a
+    coordinate's digits should not claim more than its source knows. Between 3 and 6.
+    """
+    metres_per_degree = 111_320.0
+    return int(min(6, max(3, math.ceil(math.log10(10 * metres_per_degree / accuracy_m)))))
 
 
 def orient_rfc7946(geom: BaseGeometry) -> BaseGeometry:

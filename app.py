@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import html
+import os
 import tempfile
 from pathlib import Path
 
@@ -10,10 +12,12 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hedong_geo import plan, search
+from hedong_geo._errors import UnknownIdError
 from hedong_geo.assets import install_static
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, LayerSet, load_layers_cached
 from hedong_geo.panel import feature_detail
+from hedong_geo.paths import LAYERS
 from hedong_geo.projects import (
     Filters,
     apply_filters,
@@ -28,6 +32,8 @@ from hedong_geo.webmap import build_map
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
+# Another folder of layer files (a test copy, say) instead of ./layers.
+LAYERS_DIR = os.environ.get("HEDONG_GEO_LAYERS_DIR") or LAYERS
 st.html((DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>")))
 
 
@@ -40,8 +46,11 @@ def _static() -> list[Path]:
 def _map_html_source(
     stamp: tuple, names: tuple | None, filters: Filters, lang: str, basemap: str, selected
 ):
-    layers = _filtered(load_layers_cached(), filters)
-    return build_map(layers, visible=names, lang=lang, basemap=basemap, selected=selected)
+    layers = _filtered(load_layers_cached(LAYERS_DIR), filters)
+    try:
+        return build_map(layers, visible=names, lang=lang, basemap=basemap, selected=selected)
+    except UnknownIdError:  # a stale link, or the selected feature is filtered out
+        return build_map(layers, visible=names, lang=lang, basemap=basemap)
 
 
 def _filtered(layers: LayerSet, filters: Filters) -> LayerSet:
@@ -58,7 +67,7 @@ def _block_exists(block_id: str) -> bool:
 
 
 _static()
-layers = load_layers_cached()
+layers = load_layers_cached(LAYERS_DIR)
 titles = layer_titles()
 state = parse_state(
     st.query_params.to_dict(), known_layers=tuple(titles), block_exists=_block_exists
@@ -145,7 +154,7 @@ if layers.problems:
         + "\n".join(f"- {html.escape(str(p))}" for p in layers.problems)
     )
 for problem in state.problems:
-    st.warning(t("unknown_block", lang) + " " + problem)
+    st.warning(t("unknown_block", lang) + " " + problem if problem.startswith("para ") else problem)
 
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang))
@@ -183,9 +192,13 @@ def show_detail(fid: str) -> None:
 
 
 if state.view == "map":
-    stamp = tuple(sorted((k, len(v)) for k, v in layers.layers.items()))
+    # The files' folder and times, so an edited or another set of layers gives a new map.
+    stamp = (str(LAYERS_DIR), tuple(sorted(Path(LAYERS_DIR).glob("*.geojson"), key=str)))
+    stamp += tuple(p.stat().st_mtime_ns for p in stamp[1])
     first = st.session_state.setdefault("first_feature", state.feature)
-    m = _map_html_source(stamp, state.layers, filters, lang, basemap, first)
+    # A copy: st_folium renames and adds elements of the map it is given, so passing the cached
+    # map twice gave a different script (a remount) that referred to undefined variables.
+    m = copy.deepcopy(_map_html_source(stamp, state.layers, filters, lang, basemap, first))
     map_col, panel_col = st.columns([3, 2])
     with map_col:
         out = st_folium(
@@ -201,7 +214,11 @@ if state.view == "map":
         st.query_params["feature"] = clicked
         state = state.with_(feature=clicked)
     with panel_col:
-        show_detail(state.feature) if state.feature else st.info(t("click_hint", lang))
+        # Statements, not a conditional expression: Streamlit's magic would st.write its value.
+        if state.feature:
+            show_detail(state.feature)
+        else:
+            st.info(t("click_hint", lang))
 elif state.view == "reader":
     doc = st.radio(
         t("document", lang),
@@ -213,15 +230,15 @@ elif state.view == "reader":
     with st.container(height=700):
         st.html(document_html(doc, layers, highlight=state.para, lang=lang))
     if state.para:
-        st.iframe(
+        # Same-origin iframe (st.iframe runs scripts; st.html would not): scroll to the block.
+        script = (
             f"<script>const e=window.parent.document.getElementById('{anchor(state.para)}');"
-            "if(e){e.scrollIntoView({block:'center'});}</script>",
-            height=1,
-        ) if hasattr(st, "iframe") else st.components.v1.html(
-            f"<script>const e=window.parent.document.getElementById('{anchor(state.para)}');"
-            "if(e){e.scrollIntoView({block:'center'});}</script>",
-            height=0,
+            "if(e){e.scrollIntoView({block:'center'});}</script>"
         )
+        if hasattr(st, "iframe"):
+            st.iframe(script, height=1)
+        else:
+            st.components.v1.html(script, height=0)
 elif state.view == "projects":
     table = project_table(layers, filters, lang)
     picked = st.dataframe(table, on_select="rerun", selection_mode="single-row", hide_index=True)

@@ -138,9 +138,25 @@
 
   L.Control.HdLegend = L.Control.extend({
     options: { position: "bottomright", html: "" },
-    onAdd: function () {
+    onAdd: function (map) {
+      // Collapsed to its title unless the map is wide: open, it would hide the features under
+      // it (the park sits in the bottom-right corner of the district). The title toggles it.
       var div = L.DomUtil.create("div", "hd-legend leaflet-control");
       div.innerHTML = this.options.html;
+      var title = div.querySelector("h4");
+      if (title) {
+        title.setAttribute("role", "button");
+        title.setAttribute("tabindex", "0");
+        var toggle = function () {
+          div.classList.toggle("hd-collapsed");
+          title.setAttribute("aria-expanded", String(!div.classList.contains("hd-collapsed")));
+        };
+        L.DomEvent.on(title, "click", toggle);
+        L.DomEvent.on(title, "keydown", function (e) {
+          if (e.key === "Enter" || e.key === " ") toggle();
+        });
+        if (map.getSize().x < 1000) toggle();
+      }
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;

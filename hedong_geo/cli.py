@@ -165,8 +165,8 @@ def _coverage(args: argparse.Namespace) -> int:
 # --- export and publish -----------------------------------------------------------------------
 
 
-def _export(args: argparse.Namespace) -> int:
-    from hedong_geo import export
+def _layerset(args: argparse.Namespace):
+    """The layers an export or publish reads; their problems as warnings, none at all an error."""
     from hedong_geo._errors import ExportError
     from hedong_geo.layers import load_layers
     from hedong_geo.paths import LAYERS
@@ -179,58 +179,34 @@ def _export(args: argparse.Namespace) -> int:
         )
     for problem in layerset.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
-    if args.format == "html":
-        from hedong_geo.publish import export_html
+    return layerset
 
-        if args.extent:
-            raise ExportError(
-                f"--extent {args.extent!r} applies to png, pdf and svg; "
-                "open the html export on a feature with --feature"
-            )
-        out = export_html(
-            layerset, args.out, layers_shown=layers, lang=args.lang, feature=args.feature
-        )
-    elif args.format in export.SNAPSHOT_FORMATS:
-        out = export.export_snapshot(
-            layerset,
-            args.out,
-            format=args.format,
-            layers=layers,
-            extent=args.extent,
-            feature=args.feature,
-            paper=args.paper,
-            orientation=args.orientation,
-            dpi=args.dpi,
-            lang=args.lang,
-        )
-    else:
-        if args.extent:
-            raise ExportError(
-                f"--extent {args.extent!r} applies to png, pdf and svg; "
-                f"select {args.format} data with --layers and --feature"
-            )
-        ids = [args.feature] if args.feature else None
-        out = export.export_data(layerset, args.out, format=args.format, layers=layers, ids=ids)
+
+def _export(args: argparse.Namespace) -> int:
+    from hedong_geo.export import export_to
+
+    layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
+    snapshot = {"paper": args.paper, "orientation": args.orientation, "dpi": args.dpi}
+    if args.format not in ("png", "pdf", "svg"):
+        snapshot = {}
+    out = export_to(
+        _layerset(args),
+        args.out,
+        args.format,
+        layers=layers,
+        feature=args.feature,
+        extent=args.extent,
+        lang=args.lang,
+        **snapshot,
+    )
     print(out)
     return 0
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from hedong_geo._errors import ExportError
-    from hedong_geo.layers import load_layers
-    from hedong_geo.paths import LAYERS
     from hedong_geo.publish import publish_site
 
-    layers_dir = args.layers_dir or LAYERS
-    layerset = load_layers(layers_dir)
-    if not layerset.layers:
-        raise ExportError(
-            f"no layer files in {str(layers_dir)!r}; run `python -m hedong_geo build` first"
-        )
-    for problem in layerset.problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    print(publish_site(layerset, args.out_dir, lang=args.lang))
+    print(publish_site(_layerset(args), args.out_dir, lang=args.lang))
     return 0
 
 

@@ -1130,3 +1130,47 @@ def export_data(
                 )
 
     return _atomic_write(out, write)
+
+
+FORMATS = ("png", "pdf", "svg", "html", "geojson", "gpkg", "csv")
+
+
+def export_to(
+    source: LayerSet,
+    out: str | os.PathLike,
+    format: str,
+    *,
+    layers: Sequence[str] | None = None,
+    feature: str | None = None,
+    extent: str | Sequence[float] | None = None,
+    lang: str = "zh",
+    **snapshot_options: Any,
+) -> Path:
+    """Write ``source`` to ``out`` in any export format; the one entry for the CLI and the app.
+
+    ``extent`` and ``snapshot_options`` (paper, orientation, dpi) apply to snapshots only;
+    ``feature`` opens the HTML export on a feature, frames a snapshot, or selects the data.
+    """
+    _check_format(format, FORMATS)
+    if extent is not None and format not in SNAPSHOT_FORMATS:
+        raise ExportError(
+            f"an extent ({extent!r}) applies to png, pdf and svg; select {format} output "
+            "with layers and a feature"
+        )
+    if format == "html":
+        from hedong_geo.publish import export_html  # publish builds on this module
+
+        return export_html(source, out, layers_shown=layers, lang=lang, feature=feature)
+    if format in SNAPSHOT_FORMATS:
+        return export_snapshot(
+            source,
+            out,
+            format=format,
+            layers=layers,
+            extent=extent,
+            feature=feature,
+            lang=lang,
+            **snapshot_options,
+        )
+    ids = [feature] if feature else None
+    return export_data(source, out, format=format, layers=layers, ids=ids)

@@ -279,6 +279,12 @@ def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 70
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.goto(url)
     page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+    # The opening fit zooms with an animation: clicks aimed before it ends would miss.
+    page.wait_for_function(
+        "() => !map_hedong._animatingZoom"
+        " && !(map_hedong._panAnim && map_hedong._panAnim._inProgress)"
+    )
+    page.wait_for_timeout(300)
     return browser, page, seen
 
 

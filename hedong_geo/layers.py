@@ -208,8 +208,13 @@ def _cached(layers_dir: str, stamp: tuple) -> LayerSet:
     return load_layers(layers_dir)
 
 
+def files_stamp(layers_dir: str | Path = LAYERS) -> tuple:
+    """The folder and its layer files' names and modification times: changes when they do."""
+    folder = Path(layers_dir)
+    files = sorted(folder.glob("*.geojson"))
+    return (str(folder), *((p.name, p.stat().st_mtime_ns) for p in files))
+
+
 def load_layers_cached(layers_dir: str | Path = LAYERS) -> LayerSet:
     """Like :func:`load_layers`, cached by folder and the files' modification times."""
-    folder = Path(layers_dir)
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.geojson")))
-    return _cached(str(folder), stamp)
+    return _cached(str(layers_dir), files_stamp(layers_dir))

@@ -167,7 +167,12 @@ def _status(row: Any, lang: str) -> str:
     return f"{text} ({int(year)})" if year and not pd.isna(year) else text
 
 
-def detail_html(detail: Detail, lang: str = "zh", reader_link: str = "?view=reader&para=") -> str:
+def detail_html(
+    detail: Detail,
+    lang: str = "zh",
+    reader_link: str = "?view=reader&para=",
+    related: bool = True,
+) -> str:
     """The panel as one HTML fragment (escaped), for the static site and the HTML export."""
     e = html.escape
     acc = f"± {detail.accuracy_m:.0f} m" if detail.accuracy_m else t("not_located", lang)
@@ -190,7 +195,7 @@ def detail_html(detail: Detail, lang: str = "zh", reader_link: str = "?view=read
             f'<a href="{e(reader_link + p.block_id)}">{e(p.block_id)}</a></div>'
             f"<p>{p.html}</p></blockquote>"
         )
-    if detail.related:
+    if related and detail.related:
         parts.append(f"<h4>{t('related', lang)}</h4><ul class='hd-related'>")
         parts += [f"<li>{e(r.relation)}: {e(r.name)}</li>" for r in detail.related]
         parts.append("</ul>")

@@ -224,6 +224,11 @@ def block(block_id: str) -> Block:
     return docs[doc_id].block(block_id)
 
 
+def has_block(block_id: str) -> bool:
+    """Whether a block with this id exists (a link to check before following it)."""
+    return any(block_id in doc._by_id for doc in documents().values())
+
+
 def _unknown_message(block_id: str, ids: list[str]) -> str:
     near = difflib.get_close_matches(block_id, ids, n=3, cutoff=0.5)
     hint = f"; nearest: {', '.join(near)}" if near else ""

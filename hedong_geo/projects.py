@@ -53,6 +53,32 @@ def apply_filters(features: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return features[keep]
 
 
+def filter_layers(layers: LayerSet, filters: Filters) -> LayerSet:
+    """The layers with only the features that pass ``filters`` (the context layer untouched)."""
+    kept = {
+        name: gdf if name == "context" else apply_filters(gdf, filters)
+        for name, gdf in layers.layers.items()
+    }
+    return LayerSet(kept, layers.problems)
+
+
+def find_places(layers: LayerSet, query: str, limit: int = 8) -> list[tuple[str, str, str]]:
+    """Features whose names or aliases contain ``query`` (spaces ignored): ``(id, zh, en)``,
+    names that start with the query first."""
+    wanted = query.replace(" ", "").lower()
+    if not wanted:
+        return []
+    found = []
+    for row in layers.features().itertuples():
+        if row.layer == "context":
+            continue
+        names = [n.replace(" ", "").lower() for n in (row.name_zh, row.name_en, *row.aliases)]
+        if any(wanted in n for n in names):
+            starts = any(n.startswith(wanted) for n in names)
+            found.append((not starts, len(row.name_zh), row.id, row.name_zh, row.name_en))
+    return [(fid, zh, en) for *_, fid, zh, en in sorted(found)[:limit]]
+
+
 def project_table(layers: LayerSet, filters: Filters = Filters(), lang: str = "zh") -> pd.DataFrame:
     """One row per feature (unlocated included, context excluded), ready for a table."""
     features = layers.features()

@@ -7,6 +7,7 @@ link (``?para=fyp.ch6.s2.p1``) can scroll to it; the highlighted block gets ``cl
 from __future__ import annotations
 
 import html
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -110,3 +111,12 @@ def document_html(
         )
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def scroll_script(block_id: str) -> str:
+    """A script for a same-origin iframe that scrolls the parent page to a block."""
+    target = json.dumps(anchor(block_id))
+    return (
+        f"<script>const e = window.parent.document.getElementById({target});"
+        "if (e) { e.scrollIntoView({block: 'center'}); }</script>"
+    )

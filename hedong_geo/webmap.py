@@ -378,6 +378,62 @@ def feature_bounds(
     return _bounds([_with_accuracy(geom, row["accuracy_m"])])
 
 
+def view_for(
+    layers: LayerSet, feature_id: str, size: tuple[int, int] = (700, 560)
+) -> tuple[tuple[float, float], int] | None:
+    """Centre ``(lat, lon)`` and zoom that show a feature (its accuracy circle included) on a
+    map of ``size`` pixels; None when it is unlocated. For st_folium's ``center``/``zoom``,
+    which move the map without rebuilding it."""
+    bounds = feature_bounds(layers, feature_id)
+    if bounds is None:
+        return None
+    (south, west), (north, east) = bounds
+    lat = (south + north) / 2
+    # Web Mercator: 256 px span 360° of longitude at zoom 0, shrunk by cos(lat) in latitude.
+    fit_x = size[0] * 360 / (256 * max(east - west, 1e-6))
+    fit_y = size[1] * 360 * np.cos(np.radians(lat)) / (256 * max(north - south, 1e-6))
+    zoom = int(np.clip(np.floor(np.log2(min(fit_x, fit_y) * 0.8)), 10, 17))
+    return (round(lat, 6), round((west + east) / 2, 6)), zoom
+
+
+def selection_group(layers: LayerSet, feature_id: str) -> folium.FeatureGroup | None:
+    """The selected feature drawn as a highlight, for st_folium's ``feature_group_to_add``:
+    added to the map in the browser without rebuilding it. None when it is unlocated."""
+    row = layers.feature(feature_id)
+    if row.geometry is None or row.geometry.is_empty:
+        return None
+    style = load_styles()["selected"]
+    options = {
+        "color": style["color"],
+        "weight": style["weight"],
+        "interactive": False,
+        "pane": "hdSelected",  # above every layer (see hedong.js)
+    }
+    group = folium.FeatureGroup(name="selected", control=False)
+    geom = _round(row.geometry)
+    if geom.geom_type in ("Point", "MultiPoint"):
+        for point in getattr(geom, "geoms", [geom]):
+            location = (point.y, point.x)
+            if row["accuracy_m"]:
+                folium.Circle(
+                    location, radius=float(row["accuracy_m"]), fill_opacity=0.05, **options
+                ).add_to(group)
+            folium.CircleMarker(
+                location, radius=9, fill_opacity=style["fill_opacity"], **options
+            ).add_to(group)
+    else:
+        fill = style["fill_opacity"]
+        folium.GeoJson(
+            mapping(geom),
+            style_function=lambda _: {
+                **options,
+                "fillOpacity": fill,
+                "fillColor": options["color"],
+            },
+        ).add_to(group)
+    return group
+
+
 def map_view(layers: LayerSet, *, gcj02: bool = False) -> list[list[float]]:
     """The initial view: Hedong's outline if there is a context layer, else all located features.
 

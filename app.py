@@ -20,13 +20,26 @@ from hedong_geo.paths import LAYERS
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
 from hedong_geo.urlstate import VIEWS, parse_state, state_params
-from hedong_geo.webmap import build_map, selection_group, view_for
+from hedong_geo.webmap import build_map, cache_element_templates, selection_group, view_for
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = os.environ.get("HEDONG_GEO_LAYERS_DIR") or LAYERS  # e.g. a test copy
 st.html((DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>")))
 st.cache_resource(install_static)()
+cache_element_templates()
+
+
+@st.cache_resource(max_entries=16)
+def shown_layers(stamp: tuple, filters: projects.Filters):
+    """The layers with the filters applied, made once per folder state and filters."""
+    return projects.filter_layers(load_layers_cached(LAYERS_DIR), filters)
+
+
+@st.cache_resource(max_entries=256)
+def cached_detail(stamp: tuple, feature_id: str, lang: str):
+    """The panel's content for a feature (raises UnknownIdError for a stale id)."""
+    return feature_detail(load_layers_cached(LAYERS_DIR), feature_id, lang)
 
 
 @st.cache_resource(max_entries=16)
@@ -34,8 +47,7 @@ def cached_map(
     stamp: tuple, names: tuple | None, filters: projects.Filters, lang: str, basemap: str
 ):
     """The base map: the same for every click, so st_folium never rebuilds it."""
-    layers = projects.filter_layers(load_layers_cached(LAYERS_DIR), filters)
-    return build_map(layers, visible=names, lang=lang, basemap=basemap)
+    return build_map(shown_layers(stamp, filters), visible=names, lang=lang, basemap=basemap)
 
 
 def select(feature_id: str, view: str = "map") -> None:
@@ -44,6 +56,7 @@ def select(feature_id: str, view: str = "map") -> None:
     st.query_params.update(view=view, feature=feature_id)
 
 
+stamp = files_stamp(LAYERS_DIR)
 layers = load_layers_cached(LAYERS_DIR)
 titles = layer_titles()
 state = parse_state(
@@ -109,7 +122,7 @@ st.caption(t("app_subtitle", lang))
 
 def show_detail(feature_id: str) -> None:
     try:
-        detail = feature_detail(layers, feature_id, lang)
+        detail = cached_detail(stamp, feature_id, lang)
     except KeyError:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
@@ -134,12 +147,12 @@ if state.view == "map":
         st.session_state.update(clicked=clicked, feature=clicked)
         st.query_params["feature"] = clicked
         state = state.with_(feature=clicked)
-    shown = projects.filter_layers(layers, filters)
+    shown = shown_layers(stamp, filters)
     selected = state.feature if state.feature in set(shown.features()["id"]) else None
     if state.feature and not selected:
         st.warning(f"{t('unknown_feature', lang)} {state.feature}")
     # A copy: st_folium renames elements of the map it is given, and the cached one is reused.
-    m = copy.deepcopy(cached_map(files_stamp(LAYERS_DIR), state.layers, filters, lang, basemap))
+    m = copy.deepcopy(cached_map(stamp, state.layers, filters, lang, basemap))
     focus = st.session_state.pop("focus", None) or st.session_state.pop("first", state.feature)
     st.session_state["first"] = None  # a link's feature is flown to once, on opening
     view_here = view_for(shown, focus, (480, 560)) if focus == selected and selected else None
@@ -194,7 +207,7 @@ with st.sidebar.expander(t("export", lang)):
             shown_layers = list(state.layers) if state.layers else None
             options = {"dpi": 150} if fmt == "png" else {}
             export_to(
-                projects.filter_layers(layers, filters),
+                shown_layers(stamp, filters),
                 out_file,
                 fmt,
                 layers=shown_layers,

@@ -6,11 +6,13 @@ Modules, one job each:
 - ``search``: ranked full-text search and the place-mention finder.
 - ``transform``: coordinate transforms (GCJ-02 ⇄ WGS84, metric CRS) and measures.
 - ``recipes``: geometry recipes that derive layer geometry from source data.
+- ``context``: the committed context geography (districts, the Haihe, reference points).
 - ``register``: the feature register (``geodata/features.yaml``).
 - ``build``: writes ``layers/*.geojson`` from the register and ``geodata/``.
-- ``layers``: loads and validates the layer files.
-- ``webmap``: the folium map (no Streamlit).
-- ``export``: map snapshots and data exports; ``publish``: the static site.
+- ``layers``: loads the layer files; ``_validate`` checks them; ``coverage`` counts them.
+- ``webmap``, ``assets``: the folium map (no Streamlit) and its local scripts and styles.
+- ``panel``, ``reader``, ``projects``, ``urlstate``, ``i18n``: the explorer's views as data.
+- ``export``: map snapshots and data exports; ``publish``: the HTML export and static site.
 """
 
 from hedong_geo._errors import (

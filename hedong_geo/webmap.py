@@ -23,6 +23,7 @@ import html
 import json
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import folium
@@ -376,6 +377,29 @@ def feature_bounds(
         return None
     geom = _display_geometry(row.geometry, gcj02)
     return _bounds([_with_accuracy(geom, row["accuracy_m"])])
+
+
+def cache_element_templates() -> None:
+    """Compile each of branca's element templates once instead of on every render.
+
+    branca compiles a new Jinja template for every ``Element(template)`` it makes, and
+    st_folium renders the whole map again on every rerun of the app: most of a click's rerun
+    went into compiling the same few template strings. A compiled template is immutable
+    (rendering it changes nothing), so one can serve every element with the same source.
+    Idempotent; affects only ``branca.element``.
+    """
+    import branca.element
+    import jinja2
+
+    if getattr(branca.element.Template, "_hedong_cached", False):
+        return
+
+    @lru_cache(maxsize=512)
+    def template(source: str) -> jinja2.Template:
+        return jinja2.Template(source)
+
+    template._hedong_cached = True
+    branca.element.Template = template
 
 
 def view_for(

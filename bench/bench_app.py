@@ -7,6 +7,7 @@ Targets: click rerun ≤ 0.3× the baseline's; map payload ≤ 1 MB. Not a test.
 * cold start: server process start → Leaflet container visible in the browser;
 * click rerun: Leaflet click on a feature → its passage shown in the panel (median of N,
   alternating two features so every click changes the panel);
+* script run: the Python of one rerun in bare mode (no server, no browser), caches warm;
 * payload: the map page (``map_payload_bytes``) and what ``st_folium`` sends the component
   (script, header, html and links) on one run.
 """
@@ -168,6 +169,23 @@ def component_bytes(m) -> int:
     return sum(len(p.encode("utf-8")) for p in parts if p)
 
 
+def script_ms(script: Path, runs: int = 7) -> float:
+    """Median time of one run of a Streamlit script's Python, in bare mode (no server, no
+    browser), after a first run that fills its caches: the server's share of a rerun."""
+    import logging
+    import runpy
+
+    logging.disable(logging.WARNING)  # bare mode warns about the missing runtime on every call
+    runpy.run_path(str(script), run_name="__main__")
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        runpy.run_path(str(script), run_name="__main__")
+        times.append(time.perf_counter() - start)
+    logging.disable(logging.NOTSET)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clicks", type=int, default=10)
@@ -228,6 +246,13 @@ def main() -> None:
         "  less 250 ms debounce",
         app_click - DEBOUNCE,
         base_click - DEBOUNCE,
+        "  ",
+        1000,
+    )
+    row(
+        "script run, server (ms)",
+        script_ms(ROOT / "app.py"),
+        script_ms(ROOT / "bench" / "baseline_app.py"),
         "  ",
         1000,
     )

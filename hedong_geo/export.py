@@ -40,6 +40,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 
 from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import PROPERTY_ORDER, LayerSet, load_layers
 from hedong_geo.styles import feature_style, load_styles
 
@@ -50,11 +51,6 @@ PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}  # (short side, long sid
 # Any requested lon/lat extent must lie within Tianjin municipality.
 TIANJIN_LON = (116.7, 118.1)
 TIANJIN_LAT = (38.5, 40.3)
-DOC_TITLES = {
-    "wr": {"zh": "《河东区2024年政府工作报告》", "en": "Hedong 2024 Government Work Report"},
-    "fyp": {"zh": "《河东区“十五五”规划纲要》", "en": "Hedong 15th Five-Year Plan outline"},
-}
-DOC_SHORT = {"wr": {"zh": "报告", "en": "WR"}, "fyp": {"zh": "纲要", "en": "FYP"}}
 LIST_COLUMNS = ("aliases", "anchors", "citations")  # list properties, JSON text in GPKG
 CSV_COLUMNS = (
     "id",
@@ -71,54 +67,14 @@ CSV_COLUMNS = (
     "geometry_source",
     "citations",
 )
-_TEXT = {
-    "zh": {
-        "title": "河东区发展规划 · 地图快照",
-        "layers": "图层",
-        "date": "日期",
-        "docs": "引用文件",
-        "none": "无",
-        "legend": "图例",
-        "features": "图中要素及出处",
-        "abbrev": "（报告＝2024年政府工作报告，纲要＝“十五五”规划纲要）",
-        "more": "另有 {n} 项未列出（见数据导出）",
-        "more_cites": "另有 {n} 处引用",
-        "no_cites": "（无引用）",
-        "hedong": "河东区界",
-        "neighbour": "相邻区界",
-        "river": "海河",
-        "ref_point": "参考点",
-        "note": (
-            "来源：hedong-geo 图层，据规划文本与公开参考数据编制，非测绘成果。"
-            "实线为数据推算，虚线为示意范围，圆圈半径为所述精度（米）。"
-            "坐标系 EPSG:4527（CGCS2000 3° 高斯-克吕格，中央经线 117°E）。"
-        ),
-        "unlocated": "{n} 个要素尚未定位，未绘出。",
-    },
-    "en": {
-        "title": "Hedong District development plan · map snapshot",
-        "layers": "Layers",
-        "date": "Date",
-        "docs": "Documents cited",
-        "none": "none",
-        "legend": "Legend",
-        "features": "Features shown and their sources",
-        "abbrev": " (WR = 2024 Government Work Report, FYP = 15th Five-Year Plan outline)",
-        "more": "{n} more not listed (see the data export)",
-        "more_cites": "{n} more citations",
-        "no_cites": "(no citation)",
-        "hedong": "Hedong boundary",
-        "neighbour": "Neighbouring districts",
-        "river": "Haihe",
-        "ref_point": "Reference point",
-        "note": (
-            "Source: hedong-geo layers, compiled from the plan texts and public reference data; "
-            "not a survey. Solid = derived from data, dashed = schematic outline, circle radius = "
-            "stated accuracy in metres. CRS EPSG:4527 (CGCS2000 3-degree Gauss-Kruger, CM 117°E)."
-        ),
-        "unlocated": "Not yet located, so not drawn: {n} features.",
-    },
-}
+
+
+def _doc_text(kind: str, doc_id: str, lang: str) -> str:
+    """A document's title (``kind="doc"``) or short name (``"short"``) on the sheet."""
+    try:
+        return t(f"snap_{kind}_{doc_id}", lang)
+    except KeyError:
+        return str(doc_id)
 
 
 # --- fonts ------------------------------------------------------------------------------------
@@ -202,9 +158,9 @@ def _citation_lines(citations: Any, lang: str, short: bool = False) -> list[str]
         doc_id, block = str(cite.get("doc")), str(cite.get("block"))
         path = _heading_path(block, short)
         if short:
-            line = f"{DOC_SHORT.get(doc_id, {}).get(lang, doc_id)} {path}"
+            line = f"{_doc_text('short', doc_id, lang)} {path}"
         else:
-            doc = DOC_TITLES.get(doc_id, {}).get(lang, doc_id)
+            doc = _doc_text("doc", doc_id, lang)
             line = f"{doc} · {path} ({block})" if path != block else f"{doc} · {block}"
         if line not in lines:
             lines.append(line)
@@ -459,7 +415,7 @@ def _draw_features(ax: Any, shown: gpd.GeoDataFrame, focus: str | None) -> set[s
 def _draw_context(ax: Any, context: gpd.GeoDataFrame, lang: str) -> list[Any]:
     """Districts, the Haihe and reference points, under the features; return legend handles."""
     styles = load_styles()["context"]
-    text = _TEXT[lang]
+    text = texts("snap", lang)
     handles = []
     outline = _hedong_outline(context)
     boundaries = context[(context["category"] == "boundary") & ~context.index.isin(outline.index)]
@@ -610,7 +566,7 @@ def render_snapshot(
         ``"feature_list"``, ``"title"``, ``"subtitle"`` and ``"note"``, so tests and callers can
         find them.
     """
-    if lang not in _TEXT:
+    if lang not in LANGS:
         raise ExportError(f"unknown lang {lang!r}; expected 'zh' or 'en'")
     if not (isinstance(dpi, int) and 30 <= dpi <= 1200):
         raise ExportError(f"dpi {dpi!r} is out of range; expected an integer from 30 to 1200")
@@ -638,7 +594,7 @@ def _render(
     title: str | None,
     date: dt.date | None,
 ) -> Figure:
-    text = _TEXT[lang]
+    text = texts("snap", lang)
     styles = load_styles()
     landscape = fig_w > fig_h
     fig = Figure(figsize=(fig_w, fig_h), dpi=dpi, facecolor="white")
@@ -737,7 +693,7 @@ def _render(
 
     # Title and subtitle.
     cited_docs = sorted({c.get("doc") for cites in shown["citations"] for c in cites or []})
-    docs = "、".join(DOC_TITLES.get(d, {}).get(lang, str(d)) for d in cited_docs)
+    docs = "、".join(_doc_text("doc", d, lang) for d in cited_docs)
     sep = "；" if lang == "zh" else "; "
     colon = "：" if lang == "zh" else ": "
     layer_list = ("、" if lang == "zh" else ", ").join(_layer_title(n, lang) for n in names)
@@ -842,11 +798,11 @@ def _feature_list(
     """The numbered list "1. name" with its citations, laid out to fit the panel.
 
     Returns the font size, the lines of each column and whether the compact citation form
-    (:data:`DOC_SHORT` names, heading numbers) was used. Tries ever denser layouts (smaller
+    (short document names, heading numbers) was used. Tries ever denser layouts (smaller
     type, more columns, citations run on after the name); when even the densest cannot hold
     every feature, the list ends with how many were left out.
     """
-    text = _TEXT[lang]
+    text = texts("snap", lang)
     full, short = [], []
     for i, row in enumerate(shown.itertuples(), start=1):
         head = f"{i}. {row.name_zh if lang == 'zh' else row.name_en}"

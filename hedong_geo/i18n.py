@@ -26,3 +26,9 @@ def t(key: str, lang: str = "zh") -> str:
         raise KeyError(f"no UI string {key!r} in geodata/i18n.json")
     entry = table[key]
     return entry.get(lang if lang in LANGS else "zh") or entry["zh"]
+
+
+def texts(prefix: str, lang: str = "zh") -> dict[str, str]:
+    """Every string whose key starts with ``prefix_``, keyed by the rest: one module's texts."""
+    start = prefix + "_"
+    return {key[len(start) :]: t(key, lang) for key in strings() if key.startswith(start)}

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from hedong_geo.i18n import LANGS
+
 VIEWS = ("map", "reader", "projects", "about")
-LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True)

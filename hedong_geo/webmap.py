@@ -35,6 +35,7 @@ from folium.template import Template
 from shapely.geometry import mapping
 
 from hedong_geo.assets import ASSET_BASE, localize
+from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import GROUPS, LayerSet
 from hedong_geo.styles import feature_style, load_styles
 
@@ -48,54 +49,12 @@ __all__ = [
 ]
 
 BASEMAPS = ("none", "osm", "gaode", "tianditu")
-LANGS = ("zh", "en")
+
 FEATURE_GROUPS = tuple(g for g in GROUPS if g != "context")
 CONTEXT = "context"
 # Shown when nothing located is on the map: central Hedong.
 DEFAULT_BOUNDS = [[39.085, 117.195], [39.165, 117.295]]
 
-_TEXT = {
-    "zh": {
-        "legend": "图例",
-        "colour": "颜色：规划结构",
-        "line": "线型：定位依据",
-        "context": "底图",
-        "hedong": "河东区界",
-        "neighbour": "相邻各区",
-        "river": "海河",
-        "ref_point": "参考点",
-        "none": "无底图（离线）",
-        "osm": "OpenStreetMap",
-        "gaode": "高德地图（GCJ-02）",
-        "tianditu": "天地图",
-        "tianditu_labels": "天地图注记",
-        "fullscreen": "全屏",
-        "distance": "测量距离",
-        "area": "测量面积",
-        "hint": "单击加点，双击结束，Esc 清除",
-        "accuracy": "精度",
-    },
-    "en": {
-        "legend": "Legend",
-        "colour": "Colour: plan structure",
-        "line": "Line: how it was located",
-        "context": "Context",
-        "hedong": "Hedong boundary",
-        "neighbour": "Neighbouring districts",
-        "river": "Haihe",
-        "ref_point": "Reference point",
-        "none": "No basemap (offline)",
-        "osm": "OpenStreetMap",
-        "gaode": "Gaode (GCJ-02)",
-        "tianditu": "Tianditu",
-        "tianditu_labels": "Tianditu labels",
-        "fullscreen": "Fullscreen",
-        "distance": "Measure distance",
-        "area": "Measure area",
-        "hint": "click to add points, double-click to finish, Esc to clear",
-        "accuracy": "accuracy",
-    },
-}
 
 _TILES = {
     "gaode": (
@@ -279,7 +238,7 @@ def _tooltip(row: Any, lang: str) -> str:
     note = _esc(basis or row["location_basis"])
     accuracy = row["accuracy_m"]
     if accuracy is not None and np.isfinite(accuracy):
-        note += f" · {_TEXT[lang]['accuracy']} ±{accuracy:.0f} m"
+        note += f" · {t('map_accuracy', lang)} ±{accuracy:.0f} m"
     parts.append(f"<small>{note}</small>")
     return "<br>".join(parts)
 
@@ -525,7 +484,7 @@ def _sample(basis: str) -> str:
 
 def _legend_html(lang: str, context: bool) -> str:
     styles = load_styles()
-    text = _TEXT[lang]
+    text = texts("map", lang)
     rows = [f"<h4>{_esc(text['legend'])}</h4>", f"<h5>{_esc(text['colour'])}</h5>"]
     for group in FEATURE_GROUPS:
         entry = styles["groups"][group]
@@ -559,7 +518,7 @@ def _add_basemaps(m: folium.Map, basemap: str, lang: str) -> None:
     so one map offers either Gaode or the WGS84 ones, never both: the data can only be drawn
     in one datum. The app switches datum by calling :func:`build_map` with another ``basemap``.
     """
-    text = _TEXT[lang]
+    text = texts("map", lang)
     folium.FeatureGroup(name=text["none"], overlay=False, show=False).add_to(m)
     if basemap == "gaode":
         tiles = _TILES["gaode"].replace("{lang}", "zh_cn" if lang == "zh" else "en")
@@ -665,7 +624,7 @@ def build_map(
     online = basemap != "none"
     shown = None if visible is None else set(visible)
     styles = load_styles()
-    text = _TEXT[lang]
+    text = texts("map", lang)
 
     view = map_view(layers, gcj02=gcj02)
     centre = [(view[0][0] + view[1][0]) / 2, (view[0][1] + view[1][1]) / 2]

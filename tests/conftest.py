@@ -11,6 +11,17 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian's chromium as root in a sandbox, with nothing of its own going to the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Hosts a page may load from in the offline tests ("" for file:// and data: URLs).
+LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 
 def _need(tool: str | None, env: str, how: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
 
 from hedong_geo._errors import ExportError, UnknownIdError
 from hedong_geo.cli import main
@@ -26,15 +27,6 @@ XSS = "<img src=x onerror=alert(1)>"
 SE = "park.quadrant.se"
 SE_TEXT = "以核理化院和国机集团天津电气院为核心"
 SE_BLOCK = "blk-fyp-box1-r2"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class _Links(HTMLParser):
@@ -271,7 +263,7 @@ def _url(kind: str, page: str, built: Path, request: pytest.FixtureRequest) -> s
 
 
 def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 700)):
-    browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+    browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     seen: dict[str, list[str]] = {"requests": [], "dialogs": [], "errors": []}
     page.on("request", lambda r: seen["requests"].append(r.url))

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
 from test_webmap import CONTEXT
 
 from hedong_geo.assets import inline_assets, install_static
@@ -23,16 +24,6 @@ from hedong_geo.layers import load_layers
 from hedong_geo.webmap import build_map
 
 pytestmark = pytest.mark.browser
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -106,7 +97,7 @@ def _walk(element):
 
 
 def _open(p, chromium_path: str, url: str):
-    browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+    browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1000, "height": 700})
     seen = {"requests": [], "dialogs": [], "errors": []}
     page.on("request", lambda r: seen["requests"].append(r.url))

@@ -107,7 +107,10 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
-    basemap = st.selectbox(t("basemap", lang), ["none", "osm", "gaode"])
+    online = ["osm", "gaode"] + (["tianditu"] if os.environ.get("TIANDITU_KEY") else [])
+    basemap = st.selectbox(
+        t("basemap", lang), ["none", *online], format_func=lambda n: t(f"map_{n}", lang)
+    )
 state = state.with_(layers=None if set(chosen) == set(names) else tuple(chosen))
 st.query_params.from_dict(state_params(state))
 st.sidebar.caption(t("link_to_view", lang))
@@ -204,13 +207,13 @@ with st.sidebar.expander(t("export", lang)):
     if st.button(t("export_button", lang)):
         with st.spinner(t("working", lang)), tempfile.TemporaryDirectory() as tmp:
             out_file = Path(tmp) / f"hedong.{fmt}"
-            shown_layers = list(state.layers) if state.layers else None
+            layer_names = list(state.layers) if state.layers else None
             options = {"dpi": 150} if fmt == "png" else {}
             export_to(
                 shown_layers(stamp, filters),
                 out_file,
                 fmt,
-                layers=shown_layers,
+                layers=layer_names,
                 feature=state.feature if fmt == "html" else None,
                 lang=lang,
                 **options,

@@ -306,3 +306,17 @@ def test_feature_name_with_markup_stays_text(
     assert "<img" not in html_text(at)
     # Markdown elements never render raw HTML; the name arrives as the literal string.
     assert panel_names(at)[0] == "<img src=x onerror=alert(1)>"
+
+
+# --- export panel -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "html", "png"])
+def test_export_panel_offers_the_file_for_download(fmt: str) -> None:
+    at = run(layers="renewal,jinmao_quadrants")
+    next(s for s in at.sidebar.selectbox if s.label == t("export_format")).set_value(fmt).run()
+    next(b for b in at.sidebar.button if b.label == t("export_button")).click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    downloads = at.sidebar.get("download_button")
+    assert len(downloads) == 1
+    assert downloads[0].proto.label == t("download")

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from hedong_geo import plan
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.context import hedong_boundary
 from hedong_geo.layers import LayerSet, Problem, load_layers
-from hedong_geo.paths import GEODATA, LAYERS
+from hedong_geo.paths import LAYERS
+from hedong_geo.register import FIGURES, figures
 from hedong_geo.transform import area_km2, buffer_m, length_km
 
-FIGURES = GEODATA / "figures.json"
 DISTRICT_TOLERANCE_M = 250  # the Hedong outline's own accuracy (geodata/context/README.md)
 TILING_REL_TOL = 1e-4
 
@@ -160,5 +159,5 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
             )
     problems += _geometry_problems(layers)
     problems += _citation_problems(layers)
-    problems += _figure_problems(layers, json.loads(FIGURES.read_text(encoding="utf-8")))
+    problems += _figure_problems(layers, figures())
     return problems

@@ -71,6 +71,12 @@ class _Geography:
         return to_metric(row.geometry), float(row["accuracy_m"]), source
 
 
+def _weaker(basis: str, other: str) -> str:
+    """The less certain of two location bases (derived is the surest, schematic the least)."""
+    order = ("derived", "reference", "described", "schematic", "unlocated")
+    return max(basis, other, key=order.index)
+
+
 def _km(metres: float) -> str:
     return f"{metres / 1000:.2f} km"
 
@@ -175,7 +181,7 @@ class _Placer:
             accuracy = round(radius + (parent.accuracy_m or 0), -1)
             return Placed(
                 point,
-                "described",
+                _weaker("described", parent.basis),  # no surer than the outline it lies in
                 accuracy,
                 f"the plan places it within {g['parent']}; drawn at a point inside that "
                 f"feature, the accuracy covering all of it ({_km(radius)} radius plus the "
@@ -249,6 +255,10 @@ def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, str]]
                 "block": mention.block_id,
                 "quote": quote,
             }
+    for entry in entries:  # reviewed quotes that the names alone do not find
+        for block_id, quote in entry.cite_extra:
+            doc = block_id.split(".", 1)[0]
+            found[entry.id].setdefault(block_id, {"doc": doc, "block": block_id, "quote": quote})
     return {
         fid: [cites[b] for b in sorted(cites, key=order.__getitem__)]
         for fid, cites in found.items()
@@ -271,7 +281,7 @@ def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> d
         geometry = mapping(shape)
     source = placed.source
     if entry.note and entry.note not in source:
-        source = f"{source}. {entry.note}" if source else entry.note
+        source = f"{source.rstrip('.')}. {entry.note}" if source else entry.note
     props = {
         "id": entry.id,
         "name_zh": entry.name_zh,

@@ -19,6 +19,7 @@ from hedong_geo import plan
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
 from hedong_geo.register import layer_titles
+from hedong_geo.transform import to_metric
 
 # Zones a feature can lie in, for the "related" list: the zones of the 一站一带一园 layout.
 ZONE_CATEGORIES = ("zone", "quadrant", "layout", "renewal_area")
@@ -98,9 +99,28 @@ def cite_block(citation: dict[str, str], names: list[str], lang: str = "zh") -> 
     )
 
 
+def surely_inside(geom, accuracy_m: float | None, zone) -> bool:
+    """Whether a feature lies in ``zone`` whatever its stated inaccuracy: a point counts only
+    when its accuracy circle fits in the zone, an area or line when its representative point
+    lies in the zone. Stacked points placed "somewhere in the park" are then not claimed for
+    the quadrant they happen to be drawn in."""
+    here = geom.representative_point()
+    if not zone.contains(here):
+        return False
+    if geom.geom_type not in ("Point", "MultiPoint") or not accuracy_m:
+        return True
+    zone_m, here_m = to_metric(zone), to_metric(here)
+    return (
+        zone_m.exterior.distance(here_m) >= accuracy_m
+        if zone_m.geom_type == "Polygon"
+        else (zone_m.boundary.distance(here_m) >= accuracy_m)
+    )
+
+
 def related_features(layers: LayerSet, feature_id: str, lang: str = "zh") -> list[Related]:
-    """Features related by space: the zones this one lies in, the features inside it (for an
-    area), and those sharing its parent. Computed from the geometries, not typed by hand."""
+    """Features related to this one: the zones it surely lies in and the features surely in it
+    (a spatial query that respects ``accuracy_m``), the parent and children the register names,
+    and those sharing its parent."""
     features = layers.features()
     features = features[features["layer"] != "context"]
     row = features[features["id"] == feature_id]
@@ -109,6 +129,14 @@ def related_features(layers: LayerSet, feature_id: str, lang: str = "zh") -> lis
     row = row.iloc[0]
     name_col = "name_zh" if lang == "zh" else "name_en"
     found: dict[str, Related] = {}
+
+    def add(other, relation: str) -> None:
+        found.setdefault(other.id, Related(other.id, getattr(other, name_col), t(relation, lang)))
+
+    for other in features[features["id"] == row["parent"]].itertuples():
+        add(other, "rel_within")
+    for other in features[features["parent"] == feature_id].itertuples():
+        add(other, "rel_contains")
     geom = row.geometry
     if geom is not None and not geom.is_empty:
         located = features[features.geometry.notna() & (features["id"] != feature_id)]
@@ -121,20 +149,18 @@ def related_features(layers: LayerSet, feature_id: str, lang: str = "zh") -> lis
         if is_area:
             # Both areas in degrees²: fine for telling which of two nearby shapes is larger.
             zones = zones[shapely.area(zones.geometry.values) >= geom.area]
-        for other in zones.itertuples():
-            found[other.id] = Related(other.id, getattr(other, name_col), t("rel_within", lang))
+        for zone in zones.itertuples():
+            if surely_inside(geom, row["accuracy_m"], zone.geometry):
+                add(zone, "rel_within")
         if is_area:
-            inside = located[located.representative_point().within(geom)]
-            for other in inside.itertuples():
-                found.setdefault(
-                    other.id, Related(other.id, getattr(other, name_col), t("rel_contains", lang))
-                )
+            candidates = located[located.representative_point().within(geom)]
+            for other in candidates.itertuples():
+                if surely_inside(other.geometry, other.accuracy_m, geom):
+                    add(other, "rel_contains")
     if row["parent"]:
         for other in features[features["parent"] == row["parent"]].itertuples():
             if other.id != feature_id:
-                found.setdefault(
-                    other.id, Related(other.id, getattr(other, name_col), t("rel_sibling", lang))
-                )
+                add(other, "rel_sibling")
     return sorted(found.values(), key=lambda r: (r.relation, r.id))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, LayerSet
-from hedong_geo.register import layer_titles
+from hedong_geo.register import figures, layer_titles
 from hedong_geo.transform import area_km2
 
 # The zones summarised: the station zone, the belt, the park and its quadrants.
@@ -120,19 +120,37 @@ def coverage_summary(layers: LayerSet, lang: str = "zh") -> pd.DataFrame:
 def zone_summary(
     layers: LayerSet, zones: Iterable[str] = SUMMARY_ZONES, lang: str = "zh"
 ) -> pd.DataFrame:
-    """For each zone: its area (km², geodesic) and how many located features lie in it."""
+    """For each zone: how many features lie in it (by the register's parent, or surely by
+    geometry: see :func:`hedong_geo.panel.surely_inside`) and its area where the area means
+    something: a derived outline, or one calibrated to a figure the plan states. A schematic
+    placeholder's area is left blank."""
+    from hedong_geo.panel import surely_inside
+
     features = layers.features()
-    features = features[(features["layer"] != "context") & features.geometry.notna()]
-    points = features.set_index("id").geometry.representative_point()
+    features = features[features["layer"] != "context"]
+    stated = {fig["feature"] for fig in figures().get("area_km2", [])}
     rows = []
     for zone_id in zones:
         zone = layers.feature(zone_id)
-        inside = points[points.within(zone.geometry)].drop(zone_id, errors="ignore")
+        inside = {
+            row.id
+            for row in features.itertuples()
+            if row.id != zone_id
+            and (
+                row.parent == zone_id
+                or (
+                    row.geometry is not None
+                    and surely_inside(row.geometry, row.accuracy_m, zone.geometry)
+                )
+            )
+        }
+        meaningful = zone_id in stated or zone["location_basis"] != "schematic"
         rows.append(
             {
                 "id": zone_id,
                 t("name", lang): zone["name_zh" if lang == "zh" else "name_en"],
-                t("area_km2", lang): round(area_km2(zone.geometry), 3),
+                t("location_basis", lang): t(f"basis_{zone['location_basis']}", lang),
+                t("area_km2", lang): round(area_km2(zone.geometry), 3) if meaningful else None,
                 t("count", lang): len(inside),
             }
         )

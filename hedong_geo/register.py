@@ -21,6 +21,7 @@ from hedong_geo.paths import GEODATA
 
 REGISTER = GEODATA / "features.yaml"
 LAYER_TITLES = GEODATA / "layers.json"
+FIGURES = GEODATA / "figures.json"
 RECIPES = {
     "district": set(),
     "frontage": set(),
@@ -71,6 +72,11 @@ class Entry:
 def layer_titles() -> dict[str, dict[str, str]]:
     """Titles (``zh``, ``en``) of every layer, in map order, from ``geodata/layers.json``."""
     return json.loads(LAYER_TITLES.read_text(encoding="utf-8"))
+
+
+def figures() -> dict[str, list[dict[str, Any]]]:
+    """The figures the plan states (areas, lengths, tilings) from ``geodata/figures.json``."""
+    return json.loads(FIGURES.read_text(encoding="utf-8"))
 
 
 def _entry_problems(raw: dict, index: int, titles: dict) -> list[str]:

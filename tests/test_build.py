@@ -167,3 +167,20 @@ def test_build_is_deterministic(tmp_path, built):
 def test_copy_of_layers_loads_without_the_big_packages(tmp_path):
     shutil.copytree(LAYERS, tmp_path / "layers")
     assert not load_layers(tmp_path / "layers").problems
+
+
+def test_reviewed_citations_are_kept(layers):
+    """A quote the names alone cannot find (the figure 6.53) is added from `cite_extra`."""
+    zone = layers.feature("station.zone.hedong")
+    assert {"doc": "fyp", "block": "fyp.box2.r2", "quote": "河东区规划面积 6.53 平方公里"} in list(
+        zone.citations
+    )
+
+
+def test_a_point_inside_a_schematic_outline_is_schematic(layers):
+    """A place known only to lie in a placeholder outline is no surer than the outline."""
+    for row in layers.features().itertuples():
+        if row.parent and row.location_basis != "unlocated" and row.geometry is not None:
+            parent = layers.feature(row.parent)
+            if parent["location_basis"] == "schematic" and row.geometry.geom_type == "Point":
+                assert row.location_basis == "schematic", row.id

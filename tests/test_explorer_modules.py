@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from hedong_geo import plan
@@ -75,9 +76,20 @@ def test_every_citation_renders_with_its_quote_inside(layers):
 
 def test_related_is_a_spatial_query(layers):
     related = {r.id for r in related_features(layers, "station.zone.hedong")}
-    assert "station.north-square" in related and "belt.office-cluster" in related
+    assert "belt.office-cluster" in related and "station.zone.whole" in related
     assert "park.jinmao" not in related
     assert related_features(layers, "no.such.feature") == []
+
+
+def test_related_respects_accuracy(layers):
+    """Places known only to be "in the park" are drawn at one point, which happens to fall in
+    the north-west quadrant: the quadrant must not claim them."""
+    nw = {r.id: r.relation for r in related_features(layers, "park.quadrant.nw")}
+    assert nw["park.meijian5"] == t("rel_contains")  # 专栏 1 puts it there
+    assert nw.get("park.parcel-11d") != t("rel_contains")
+    assert layers.feature("park.parcel-11d").geometry.within(
+        layers.feature("park.quadrant.nw").geometry
+    )
 
 
 def test_unlocated_detail_says_so(layers):
@@ -138,6 +150,7 @@ def test_summaries(layers):
         zones.loc["park.jinmao", t("count", "en")]
         >= zones.loc["park.quadrant.se", t("count", "en")]
     )
+    assert pd.isna(zones.loc["park.jinmao", t("area_km2", "en")])  # a placeholder's area: blank
 
 
 # --- URL state --------------------------------------------------------------------------------

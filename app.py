@@ -17,9 +17,9 @@ from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.paths import LAYERS
-from hedong_geo.reader import document_html, scroll_script
+from hedong_geo.reader import document_html, reader_link, scroll_script
 from hedong_geo.register import layer_titles
-from hedong_geo.urlstate import VIEWS, parse_state, state_params
+from hedong_geo.urlstate import VIEWS, parse_state, state_params, state_url
 from hedong_geo.webmap import build_map, cache_element_templates, selection_group, view_for
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
@@ -54,6 +54,7 @@ def select(feature_id: str, view: str = "map") -> None:
     """Show a feature chosen outside the map (search, table, related): the map flies to it."""
     st.session_state.update(feature=feature_id, focus=feature_id)
     st.query_params.update(view=view, feature=feature_id)
+    st.query_params.pop("para", None)
 
 
 stamp = files_stamp(LAYERS_DIR)
@@ -100,7 +101,7 @@ with st.sidebar.expander(t("filters", lang)):
     picks = {
         key: tuple(st.multiselect(t(label, lang), options, format_func=fmt))
         for key, label, options, fmt in (
-            ("categories", "category", sorted(layers.features()["category"].unique()), str),
+            ("categories", "category", projects.categories(layers), lambda c: t(f"cat_{c}", lang)),
             ("statuses", "status", STATUSES, lambda s: t(f"status_{s}", lang)),
             ("docs", "document", ["wr", "fyp"], lambda d: t(f"doc_{d}", lang)),
             ("bases", "location_basis", BASES, lambda b: t(f"basis_{b}", lang)),
@@ -113,8 +114,7 @@ with st.sidebar.expander(t("filters", lang)):
     )
 state = state.with_(layers=None if set(chosen) == set(names) else tuple(chosen))
 st.query_params.from_dict(state_params(state))
-st.sidebar.caption(t("link_to_view", lang))
-st.sidebar.code("?" + "&".join(f"{k}={v}" for k, v in state_params(state).items()), language=None)
+link_box = st.sidebar.empty()  # filled last, when a click in this run has changed the view
 if layers.problems:
     st.warning(t("data_problems", lang) + "\n" + "\n".join(f"- `{p}`" for p in layers.problems))
 for problem in state.problems:
@@ -129,7 +129,7 @@ def show_detail(feature_id: str) -> None:
     except KeyError:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
-    st.html(detail_html(detail, lang, related=False))
+    st.html(detail_html(detail, lang, reader_link("", lang) + "&para=", related=False))
     if not detail.located:
         st.info(t("not_located_note", lang))
     if detail.related:
@@ -149,11 +149,13 @@ if state.view == "map":
     if clicked and clicked != st.session_state.get("clicked"):
         st.session_state.update(clicked=clicked, feature=clicked)
         st.query_params["feature"] = clicked
-        state = state.with_(feature=clicked)
+        state = state.with_(feature=clicked, para=None)
+        name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
+        st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below the map
     shown = shown_layers(stamp, filters)
     selected = state.feature if state.feature in set(shown.features()["id"]) else None
-    if state.feature and not selected:
-        st.warning(f"{t('unknown_feature', lang)} {state.feature}")
+    if state.feature and not selected and state.feature in set(layers.features()["id"]):
+        st.warning(f"{t('feature_filtered', lang)} {state.feature}")
     # A copy: st_folium renames elements of the map it is given, and the cached one is reused.
     m = copy.deepcopy(cached_map(stamp, state.layers, filters, lang, basemap))
     focus = st.session_state.pop("focus", None) or st.session_state.pop("first", state.feature)
@@ -208,7 +210,7 @@ with st.sidebar.expander(t("export", lang)):
         with st.spinner(t("working", lang)), tempfile.TemporaryDirectory() as tmp:
             out_file = Path(tmp) / f"hedong.{fmt}"
             layer_names = list(state.layers) if state.layers else None
-            options = {"dpi": 150} if fmt == "png" else {}
+            options = {"dpi": 300} if fmt == "png" else {}
             export_to(
                 shown_layers(stamp, filters),
                 out_file,
@@ -219,3 +221,7 @@ with st.sidebar.expander(t("export", lang)):
                 **options,
             )
             st.download_button(t("download", lang), out_file.read_bytes(), file_name=out_file.name)
+
+with link_box.container():
+    st.caption(t("link_to_view", lang))
+    st.code(state_url(state), language=None)

@@ -637,9 +637,22 @@ def _render(
     anchor = anchor.iloc[order].reset_index(drop=True)
     halo = [patheffects.withStroke(linewidth=2, foreground="white")]
     with_names = len(shown) <= 40
-    for i, (row, point) in enumerate(zip(shown.itertuples(), anchor, strict=True), start=1):
-        name = row.name_zh if lang == "zh" else row.name_en
-        label = f"{i} {name}" if with_names else str(i)
+    # Places drawn at one spot (all "somewhere in the park") share one label, "9–13".
+    spots: dict[tuple[float, float], list[int]] = {}
+    for i, point in enumerate(anchor, start=1):
+        spots.setdefault((round(point.x), round(point.y)), []).append(i)
+    for numbers in spots.values():
+        i = numbers[0]
+        row, point = shown.iloc[i - 1], anchor.iloc[i - 1]
+        name = row["name_zh"] if lang == "zh" else row["name_en"]
+        if len(numbers) > 1:
+            label = (
+                f"{numbers[0]}–{numbers[-1]}"
+                if numbers[-1] - numbers[0] == len(numbers) - 1
+                else ", ".join(map(str, numbers))
+            )
+        else:
+            label = f"{i} {name}" if with_names else str(i)
         is_point = row.geometry.geom_type.endswith("Point")
         ax.annotate(
             label,
@@ -1108,6 +1121,12 @@ def export_to(
     ``feature`` opens the HTML export on a feature, frames a snapshot, or selects the data.
     """
     _check_format(format, FORMATS)
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if (suffix in FORMATS and suffix != format) or (suffix == "json" and format != "geojson"):
+        raise ExportError(
+            f"the output {str(out)!r} is named as {suffix!r} but the format is {format!r}; "
+            f"name it *.{format} or choose --format {suffix}"
+        )
     if extent is not None and format not in SNAPSHOT_FORMATS:
         raise ExportError(
             f"an extent ({extent!r}) applies to png, pdf and svg; select {format} output "

@@ -53,6 +53,12 @@ def apply_filters(features: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return features[keep]
 
 
+def categories(layers: LayerSet) -> list[str]:
+    """The categories the features use (context excluded), sorted."""
+    features = layers.features()
+    return sorted(features.loc[features["layer"] != "context", "category"].unique())
+
+
 def filter_layers(layers: LayerSet, filters: Filters) -> LayerSet:
     """The layers with only the features that pass ``filters`` (the context layer untouched)."""
     kept = {
@@ -90,7 +96,7 @@ def project_table(layers: LayerSet, filters: Filters = Filters(), lang: str = "z
             "id": features["id"],
             t("name", lang): features["name_zh" if lang == "zh" else "name_en"],
             t("layer", lang): features["layer"].map(lambda n: titles.get(n, {}).get(lang, n)),
-            t("category", lang): features["category"],
+            t("category", lang): features["category"].map(lambda c: t(f"cat_{c}", lang)),
             t("status", lang): features["status"].map(lambda s: t(f"status_{s}", lang)),
             t("location_basis", lang): features["location_basis"].map(
                 lambda b: t(f"basis_{b}", lang)

@@ -53,7 +53,6 @@ DOCS = ("fyp", "wr")
 # the block's real address (page and anchor), which detail_html cannot build.
 _SENTINEL = "hd-block:"
 _BLOCK_LINK = re.compile(r'<a href="hd-block:([^"]*)">([^<]*)</a>')
-_PID_LINK = re.compile(r'<a class="hd-pid" href="\?view=reader&para=([^"]*)">')
 # Font Awesome is dropped from the map (assets.DROPPED): no need to publish it.
 _UNUSED_ASSETS = ("vendor/fontawesome/",)
 _SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -337,8 +336,9 @@ def _reader_page(doc_id: str, layers: LayerSet, located: set[str], lang: str) ->
             return _map_link("../", feature_id)
         return f"../features/{page_name(feature_id)}"
 
-    body = document_html(doc_id, layers, lang=lang, link=link)
-    body = _PID_LINK.sub(lambda m: f'<a class="hd-pid" href="#{anchor(m.group(1))}">', body)
+    body = document_html(
+        doc_id, layers, lang=lang, link=link, block_link=lambda block_id: "#" + anchor(block_id)
+    )
     return _simple_page(t(f"doc_{doc_id}", lang), body, lang, "../")
 
 

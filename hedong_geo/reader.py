@@ -16,6 +16,7 @@ from hedong_geo import plan
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
 from hedong_geo.search import find_mentions
+from hedong_geo.urlstate import ViewState, state_url
 
 _HEADING_TAGS = {1: "h2", 2: "h3", 3: "h4"}
 
@@ -25,8 +26,14 @@ def anchor(block_id: str) -> str:
     return "blk-" + block_id.replace(".", "-")
 
 
-def _default_link(feature_id: str) -> str:
-    return f"?view=map&feature={feature_id}"
+def map_link(feature_id: str, lang: str = "zh") -> str:
+    """The app's link to a feature on the map, in the reader's language."""
+    return state_url(ViewState(view="map", lang=lang, feature=feature_id))
+
+
+def reader_link(block_id: str, lang: str = "zh") -> str:
+    """The app's link to a block in the reader, in the given language."""
+    return state_url(ViewState(view="reader", lang=lang, para=block_id))
 
 
 def place_index(layers: LayerSet) -> dict[str, str]:
@@ -87,12 +94,16 @@ def document_html(
     *,
     highlight: str | None = None,
     lang: str = "zh",
-    link: Callable[[str], str] = _default_link,
+    link: Callable[[str], str] | None = None,
+    block_link: Callable[[str], str] | None = None,
 ) -> str:
     """A whole document as HTML: title, contents, then every block with place links.
 
-    ``highlight`` is a block id to mark; ``link(feature_id)`` gives the href of a place link.
+    ``highlight`` is a block id to mark; ``link(feature_id)`` gives the href of a place link
+    (default: the app's map view in ``lang``), ``block_link(block_id)`` that of a ¶ link.
     """
+    link = link or (lambda feature_id: map_link(feature_id, lang))
+    block_link = block_link or (lambda block_id: reader_link(block_id, lang))
     doc = plan.document(doc_id)
     index = place_index(layers)
     mentions = _mentions(tuple(sorted(index)))
@@ -107,7 +118,8 @@ def document_html(
         tag = _HEADING_TAGS.get(len(blk.heading_ids), "h4") if blk.kind == "heading" else "p"
         parts.append(
             f'<{tag} id="{anchor(blk.id)}" class="{classes}" data-block="{blk.id}">'
-            f'{body} <a class="hd-pid" href="?view=reader&para={blk.id}">¶ {blk.id}</a></{tag}>'
+            f'{body} <a class="hd-pid" href="{html.escape(block_link(blk.id))}">'
+            f"¶ {blk.id}</a></{tag}>"
         )
     parts.append("</article>")
     return "\n".join(parts)

@@ -391,6 +391,8 @@ def selection_group(layers: LayerSet, feature_id: str) -> folium.FeatureGroup | 
         "weight": style["weight"],
         "interactive": False,
         "pane": "hdSelected",  # above every layer (see hedong.js)
+        # A schematic outline stays dashed when selected: selection must not make it look surveyed.
+        "dash_array": feature_style(row["group"], row["location_basis"])["dash"],
     }
     group = folium.FeatureGroup(name="selected", control=False)
     geom = _round(row.geometry)
@@ -409,10 +411,14 @@ def selection_group(layers: LayerSet, feature_id: str) -> folium.FeatureGroup | 
         folium.GeoJson(
             mapping(geom),
             style_function=lambda _: {
-                **options,
+                "color": options["color"],
+                "weight": options["weight"],
+                "dashArray": options["dash_array"],
                 "fillOpacity": fill,
                 "fillColor": options["color"],
             },
+            pane=options["pane"],
+            interactive=False,
         ).add_to(group)
     return group
 

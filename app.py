@@ -117,8 +117,8 @@ st.query_params.from_dict(state_params(state))
 link_box = st.sidebar.empty()  # filled last, when a click in this run has changed the view
 if layers.problems:
     st.warning(t("data_problems", lang) + "\n" + "\n".join(f"- `{p}`" for p in layers.problems))
-for problem in state.problems:
-    st.warning(t("unknown_block", lang) + " " + problem if problem.startswith("para ") else problem)
+for param, value in state.problems:
+    st.warning(f"{t(f'url_{param}', lang)} {value!r}")
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang))
 

@@ -25,7 +25,8 @@ class ViewState:
     para: str | None = None
     layers: tuple[str, ...] | None = None  # None: every layer
     doc: str | None = None
-    problems: tuple[str, ...] = field(default=(), compare=False)
+    # What a link asked for that does not exist: (parameter, value) pairs, dropped from the state.
+    problems: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> ViewState:
         """A copy with some fields changed."""
@@ -50,15 +51,15 @@ def parse_state(
     view = _first(params, "view")
     if view not in VIEWS:
         if view is not None:
-            problems.append(f"view {view!r} is not one of {list(VIEWS)}")
+            problems.append(("view", view))
         view = None
     lang = _first(params, "lang") or "zh"
     if lang not in LANGS:
-        problems.append(f"lang {lang!r} is not one of {list(LANGS)}")
+        problems.append(("lang", lang))
         lang = "zh"
     para = _first(params, "para")
     if para and block_exists is not None and not block_exists(para):
-        problems.append(f"para {para!r}")
+        problems.append(("para", para))
         para = None
     feature = _first(params, "feature")
     layers = None
@@ -67,7 +68,7 @@ def parse_state(
         wanted = tuple(n for n in raw.split(",") if n)
         unknown = [n for n in wanted if known_layers and n not in known_layers]
         if unknown:
-            problems.append(f"layers {unknown!r} are not among {list(known_layers)}")
+            problems.append(("layers", ",".join(unknown)))
         layers = tuple(n for n in wanted if n not in unknown)
     if view is None:
         view = "reader" if para and not feature else "map"

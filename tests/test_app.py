@@ -242,14 +242,15 @@ def test_unknown_feature_is_a_warning_not_an_error() -> None:
 def test_unknown_para_is_a_warning_not_an_error() -> None:
     at = run(para="fyp.no.such.block")
     (warning,) = warnings(at)
-    assert warning.startswith(t("unknown_block", "zh")) and "fyp.no.such.block" in warning
+    assert warning.startswith(t("url_para", "zh")) and "fyp.no.such.block" in warning
 
 
 def test_other_bad_params_warn_and_fall_back() -> None:
     at = run(view="nowhere", lang="xx", layers="renewal,nope")
     found = warnings(at)
     assert len(found) == 3
-    assert not any(w.startswith(t("unknown_block", "zh")) for w in found)
+    assert not any(w.startswith(t("url_para", "zh")) for w in found)
+    assert any(w.startswith(t("url_layers", "zh")) and "nope" in w for w in found)
     assert at.title[0].value == "河东区规划地图"
     assert params(at) == {"view": "map", "layers": "renewal"}
 

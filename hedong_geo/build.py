@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 from shapely.geometry import MultiPoint, Point, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
@@ -423,8 +422,3 @@ def build_layers(out_dir: str | Path = LAYERS, context_dir: Path = CONTEXT_DIR) 
         path.write_text(_dump(collection), encoding="utf-8")
         written.append(path)
     return written
-
-
-def layer_frame(collection: dict[str, Any]) -> gpd.GeoDataFrame:
-    """A built collection as a GeoDataFrame (WGS84), for checks and reports."""
-    return gpd.GeoDataFrame.from_features(collection["features"], crs="EPSG:4326")

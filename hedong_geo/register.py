@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,6 @@ class Entry:
     note: str | None = None
     cite_exclude_words: tuple[str, ...] = ()
     cite_extra: tuple[tuple[str, str], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -127,6 +126,11 @@ def parse_register(data: Any, titles: dict[str, dict[str, str]]) -> list[Entry]:
         found = _entry_problems(raw, index, titles)
         if raw.get("id") in seen:
             found.append(f"entry {index}: id {raw['id']!r} is used twice")
+        for key in sorted(set(raw) - known):  # a misspelt key would be ignored silently
+            found.append(
+                f"entry {index} ({raw.get('id')!r}): unknown key {key!r}; "
+                f"expected one of {sorted(known)}"
+            )
         seen.add(raw.get("id"))
         problems.extend(found)
         if found:
@@ -149,7 +153,6 @@ def parse_register(data: Any, titles: dict[str, dict[str, str]]) -> list[Entry]:
                 note=raw.get("note"),
                 cite_exclude_words=tuple(raw.get("cite_exclude_words") or ()),
                 cite_extra=tuple((c["block"], c["quote"]) for c in raw.get("cite_extra") or ()),
-                extra={k: v for k, v in raw.items() if k not in known},
             )
         )
     for entry in entries:

@@ -307,74 +307,41 @@ def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> d
 
 
 def _context_features(geo: _Geography) -> list[dict[str, Any]]:
-    """The context layer: district outlines, the river frontage, the reference points."""
-    features = []
-    for code, row in geo.districts.iterrows():
-        features.append(
-            _context_feature(
-                row["id"],
-                row["name_zh"],
-                row["name_en"],
-                "boundary",
-                "derived",
-                row["accuracy_m"],
-                row["source"],
-                row.geometry,
-                code != HEDONG,
-            )
-        )
+    """The context layer: district outlines, the river frontage, the reference points, written
+    by the same :func:`_feature` as every other layer."""
     river = geo.context["haihe_frontage"].iloc[0]
-    features.append(
-        _context_feature(
-            river["id"],
-            river["name_zh"],
-            river["name_en"],
-            "river",
-            "derived",
-            river["accuracy_m"],
-            river["source"],
-            river.geometry,
-            False,
+    items = [
+        (row["id"], row, "boundary", "derived", row["source"], code != HEDONG)
+        for code, row in geo.districts.iterrows()
+    ]
+    items.append((river["id"], river, "river", "derived", river["source"], False))
+    items += [
+        (
+            ref_id,
+            row,
+            "reference_point",
+            "reference",
+            f"{row['source']} ({row['source_crs']})",
+            not bool(row["in_hedong"]),
         )
-    )
-    for ref_id, row in geo.refs.iterrows():
-        features.append(
-            _context_feature(
-                ref_id,
-                row["name_zh"],
-                row["name_en"],
-                "reference_point",
-                "reference",
-                row["accuracy_m"],
-                f"{row['source']} ({row['source_crs']})",
-                row.geometry,
-                not bool(row["in_hedong"]),
-            )
+        for ref_id, row in geo.refs.iterrows()
+    ]
+    features = []
+    for fid, row, category, basis, source, cross in items:
+        entry = Entry(
+            id=fid,
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            layer="context",
+            group="context",
+            category=category,
+            status="context",
+            geometry={"recipe": "context"},
+            cross_district=bool(cross),
         )
+        placed = Placed(to_metric(row.geometry), basis, float(row["accuracy_m"]), source)
+        features.append(_feature(entry, placed, []))
     return features
-
-
-def _context_feature(fid, name_zh, name_en, category, basis, accuracy, source, geom, cross):
-    props = {
-        "id": fid,
-        "name_zh": name_zh,
-        "name_en": name_en,
-        "aliases": [],
-        "layer": "context",
-        "group": "context",
-        "category": category,
-        "status": "context",
-        "status_year": None,
-        "location_basis": basis,
-        "accuracy_m": float(accuracy),
-        "geometry_source": source,
-        "cross_district": bool(cross),
-        "parent": None,
-        "anchors": [],
-        "citations": [],
-    }
-    shape = recipes.orient_rfc7946(recipes.round_coordinates(geom))
-    return {"type": "Feature", "properties": props, "geometry": mapping(shape)}
 
 
 def _dump(collection: dict[str, Any]) -> str:

@@ -25,7 +25,14 @@ from hedong_geo.webmap import build_map, cache_element_templates, selection_grou
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = os.environ.get("HEDONG_GEO_LAYERS_DIR") or LAYERS  # e.g. a test copy
-st.html((DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>")))
+
+
+@st.cache_resource
+def page_style() -> str:
+    return (DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>"))
+
+
+st.html(page_style())
 st.cache_resource(install_static)()
 cache_element_templates()
 

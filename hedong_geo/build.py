@@ -18,13 +18,12 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from hedong_geo import recipes
-from hedong_geo.context import load_context
+from hedong_geo.context import HEDONG_ADCODE, load_context
 from hedong_geo.layers import PROPERTY_ORDER
 from hedong_geo.paths import CONTEXT_DIR, LAYERS
 from hedong_geo.register import Entry, layer_titles, load_register
 from hedong_geo.transform import from_metric, to_metric
 
-HEDONG = "120102"
 ACROSS_RIVER = ("120101", "120103")  # 和平, 河西: their shared boundary is the river
 STATION_NEIGHBOURS = ("120101", "120105")  # 和平, 河北: the other two districts of the zone
 SENTENCE_STOPS = "。；！？\n"
@@ -50,7 +49,7 @@ class _Geography:
         districts = context["districts"].set_index("adcode")
         districts.index = districts.index.astype(str)
         self.districts = districts
-        hedong = districts.loc[HEDONG]
+        hedong = districts.loc[HEDONG_ADCODE]
         self.hedong = to_metric(hedong.geometry)
         self.hedong_accuracy = float(hedong["accuracy_m"])
         self.hedong_source = str(hedong["source"])
@@ -311,7 +310,7 @@ def _context_features(geo: _Geography) -> list[dict[str, Any]]:
     by the same :func:`_feature` as every other layer."""
     river = geo.context["haihe_frontage"].iloc[0]
     items = [
-        (row["id"], row, "boundary", "derived", row["source"], code != HEDONG)
+        (row["id"], row, "boundary", "derived", row["source"], code != HEDONG_ADCODE)
         for code, row in geo.districts.iterrows()
     ]
     items.append((river["id"], river, "river", "derived", river["source"], False))

@@ -15,10 +15,15 @@ from shapely.geometry import MultiPolygon, Polygon
 from hedong_geo._errors import LayerError, UnknownIdError
 from hedong_geo.paths import CONTEXT_DIR
 
-__all__ = ["CONTEXT_FILES", "HEDONG_ADCODE", "hedong_boundary", "load_context"]
+__all__ = ["CONTEXT_FILES", "HEDONG_ADCODE", "hedong_boundary", "is_hedong", "load_context"]
 
 CONTEXT_FILES = ("districts", "haihe_frontage", "reference_points")
 HEDONG_ADCODE = "120102"
+
+
+def is_hedong(feature_id: str, name_zh: str) -> bool:
+    """Whether a context feature is 河东区 itself (by adcode in its id, or by name)."""
+    return name_zh == "河东区" or feature_id.endswith((HEDONG_ADCODE, ".hedong"))
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:

@@ -40,6 +40,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 
 from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo.context import is_hedong
 from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import PROPERTY_ORDER, LayerSet, load_layers
 from hedong_geo.styles import feature_style, load_styles
@@ -275,8 +276,12 @@ def _pad(bounds: Sequence[float], fraction: float, minimum_m: float) -> tuple[fl
 
 
 def _hedong_outline(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    is_hedong = context["id"].str.contains("hedong") | (context["name_zh"] == "河东区")
-    return context[(context["category"] == "boundary") & is_hedong]
+    hedong = pd.Series(
+        [is_hedong(str(f), n) for f, n in zip(context["id"], context["name_zh"], strict=True)],
+        index=context.index,
+        dtype=bool,
+    )
+    return context[(context["category"] == "boundary") & hedong]
 
 
 def resolve_extent(

@@ -35,6 +35,7 @@ from folium.template import Template
 from shapely.geometry import mapping
 
 from hedong_geo.assets import ASSET_BASE, localize
+from hedong_geo.context import is_hedong
 from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import GROUPS, LayerSet
 from hedong_geo.styles import feature_style, load_styles
@@ -222,8 +223,7 @@ def _title(layers: LayerSet, name: str, lang: str) -> str:
 
 
 def _is_hedong(row: Any) -> bool:
-    fid = str(row["id"])
-    return row["name_zh"] == "河东区" or "hedong" in fid or fid.endswith("120102")
+    return is_hedong(str(row["id"]), row["name_zh"])
 
 
 def _tooltip(row: Any, lang: str) -> str:

@@ -15,9 +15,10 @@ from hedong_geo.assets import install_static
 from hedong_geo.export import FORMATS, export_to
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
+from hedong_geo.links import AppLinks
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.paths import LAYERS
-from hedong_geo.reader import document_html, reader_link, scroll_script
+from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
 from hedong_geo.urlstate import VIEWS, parse_state, state_params, state_url
 from hedong_geo.webmap import build_map, cache_element_templates, selection_group, view_for
@@ -136,7 +137,7 @@ def show_detail(feature_id: str) -> None:
     except KeyError:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
-    st.html(detail_html(detail, lang, reader_link("", lang) + "&para=", related=False))
+    st.html(detail_html(detail, lang, AppLinks(lang), related=False))
     if not detail.located:
         st.info(t("not_located_note", lang))
     if detail.related:

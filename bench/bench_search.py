@@ -13,7 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from hedong_geo import plan
-from hedong_geo.search import _index, search, squeeze
+from hedong_geo.search import _index, search
+from hedong_geo.text import squeeze
 
 QUERIES = [
     "一机床",

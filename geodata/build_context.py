@@ -29,6 +29,7 @@ import shapely  # noqa: E402
 from shapely.geometry import Point, mapping, shape  # noqa: E402
 
 from hedong_geo import recipes  # noqa: E402
+from hedong_geo._io import atomic_write_text  # noqa: E402
 from hedong_geo.paths import CONTEXT_DIR, REFERENCE_DIR  # noqa: E402
 from hedong_geo.transform import area_km2, length_km  # noqa: E402
 
@@ -261,13 +262,14 @@ def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
         "haihe_frontage": ({"zh": "海河河东区段", "en": "Haihe frontage of Hedong"}, [frontage]),
         "reference_points": ({"zh": "参考点", "en": "Reference points"}, points),
     }
-    paths = {}
-    for name, (title, features) in files.items():
-        paths[name] = out_dir / f"{name}.geojson"
-        paths[name].write_text(dumps_collection(name, title, features), encoding="utf-8")
-    paths["README"] = out_dir / "README.md"
-    paths["README"].write_text(readme(districts, frontage, ends, points), encoding="utf-8")
-    return paths
+    texts = {
+        name: (out_dir / f"{name}.geojson", dumps_collection(name, title, features))
+        for name, (title, features) in files.items()
+    }
+    texts["README"] = (out_dir / "README.md", readme(districts, frontage, ends, points))
+    for path, text in texts.values():  # everything computed first; each file replaced whole
+        atomic_write_text(path, text)
+    return {name: path for name, (path, _) in texts.items()}
 
 
 def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]) -> str:

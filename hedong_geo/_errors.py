@@ -25,3 +25,7 @@ class LayerError(HedongGeoError, ValueError):
 
 class ExportError(HedongGeoError, ValueError):
     """An export request that cannot be carried out."""
+
+
+class WriteError(HedongGeoError, OSError):
+    """A file or folder that cannot be written; what was there before is left as it was."""

@@ -7,7 +7,6 @@ and compares the files with the committed ones byte for byte.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from shapely.geometry import MultiPoint, Point, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from hedong_geo import recipes
+from hedong_geo import plan, recipes, text
+from hedong_geo._io import atomic_write_text
 from hedong_geo.context import HEDONG_ADCODE, load_context
 from hedong_geo.layers import PROPERTY_ORDER
 from hedong_geo.paths import CONTEXT_DIR, LAYERS
@@ -222,51 +222,61 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[left:right].strip()
 
 
-def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, str]]]:
-    """Every passage naming each entry, as ``{doc, block, quote}`` sorted by block order.
+def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, Any]]]:
+    """Every passage naming each entry, as ``{doc, block, quote, marks}`` sorted by block order.
 
-    All names of all entries are sought together, so the longest name wins where names overlap
-    (天津站北广场 is not also a mention of 天津站). ``cite_exclude_words`` drops mentions that
-    sit inside those words.
+    All names of all entries are sought together (:func:`hedong_geo.text.find_mentions`), so the
+    longest name wins where names overlap (天津站北广场 is not also a mention of 天津站).
+    ``cite_exclude_words`` drops mentions that sit inside those words. ``marks`` are the
+    ``[start, end]`` offsets of the entry's mentions in the block text: what the panel and the
+    reader mark, so they never search again.
     """
-    from hedong_geo import plan
-    from hedong_geo.search import find_mentions
-
     owners: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         for name in entry.names:
             owners[name].append(entry)
     order = {blk.id: i for i, blk in enumerate(plan.blocks())}
-    found: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
-    for mention in find_mentions(owners):
-        text = plan.block(mention.block_id).text
+    found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for mention in text.find_mentions(owners):
+        block_text = plan.block(mention.block_id).text
         for entry in owners[mention.name]:
-            if any(
-                _covers(text, word, mention.start, mention.end) for word in entry.cite_exclude_words
-            ):
+            if _excluded(entry, block_text, mention.start, mention.end):
                 continue
-            if mention.block_id in found[entry.id]:
-                continue
-            quote = _clause(text, mention.start, mention.end)
-            found[entry.id][mention.block_id] = {
-                "doc": mention.doc,
-                "block": mention.block_id,
-                "quote": quote,
-            }
+            cite = found[entry.id].get(mention.block_id)
+            if cite is None:
+                cite = found[entry.id][mention.block_id] = {
+                    "doc": mention.doc,
+                    "block": mention.block_id,
+                    "quote": _clause(block_text, mention.start, mention.end),
+                    "marks": [],
+                }
+            cite["marks"].append([mention.start, mention.end])
     for entry in entries:  # reviewed quotes that the names alone do not find
         for block_id, quote in entry.cite_extra:
+            if block_id in found[entry.id]:
+                continue
+            block_text = plan.block(block_id).text
+            marks = [
+                [a, b]
+                for a, b, _ in text.find_spans(block_text, entry.names)
+                if not _excluded(entry, block_text, a, b)
+            ]
             doc = block_id.split(".", 1)[0]
-            found[entry.id].setdefault(block_id, {"doc": doc, "block": block_id, "quote": quote})
+            found[entry.id][block_id] = {
+                "doc": doc,
+                "block": block_id,
+                "quote": quote,
+                "marks": marks,
+            }
     return {
         fid: [cites[b] for b in sorted(cites, key=order.__getitem__)]
         for fid, cites in found.items()
     }
 
 
-def _covers(text: str, word: str, start: int, end: int) -> bool:
-    """Whether an occurrence of ``word`` (spaces ignored) in ``text`` covers [start, end)."""
-    pattern = r"\s*".join(map(re.escape, word.replace(" ", "")))
-    return any(m.start() <= start and end <= m.end() for m in re.finditer(pattern, text))
+def _excluded(entry: Entry, block_text: str, start: int, end: int) -> bool:
+    """Whether the mention at ``[start, end)`` sits inside one of the entry's excluded words."""
+    return any(text.covers(block_text, word, start, end) for word in entry.cite_exclude_words)
 
 
 def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> dict[str, Any]:
@@ -385,6 +395,6 @@ def build_layers(out_dir: str | Path = LAYERS, context_dir: Path = CONTEXT_DIR) 
     written = []
     for name, collection in build_collections(context_dir).items():
         path = out / f"{name}.geojson"
-        path.write_text(_dump(collection), encoding="utf-8")
+        atomic_write_text(path, _dump(collection))
         written.append(path)
     return written

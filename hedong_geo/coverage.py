@@ -11,7 +11,7 @@ from pathlib import Path
 from hedong_geo import plan
 from hedong_geo.layers import BASES, load_layers
 from hedong_geo.paths import LAYERS
-from hedong_geo.search import find_mentions
+from hedong_geo.text import find_mentions
 
 # A run of Chinese (or 路名 digits) ending in a word that names a place.
 _PLACE = re.compile(

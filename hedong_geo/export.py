@@ -19,9 +19,8 @@ import json
 import math
 import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Transformer
 
 from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo._io import atomic_write, check_file_target
 from hedong_geo.context import is_hedong
 from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import PROPERTY_ORDER, LayerSet, load_layers
@@ -977,39 +977,6 @@ def csv_rows(selection: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 # --- writing: every file this module writes goes through here ---------------------------------
 
 
-def _check_out(out: str | os.PathLike) -> Path:
-    out = Path(out)
-    if out.is_dir():
-        raise ExportError(f"output path {str(out)!r} is a folder; expected a file path")
-    if not out.parent.is_dir():
-        raise ExportError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
-    return out
-
-
-def _atomic_write(out: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``out``, then move it into place.
-
-    A failure at any point removes the temporary file and leaves ``out`` as it was.
-    """
-    out = _check_out(out)
-    folder = out.parent
-    try:
-        handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.stem}.", suffix=out.suffix)
-    except OSError as exc:
-        raise ExportError(f"cannot write {str(out)!r}: {exc.strerror}") from None
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()  # writers (GDAL in particular) want to create the file themselves
-        write(tmp)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise ExportError(f"cannot write {str(out)!r}: {exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
-
-
 def _check_format(fmt: str, allowed: Sequence[str]) -> str:
     if fmt not in allowed:
         raise ExportError(f"unknown format {fmt!r}; expected one of {list(allowed)}")
@@ -1028,7 +995,7 @@ def export_snapshot(
     (PDF) or drawn as paths (SVG). Returns ``out`` as a Path.
     """
     _check_format(format, SNAPSHOT_FORMATS)
-    _check_out(out)  # before the render, which takes a second or two
+    check_file_target(out)  # before the render, which takes a second or two
     fig = render_snapshot(source, **options)
     title = fig.texts[0].get_text() if fig.texts else "hedong-geo"
     metadata = {"Title": title, "Creator": "hedong-geo"}
@@ -1039,7 +1006,7 @@ def export_snapshot(
         with matplotlib.rc_context(_rc()):
             fig.savefig(tmp, format=format, dpi=fig.dpi, metadata=metadata)
 
-    return _atomic_write(out, write)
+    return atomic_write(out, write)
 
 
 def export_data(
@@ -1103,7 +1070,7 @@ def export_data(
                     dataset_options={"VERSION": "1.2"},
                 )
 
-    return _atomic_write(out, write)
+    return atomic_write(out, write)
 
 
 FORMATS = ("png", "pdf", "svg", "html", "geojson", "gpkg", "csv")

@@ -18,6 +18,7 @@ import shapely
 from hedong_geo import plan
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
+from hedong_geo.links import AppLinks, Links
 from hedong_geo.register import layer_titles
 from hedong_geo.transform import to_metric
 
@@ -196,10 +197,12 @@ def _status(row: Any, lang: str) -> str:
 def detail_html(
     detail: Detail,
     lang: str = "zh",
-    reader_link: str = "?view=reader&para=",
+    links: Links | None = None,
     related: bool = True,
 ) -> str:
-    """The panel as one HTML fragment (escaped), for the static site and the HTML export."""
+    """The panel as one HTML fragment (escaped); ``links`` says where passage ids link to
+    (default: the app's reader in ``lang``; a link of ``None`` shows the id as text)."""
+    links = links or AppLinks(lang)
     e = html.escape
     acc = f"± {detail.accuracy_m:.0f} m" if detail.accuracy_m else t("not_located", lang)
     parts = [
@@ -218,7 +221,7 @@ def detail_html(
         parts.append(
             f'<blockquote class="hd-passage" data-block="{e(p.block_id)}">'
             f"<div class='hd-where'>{e(p.doc_title)} · {e(path)} · "
-            f'<a href="{e(reader_link + p.block_id)}">{e(p.block_id)}</a></div>'
+            f"{_link(links.block(p.block_id), p.block_id)}</div>"
             f"<p>{p.html}</p></blockquote>"
         )
     if related and detail.related:
@@ -226,3 +229,9 @@ def detail_html(
         parts += [f"<li>{e(r.relation)}: {e(r.name)}</li>" for r in detail.related]
         parts.append("</ul>")
     return "\n".join(parts)
+
+
+def _link(href: str | None, text: str) -> str:
+    if href is None:
+        return f'<span class="hd-bid">{html.escape(text)}</span>'
+    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'

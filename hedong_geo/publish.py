@@ -25,23 +25,22 @@ from __future__ import annotations
 import html
 import json
 import os
-import re
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hedong_geo import plan
 from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo._io import atomic_dir, atomic_write
 from hedong_geo.assets import asset_files, inline_assets
-from hedong_geo.export import _atomic_write, to_geojson
+from hedong_geo.export import to_geojson
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
-from hedong_geo.panel import detail_html, feature_detail
-from hedong_geo.reader import anchor, document_html
+from hedong_geo.links import Links, OneFileLinks, SiteLinks, page_name
+from hedong_geo.panel import Detail, detail_html, feature_detail
+from hedong_geo.reader import document_html
 from hedong_geo.styles import load_styles
 from hedong_geo.webmap import LANGS, build_map, feature_bounds
 
@@ -49,24 +48,19 @@ __all__ = ["DOCS", "export_html", "page_name", "publish_site", "site_details"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DOCS = ("fyp", "wr")
-# detail_html appends a block id to its reader_link; this prefix is replaced afterwards by
-# the block's real address (page and anchor), which detail_html cannot build.
-_SENTINEL = "hd-block:"
-_BLOCK_LINK = re.compile(r'<a href="hd-block:([^"]*)">([^<]*)</a>')
 # Font Awesome is dropped from the map (assets.DROPPED): no need to publish it.
 _UNUSED_ASSETS = ("vendor/fontawesome/",)
-_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
 @dataclass(frozen=True)
 class _Item:
-    """One feature as the pages need it: id, display name, located or not, detail HTML."""
+    """One feature as the pages need it: id, display name, located or not, its detail."""
 
     id: str
     name: str
     located: bool
-    html: str  # from detail_html with the _SENTINEL reader links
+    detail: Detail
 
 
 def _esc(text: Any) -> str:
@@ -105,34 +99,6 @@ def _check_request(layers: LayerSet, layers_shown: Iterable[str] | None, feature
     return shown
 
 
-def page_name(feature_id: str) -> str:
-    """File name of a feature's page: the id itself when it is filename-safe, else quoted."""
-    if _SAFE_ID.fullmatch(feature_id):
-        return f"{feature_id}.html"
-    return quote(feature_id, safe="").replace("%", "_") + ".html"
-
-
-def _map_link(prefix: str, feature_id: str) -> str:
-    return f"{prefix}index.html#feature={quote(feature_id, safe='')}"
-
-
-def _block_href(block_id: str, prefix: str) -> str:
-    return f"{prefix}plan/{plan.block(block_id).doc}.html#{anchor(block_id)}"
-
-
-def _resolve_blocks(fragment: str, prefix: str | None) -> str:
-    """Replace the sentinel reader links: to ``{prefix}plan/<doc>.html#<anchor>``, or, with
-    ``prefix`` None (the one-file export, which has no reader pages), to plain text."""
-
-    def sub(m: re.Match) -> str:
-        block_id = html.unescape(m.group(1))
-        if prefix is None:
-            return f'<span class="hd-bid">{m.group(2)}</span>'
-        return f'<a href="{_esc(_block_href(block_id, prefix))}">{m.group(2)}</a>'
-
-    return _BLOCK_LINK.sub(sub, fragment)
-
-
 def _detail_sets(layers: LayerSet) -> Iterable[Any]:
     """The features that get a detail: every feature but the context outlines and river."""
     for name, gdf in layers.layers.items():
@@ -155,7 +121,7 @@ def site_details(layers: LayerSet, lang: str = "zh") -> list[_Item]:
     Returns
     -------
     list of _Item
-        In layer order; ``html`` still carries the sentinel reader links.
+        In layer order.
     """
     items = []
     for row in _detail_sets(layers):
@@ -166,27 +132,28 @@ def site_details(layers: LayerSet, lang: str = "zh") -> list[_Item]:
                 id=row.id,
                 name=detail.name or row.id,
                 located=geom is not None and not geom.is_empty,
-                html=detail_html(detail, lang, reader_link=_SENTINEL),
+                detail=detail,
             )
         )
     return items
 
 
-def _panel_extra(item: _Item, lang: str, map_prefix: str | None, page_prefix: str | None) -> str:
-    """What follows the detail: the not-located note and links to the map and feature page."""
+def _panel_extra(item: _Item, lang: str, links: Links, on_map: bool) -> str:
+    """What follows the detail: the not-located note, and in the site a link to the map (from a
+    feature page) or to the feature's page (from the map)."""
     parts = []
     if not item.located:
         parts.append(f'<p class="hd-note">{_esc(t("not_located_note", lang))}</p>')
-    links = []
-    if item.located and map_prefix is not None:
-        links.append(
-            f'<a href="{_esc(_map_link(map_prefix, item.id))}">{t("show_on_map", lang)}</a>'
-        )
-    if page_prefix is not None:
-        href = f"{page_prefix}features/{page_name(item.id)}"
-        links.append(f'<a href="{_esc(href)}">{t("link_to_view", lang)}</a>')
-    if links:
-        parts.append(f'<p class="hd-actions">{" ".join(links)}</p>')
+    actions = []
+    if isinstance(links, SiteLinks):
+        if item.located and not on_map:
+            href, label = links.map(item.id), t("show_on_map", lang)
+            actions.append(f'<a href="{_esc(href)}">{_esc(label)}</a>')
+        if on_map:
+            href, label = links.page(item.id), t("link_to_view", lang)
+            actions.append(f'<a href="{_esc(href)}">{_esc(label)}</a>')
+    if actions:
+        parts.append(f'<p class="hd-actions">{" ".join(actions)}</p>')
     return "\n".join(parts)
 
 
@@ -228,11 +195,12 @@ def _map_page(
     page = m.get_root().render()
     if not site:
         page = inline_assets(page, base_url=base, static_dir=None)
-    prefix = "" if site else None
+    located = frozenset(i.id for i in items if i.located)
+    links = SiteLinks("", located) if site else OneFileLinks()
     details, bounds = {}, {}
     for item in items:
-        extra = _panel_extra(item, lang, None, "" if site else None)
-        details[item.id] = _resolve_blocks(item.html, prefix) + "\n" + extra
+        extra = _panel_extra(item, lang, links, on_map=True)
+        details[item.id] = detail_html(item.detail, lang, links) + "\n" + extra
         if item.located:
             bounds[item.id] = feature_bounds(layers, item.id)
     selected = load_styles()["selected"]
@@ -316,7 +284,7 @@ def export_html(
     def write(tmp: Path) -> None:
         tmp.write_text(page, encoding="utf-8")
 
-    return _atomic_write(out, write)
+    return atomic_write(out, write)
 
 
 def _simple_page(title: str, body: str, lang: str, prefix: str) -> str:
@@ -330,20 +298,14 @@ def _simple_page(title: str, body: str, lang: str, prefix: str) -> str:
     )
 
 
-def _reader_page(doc_id: str, layers: LayerSet, located: set[str], lang: str) -> str:
-    def link(feature_id: str) -> str:
-        if feature_id in located:
-            return _map_link("../", feature_id)
-        return f"../features/{page_name(feature_id)}"
-
-    body = document_html(
-        doc_id, layers, lang=lang, link=link, block_link=lambda block_id: "#" + anchor(block_id)
-    )
+def _reader_page(doc_id: str, layers: LayerSet, located: frozenset[str], lang: str) -> str:
+    body = document_html(doc_id, layers, lang=lang, links=SiteLinks("../", located))
     return _simple_page(t(f"doc_{doc_id}", lang), body, lang, "../")
 
 
-def _feature_page(item: _Item, lang: str) -> str:
-    body = _resolve_blocks(item.html, "../") + "\n" + _panel_extra(item, lang, "../", None)
+def _feature_page(item: _Item, lang: str, located: frozenset[str]) -> str:
+    links = SiteLinks("../", located)
+    body = detail_html(item.detail, lang, links) + "\n" + _panel_extra(item, lang, links, False)
     return _simple_page(item.name, f'<section class="hd-detail">{body}</section>', lang, "../")
 
 
@@ -359,11 +321,11 @@ def _write_site(
         "index.html",
         _map_page(layers, items, lang=lang, layers_shown=shown, feature=None, site=True),
     )
-    located = {i.id for i in items if i.located}
+    located = frozenset(i.id for i in items if i.located)
     for doc_id in DOCS:
         put(f"plan/{doc_id}.html", _reader_page(doc_id, layers, located, lang))
     for item in items:
-        put(f"features/{page_name(item.id)}", _feature_page(item, lang))
+        put(f"features/{page_name(item.id)}", _feature_page(item, lang, located))
     for rel, source in asset_files().items():
         if rel.startswith(_UNUSED_ASSETS):
             continue
@@ -375,42 +337,6 @@ def _write_site(
     for name, gdf in layers.layers.items():
         payload = {"type": "FeatureCollection", "name": name, **to_geojson(gdf)}
         put(f"data/{name}.geojson", json.dumps(payload, ensure_ascii=False) + "\n")
-
-
-def _atomic_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a new folder beside ``out``, then rename it to ``out``.
-
-    An existing ``out`` is replaced only once ``write`` has succeeded; on any failure the
-    temporary folder is removed and ``out`` is left as it was.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"output path {str(out)!r} is a file; expected a folder")
-    parent = out.absolute().parent
-    if not parent.is_dir():
-        raise ExportError(f"cannot write {str(out)!r}: folder {str(parent)!r} does not exist")
-    try:
-        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.new-"))
-    except OSError as exc:
-        raise ExportError(f"cannot write {str(out)!r}: {exc.strerror}") from None
-    old = parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a web server must read it
-        if out.exists():
-            os.replace(out, old)
-        try:
-            os.replace(tmp, out)
-        except OSError:
-            if old.exists():
-                os.replace(old, out)
-            raise
-    except OSError as exc:
-        raise ExportError(f"cannot write {str(out)!r}: {exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
-    return out
 
 
 def publish_site(
@@ -449,4 +375,4 @@ def publish_site(
     _check_lang(lang)
     shown = _check_request(layers, layers_shown, None)
     items = site_details(layers, lang)
-    return _atomic_dir(out_dir, lambda folder: _write_site(folder, layers, items, lang, shown))
+    return atomic_dir(out_dir, lambda folder: _write_site(folder, layers, items, lang, shown))

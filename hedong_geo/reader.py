@@ -15,25 +15,10 @@ from functools import lru_cache
 from hedong_geo import plan
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
-from hedong_geo.search import find_mentions
-from hedong_geo.urlstate import ViewState, state_url
+from hedong_geo.links import AppLinks, Links, anchor
+from hedong_geo.text import find_mentions
 
 _HEADING_TAGS = {1: "h2", 2: "h3", 3: "h4"}
-
-
-def anchor(block_id: str) -> str:
-    """The HTML id of a block's element."""
-    return "blk-" + block_id.replace(".", "-")
-
-
-def map_link(feature_id: str, lang: str = "zh") -> str:
-    """The app's link to a feature on the map, in the reader's language."""
-    return state_url(ViewState(view="map", lang=lang, feature=feature_id))
-
-
-def reader_link(block_id: str, lang: str = "zh") -> str:
-    """The app's link to a block in the reader, in the given language."""
-    return state_url(ViewState(view="reader", lang=lang, para=block_id))
 
 
 def place_index(layers: LayerSet) -> dict[str, str]:
@@ -94,16 +79,15 @@ def document_html(
     *,
     highlight: str | None = None,
     lang: str = "zh",
-    link: Callable[[str], str] | None = None,
-    block_link: Callable[[str], str] | None = None,
+    links: Links | None = None,
 ) -> str:
     """A whole document as HTML: title, contents, then every block with place links.
 
-    ``highlight`` is a block id to mark; ``link(feature_id)`` gives the href of a place link
-    (default: the app's map view in ``lang``), ``block_link(block_id)`` that of a ¶ link.
+    ``highlight`` is a block id to mark; ``links`` says where place links and ¶ links go
+    (default: the app's views in ``lang``).
     """
-    link = link or (lambda feature_id: map_link(feature_id, lang))
-    block_link = block_link or (lambda block_id: reader_link(block_id, lang))
+    links = links or AppLinks(lang)
+    link = links.feature
     doc = plan.document(doc_id)
     index = place_index(layers)
     mentions = _mentions(tuple(sorted(index)))
@@ -116,9 +100,10 @@ def document_html(
         classes = f"hd-{blk.kind}" + (" hd-hit" if blk.id == highlight else "")
         body = linked_text(blk.text, mentions.get(blk.id, []), index, link)
         tag = _HEADING_TAGS.get(len(blk.heading_ids), "h4") if blk.kind == "heading" else "p"
+        pid = links.block(blk.id) or "#" + anchor(blk.id)
         parts.append(
             f'<{tag} id="{anchor(blk.id)}" class="{classes}" data-block="{blk.id}">'
-            f'{body} <a class="hd-pid" href="{html.escape(block_link(blk.id))}">'
+            f'{body} <a class="hd-pid" href="{html.escape(pid)}">'
             f"¶ {blk.id}</a></{tag}>"
         )
     parts.append("</article>")

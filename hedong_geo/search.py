@@ -1,4 +1,4 @@
-"""Ranked search over both plan texts, and the place-mention finder.
+"""Ranked search over both plan texts.
 
 Chinese has no spaces between words, so the index is built on character bigrams (and single
 characters for one-character terms): ``天津站片区`` then finds a block that says ``天津站`` …
@@ -6,9 +6,8 @@ characters for one-character terms): ``天津站片区`` then finds a block that
 the bigrams, weighted by how much of each query term the block holds and boosted when a term
 stands there verbatim.
 
-Both search and the mention finder ignore ASCII spaces next to a Chinese character, because the
-texts put spaces inside names (``棉 3 创意街区``, ``汪庄子 1 号地``); offsets always point at the
-text as it stands.
+Search ignores ASCII spaces next to a Chinese character, as name matching does (both use
+:func:`hedong_geo.text.squeeze`); offsets always point at the text as it stands.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ import html
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hedong_geo import plan
 from hedong_geo._errors import UnknownIdError
+from hedong_geo.text import squeeze
 
-__all__ = ["Hit", "Mention", "find_mentions", "search"]
+__all__ = ["Hit", "search"]
 
 SNIPPET_CHARS = 80
 _K1, _B = 1.2, 0.75
@@ -48,49 +47,6 @@ class Hit:
     snippet_start: int
     snippet_html: str
     matches: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A place name found in a block: ``text`` is ``block.text[start:end]`` (spaces included)."""
-
-    name: str
-    block_id: str
-    doc: str
-    start: int
-    end: int
-    text: str
-
-
-# --- squeezing: drop ASCII spaces that touch a Chinese character ---------------------------
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _is_cjk(ch: str) -> bool:
-    return bool(_CJK.match(ch))
-
-
-def squeeze(text: str) -> tuple[str, list[int]]:
-    """Lower-case ``text`` without the ASCII spaces next to a Chinese character.
-
-    Returns the squeezed text and, for each of its characters, the index in ``text``.
-    """
-    out: list[str] = []
-    where: list[int] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == " ":
-            j = i
-            while j < n and text[j] == " ":
-                j += 1
-            before = text[i - 1] if i else ""
-            after = text[j] if j < n else ""
-            if (before and _is_cjk(before)) or (after and _is_cjk(after)) or not before:
-                continue
-        out.append(ch.lower())
-        where.append(i)
-    return "".join(out), where
 
 
 _WORD = re.compile(r"[\w+\-.%]+")  # runs between punctuation and whitespace
@@ -307,54 +263,3 @@ def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> st
     out.append(html.escape(text[pos:end]))
     out.append("…" if end < len(text) else "")
     return "".join(out)
-
-
-# --- mentions ----------------------------------------------------------------------------
-
-
-def find_mentions(names: Iterable[str], doc: str | None = None) -> list[Mention]:
-    """Every mention of the given place names in the plan texts.
-
-    A name matches regardless of ASCII spaces next to Chinese characters (``棉3创意街区`` finds
-    ``棉 3 创意街区``). Where names overlap the longest wins (``天津站北广场`` over
-    ``天津站``); a shorter name still counts where it stands on its own.
-
-    Parameters
-    ----------
-    names : iterable of str
-    doc : str, optional
-        Only this document (``wr`` or ``fyp``).
-
-    Returns
-    -------
-    list of Mention
-        In document order; offsets index ``Block.text``.
-    """
-    if doc is not None:
-        plan.document(doc)
-    wanted: dict[str, str] = {}
-    for name in names:
-        key = squeeze(name)[0]
-        if key:
-            wanted.setdefault(key, name)
-    keys = sorted(wanted, key=len, reverse=True)
-    idx = _index()
-    out = []
-    for i, blk in enumerate(idx.blocks):
-        if doc is not None and blk.doc != doc:
-            continue
-        s, where = idx.squeezed[i], idx.where[i]
-        taken = [False] * len(s)
-        found = []
-        for key in keys:
-            pos = s.find(key)
-            while pos >= 0:
-                end = pos + len(key)
-                if not any(taken[pos:end]):
-                    taken[pos:end] = [True] * len(key)
-                    found.append((pos, end, key))
-                pos = s.find(key, pos + 1)
-        for pos, end, key in sorted(found):
-            a, b = where[pos], where[end - 1] + 1
-            out.append(Mention(wanted[key], blk.id, blk.doc, a, b, blk.text[a:b]))
-    return out

@@ -172,9 +172,23 @@ def test_copy_of_layers_loads_without_the_big_packages(tmp_path):
 def test_reviewed_citations_are_kept(layers):
     """A quote the names alone cannot find (the figure 6.53) is added from `cite_extra`."""
     zone = layers.feature("station.zone.hedong")
-    assert {"doc": "fyp", "block": "fyp.box2.r2", "quote": "河东区规划面积 6.53 平方公里"} in list(
-        zone.citations
-    )
+    reviewed = {"doc": "fyp", "block": "fyp.box2.r2", "quote": "河东区规划面积 6.53 平方公里"}
+    cited = [{k: c[k] for k in ("doc", "block", "quote")} for c in zone.citations]
+    assert reviewed in cited
+
+
+def test_citation_marks_are_the_features_own_mentions(layers):
+    """Each citation's marks point at one of the feature's names in the cited block, so the
+    panel marks exactly what the build cited."""
+    from hedong_geo import plan
+    from hedong_geo.text import squeeze
+
+    for row in layers.features().itertuples():
+        names = {squeeze(n)[0] for n in (row.name_zh, *row.aliases)}
+        for cite in row.citations:
+            text = plan.block(cite["block"]).text
+            for start, end in cite["marks"]:
+                assert squeeze(text[start:end])[0] in names, (row.id, cite["block"], start)
 
 
 def test_a_point_inside_a_schematic_outline_is_schematic(layers):

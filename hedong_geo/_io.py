@@ -47,9 +47,10 @@ def _check_protected(out: Path, *, folder: bool) -> None:
     """Refuse a path inside :data:`PROTECTED`, or (for a folder) one that holds a protected one."""
     for guarded in PROTECTED:
         if _within(out, guarded) or (folder and _within(guarded, out)):
+            where = "is, is inside or holds" if folder else "is inside"
             raise WriteError(
-                f"refusing to write {str(out)!r}: it is inside or holds the project's "
-                f"{guarded.name}/ folder, which only the build writes; choose another path"
+                f"refusing to write {str(out)!r}: it {where} the project's {guarded.name}/ "
+                "folder, which only the build writes; choose another path"
             )
 
 

@@ -238,7 +238,6 @@ def atomic_dir(
     parent = out.absolute().parent
     if not parent.is_dir():
         raise WriteError(f"cannot write {str(out)!r}: folder {str(parent)!r} does not exist")
-    _check_protected(out, folder=True)
     try:
         tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.new-"))
     except OSError as exc:

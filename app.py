@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from hedong_geo import plan, projects, search
 from hedong_geo.assets import install_static
-from hedong_geo.export import FORMATS, export_to
+from hedong_geo.exports import FORMATS, export_to
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.links import AppLinks

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hedong_geo import export  # noqa: E402
+from hedong_geo import exports  # noqa: E402
 from hedong_geo.layers import load_layers  # noqa: E402
 
 TARGET_S = 3.0
@@ -39,7 +39,7 @@ def naive(layerset, out: Path) -> None:
     for gdf in layerset.layers.values():
         located = gdf[~gdf.geometry.isna()]
         if len(located):
-            located.to_crs(export.METRIC_CRS).plot(ax=ax)
+            located.to_crs(exports.METRIC_CRS).plot(ax=ax)
     fig.savefig(out, dpi=300)
 
 
@@ -55,7 +55,9 @@ def main() -> int:
         out = Path(tmp) / "district.png"
 
         def snapshot() -> None:
-            export.export_snapshot(layerset, out, "png", paper="A4", dpi=300, extent="district")
+            exports.export_snapshot(
+                layerset, out, "png", paper="A4", dpi=300, extent="district", overwrite=True
+            )
 
         cold = _timed(snapshot)
         warm = [_timed(snapshot) for _ in range(RUNS)]

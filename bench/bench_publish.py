@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_publish.py``. Prints, for the repo's ``layers/``:
 
-- ``publish``: :func:`hedong_geo.publish.publish_site`, median of 3, and the site's size;
+- ``publish``: :func:`hedong_geo.exports.publish_site`, median of 3, and the site's size;
 - ``naive publish``: the same pages written the obvious way, each page rendering its own
   feature details and each reader page with a cold mention index (what the shared, once-rendered
   details and the cached mention index save), median of 3;
@@ -25,10 +25,12 @@ import folium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hedong_geo import publish, reader  # noqa: E402
-from hedong_geo.export import to_geojson  # noqa: E402
+from hedong_geo import reader  # noqa: E402
+from hedong_geo.exports import export_html, publish_site, site, to_geojson  # noqa: E402
 from hedong_geo.layers import load_layers  # noqa: E402
+from hedong_geo.links import page_name  # noqa: E402
 from hedong_geo.panel import detail_html, feature_detail  # noqa: E402
+from hedong_geo.webmap import build_map  # noqa: E402
 
 RUNS = 3
 
@@ -51,19 +53,19 @@ def _size(path: Path) -> int:
 def naive_publish(layers, out: Path) -> None:
     """Baseline: the same page set, every detail rendered per page, mention index cold."""
     out.mkdir(parents=True, exist_ok=True)
-    ids = [row.id for row in publish._detail_sets(layers)]
+    ids = [row.id for row in site._detail_sets(layers)]
     map_details = {i: detail_html(feature_detail(layers, i)) for i in ids}
-    m = publish.build_map(layers, asset_base="assets")
+    m = build_map(layers, asset_base="assets")
     (out / "index.html").write_text(m.get_root().render() + str(map_details), encoding="utf-8")
     (out / "plan").mkdir(exist_ok=True)
-    for doc_id in publish.DOCS:
+    for doc_id in site.DOCS:
         reader._mentions.cache_clear()
         page = reader.document_html(doc_id, layers)
         (out / "plan" / f"{doc_id}.html").write_text(page, encoding="utf-8")
     (out / "features").mkdir(exist_ok=True)
     for fid in ids:
         page = detail_html(feature_detail(layers, fid))
-        (out / "features" / publish.page_name(fid)).write_text(page, encoding="utf-8")
+        (out / "features" / page_name(fid)).write_text(page, encoding="utf-8")
 
 
 def folium_default(layers, out: Path) -> None:
@@ -80,12 +82,12 @@ def main() -> None:
     layers = load_layers()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        site, naive_site = tmp / "site", tmp / "naive"
+        out_site, naive_site = tmp / "site", tmp / "naive"
         single, plain = tmp / "map.html", tmp / "folium.html"
         rows = [
-            ("publish", _median(lambda: publish.publish_site(layers, site)), site),
+            ("publish", _median(lambda: publish_site(layers, out_site)), out_site),
             ("naive publish", _median(lambda: naive_publish(layers, naive_site)), naive_site),
-            ("export_html", _median(lambda: publish.export_html(layers, single)), single),
+            ("export_html", _median(lambda: export_html(layers, single, overwrite=True)), single),
             ("folium default", _median(lambda: folium_default(layers, plain)), plain),
         ]
         count = sum(len(gdf) for gdf in layers.layers.values())

@@ -183,7 +183,7 @@ def _layerset(args: argparse.Namespace):
 
 
 def _export(args: argparse.Namespace) -> int:
-    from hedong_geo.export import export_to
+    from hedong_geo.exports import export_to
 
     layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
     snapshot = {"paper": args.paper, "orientation": args.orientation, "dpi": args.dpi}
@@ -197,6 +197,7 @@ def _export(args: argparse.Namespace) -> int:
         feature=args.feature,
         extent=args.extent,
         lang=args.lang,
+        overwrite=args.overwrite,
         **snapshot,
     )
     print(out)
@@ -204,9 +205,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from hedong_geo.publish import publish_site
+    from hedong_geo.exports import publish_site
 
-    print(publish_site(_layerset(args), args.out_dir, lang=args.lang))
+    print(publish_site(_layerset(args), args.out_dir, lang=args.lang, force=args.force))
     return 0
 
 
@@ -263,11 +264,17 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--dpi", type=int, default=300)
     export.add_argument("--lang", default="zh", choices=["zh", "en"])
     export.add_argument("--out", required=True)
+    export.add_argument(
+        "--overwrite", "--force", action="store_true", help="replace an existing --out file"
+    )
     export.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
     export.set_defaults(handler=_export)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
     publish.add_argument("--lang", default="zh", choices=["zh", "en"])
+    publish.add_argument(
+        "--force", action="store_true", help="replace OUT_DIR even if it holds other files"
+    )
     publish.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
     publish.set_defaults(handler=_publish)
     return parser

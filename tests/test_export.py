@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import warnings
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geojson
 import geopandas as gpd
@@ -22,13 +23,17 @@ from matplotlib import font_manager
 from matplotlib.image import imread
 from PIL import Image
 
-from hedong_geo import export
+from hedong_geo import exports
 from hedong_geo._errors import ExportError, UnknownIdError, WriteError
 from hedong_geo.cli import main
+from hedong_geo.exports import data as export_data_module
+from hedong_geo.exports import furniture
 from hedong_geo.layers import load_layers
 from hedong_geo.styles import load_styles
+from hedong_geo.transform import to_metric
 
 DAY = dt.date(2026, 3, 1)
+XSS = "<img src=x onerror=alert(1)>"
 COUNTS = {
     "infrastructure": 1,
     "jinmao_quadrants": 4,
@@ -104,24 +109,24 @@ def _find(fig, gid: str) -> list:
 
 
 def test_select_by_layers_and_ids(layerset):
-    assert len(export.select_features(layerset)) == sum(COUNTS.values())
-    assert set(export.select_features(layerset, ["renewal"])["id"]) == {
+    assert len(exports.select_features(layerset)) == sum(COUNTS.values())
+    assert set(exports.select_features(layerset, ["renewal"])["id"]) == {
         "renewal.dazhigu",
         "renewal.xss",
     }
-    one = export.select_features(layerset, None, ["station.zone.hedong"])
+    one = exports.select_features(layerset, None, ["station.zone.hedong"])
     assert list(one["id"]) == ["station.zone.hedong"]
 
 
 def test_select_unknown_layer_or_id(layerset):
     with pytest.raises(UnknownIdError, match=r"unknown layer 'nope'; expected one of \["):
-        export.select_features(layerset, ["nope"])
+        exports.select_features(layerset, ["nope"])
     with pytest.raises(UnknownIdError, match=r"'renewal.dazhigu' in layers \['station_zone'\]"):
-        export.select_features(layerset, ["station_zone"], ["renewal.dazhigu"])
+        exports.select_features(layerset, ["station_zone"], ["renewal.dazhigu"])
 
 
 def test_gpkg_opens_in_ogrinfo(layerset, tmp_path, ogrinfo_path):
-    out = export.export_data(layerset, tmp_path / "sel.gpkg", "gpkg")
+    out = exports.export_data(layerset, tmp_path / "sel.gpkg", "gpkg")
     listing = subprocess.run(
         [ogrinfo_path, "-ro", str(out)], capture_output=True, text=True, check=True
     )
@@ -145,7 +150,7 @@ def test_gpkg_opens_in_ogrinfo(layerset, tmp_path, ogrinfo_path):
 
 
 def test_gpkg_list_columns_are_json(layerset, tmp_path):
-    out = export.export_data(layerset, tmp_path / "sel.gpkg", "gpkg", layers=["station_zone"])
+    out = exports.export_data(layerset, tmp_path / "sel.gpkg", "gpkg", layers=["station_zone"])
     assert pyogrio.list_layers(out)[:, 0].tolist() == ["station_zone"]
     table = pyogrio.read_dataframe(out, layer="station_zone")
     assert json.loads(table.loc[0, "citations"]) == [
@@ -155,7 +160,7 @@ def test_gpkg_list_columns_are_json(layerset, tmp_path):
 
 
 def test_geojson_valid_and_round_trips(layerset, tmp_path):
-    out = export.export_data(layerset, tmp_path / "sel.geojson", "geojson")
+    out = exports.export_data(layerset, tmp_path / "sel.geojson", "geojson")
     text = out.read_text(encoding="utf-8")
     obj = geojson.loads(text)
     assert obj.is_valid, obj.errors()
@@ -183,17 +188,17 @@ def test_geojson_valid_and_round_trips(layerset, tmp_path):
 def test_geojson_of_a_filtered_frame(layerset, tmp_path):
     frame = layerset.features()
     frame = frame[frame["category"] == "quadrant"]
-    out = export.export_data(frame, tmp_path / "q.geojson", "geojson")
+    out = exports.export_data(frame, tmp_path / "q.geojson", "geojson")
     ids = [f["properties"]["id"] for f in json.loads(out.read_text("utf-8"))["features"]]
     assert sorted(ids) == sorted(frame["id"])
 
 
 def test_csv_reads_back(layerset, tmp_path):
-    out = export.export_data(layerset, tmp_path / "sel.csv", "csv")
+    out = exports.export_data(layerset, tmp_path / "sel.csv", "csv")
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = {row["id"]: row for row in csv.DictReader(f)}
-    assert list(next(iter(rows.values()))) == list(export.CSV_COLUMNS)
+    assert list(next(iter(rows.values()))) == list(exports.CSV_COLUMNS)
     assert len(rows) == sum(COUNTS.values())
     zone = rows["station.zone.hedong"]
     assert zone["name_zh"] == "天津站站产城融合发展片区（河东部分）"
@@ -217,7 +222,7 @@ def test_csv_reads_back(layerset, tmp_path):
     [("A4", "landscape", 300, (297, 210)), ("A3", "portrait", 72, (297, 420))],
 )
 def test_png_page_size_and_dpi(layerset, tmp_path, paper, orientation, dpi, size_mm):
-    out = export.export_snapshot(
+    out = exports.export_snapshot(
         layerset, tmp_path / "map.png", "png", paper=paper, orientation=orientation, dpi=dpi
     )
     with Image.open(out) as image:
@@ -229,7 +234,7 @@ def test_png_page_size_and_dpi(layerset, tmp_path, paper, orientation, dpi, size
 
 
 def test_pdf_media_box(layerset, tmp_path):
-    out = export.export_snapshot(layerset, tmp_path / "map.pdf", "pdf", orientation="portrait")
+    out = exports.export_snapshot(layerset, tmp_path / "map.pdf", "pdf", orientation="portrait")
     data = out.read_bytes()
     box = re.search(rb"/MediaBox \[ *0 0 ([\d.]+) ([\d.]+) *\]", data)
     assert (float(box[1]), float(box[2])) == pytest.approx((210 / 25.4 * 72, 297 / 25.4 * 72))
@@ -239,15 +244,15 @@ def test_pdf_media_box(layerset, tmp_path):
 def test_no_missing_glyphs_in_any_format(layerset, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for fmt in export.SNAPSHOT_FORMATS:
+        for fmt in exports.SNAPSHOT_FORMATS:
             for lang in ("zh", "en"):
-                export.export_snapshot(
+                exports.export_snapshot(
                     layerset, tmp_path / f"m_{lang}.{fmt}", fmt, dpi=72, lang=lang, date=DAY
                 )
 
 
 def test_chinese_text_uses_a_cjk_font(layerset):
-    fig = export.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
+    fig = exports.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
     chinese = [
         t
         for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontproperties"))
@@ -260,7 +265,7 @@ def test_chinese_text_uses_a_cjk_font(layerset):
 
 
 def test_furniture_is_present(layerset):
-    fig = export.render_snapshot(layerset, dpi=72, lang="en", date=DAY)
+    fig = exports.render_snapshot(layerset, dpi=72, lang="en", date=DAY)
     for gid in ("map", "legend", "scalebar", "north_arrow", "title", "subtitle", "note"):
         assert _find(fig, gid), gid
     (legend,) = _find(fig, "legend")
@@ -278,7 +283,7 @@ def test_furniture_is_present(layerset):
 
 
 def test_feature_list_numbers_features_with_citations(layerset):
-    fig = export.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
+    fig = exports.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
     (listing,) = _find(fig, "feature_list")
     text = listing.get_text()
     assert "1. 天津站站产城融合发展片区（河东部分）" in text
@@ -292,7 +297,7 @@ def test_feature_list_numbers_features_with_citations(layerset):
 
 
 def test_styles_match_the_web_map(layerset):
-    fig = export.render_snapshot(layerset, dpi=72, date=DAY, extent="station.zone.hedong")
+    fig = exports.render_snapshot(layerset, dpi=72, date=DAY, extent="station.zone.hedong")
     (ax,) = _find(fig, "map")
     colour = load_styles()["groups"]["station"]["color"]
     edges = [c for c in ax.collections if len(c.get_edgecolor())]
@@ -307,7 +312,7 @@ def _rgb(hex_colour: str) -> tuple[float, float, float]:
 
 
 def test_accuracy_circle_is_drawn_in_metres(layerset):
-    fig = export.render_snapshot(layerset, dpi=72, extent="renewal.dazhigu", date=DAY)
+    fig = exports.render_snapshot(layerset, dpi=72, extent="renewal.dazhigu", date=DAY)
     (ax,) = _find(fig, "map")
     widths = [
         path.get_extents().width for c in ax.collections for path in c.get_paths() if len(path)
@@ -316,30 +321,42 @@ def test_accuracy_circle_is_drawn_in_metres(layerset):
 
 
 def test_scale_bar_length_is_round():
-    assert export._nice_length(10_000) == 2000
-    assert export._nice_length(4_000) == 500
-    assert export._nice_length(26_000) == 5000
-    assert export._scale_label(2000) == "2 km"
-    assert export._scale_label(500) == "500 m"
+    assert furniture.nice_length(10_000) == 2000
+    assert furniture.nice_length(4_000) == 500
+    assert furniture.nice_length(26_000) == 5000
+    assert furniture.scale_label(2000) == "2 km"
+    assert furniture.scale_label(500) == "500 m"
 
 
-def test_html_in_names_is_escaped_in_svg(layerset, tmp_path):
-    out = export.export_snapshot(layerset, tmp_path / "m.svg", "svg", dpi=72, lang="zh")
-    text = out.read_text(encoding="utf-8")
-    assert "<img" not in text
-    assert "<script" not in text
-    out = export.export_snapshot(layerset, tmp_path / "m.svg", "svg", dpi=72, lang="en")
-    assert "<script" not in out.read_text(encoding="utf-8")
+def test_svg_holds_no_markup_from_the_data(layerset, tmp_path):
+    """The project draws SVG text as glyph outlines (``svg.fonttype: path``), so a hostile name
+    (the fixture's ``renewal.xss``, and here the title) can only reach the file as the escaped
+    metadata title, never as markup or text elements."""
+    for lang in ("zh", "en"):
+        out = exports.export_snapshot(
+            layerset, tmp_path / f"m_{lang}.svg", "svg", dpi=72, lang=lang, title=XSS
+        )
+        text = out.read_text(encoding="utf-8")
+        assert "<img" not in text
+        assert "<script" not in text
+        root = ElementTree.fromstring(text)
+        tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+        assert "text" not in tags  # names are outlines, not text a browser would parse
+        assert not tags & {"script", "img", "foreignObject", "a"}
+        attributes = {name.lower() for element in root.iter() for name in element.attrib}
+        assert not [name for name in attributes if name.startswith("on")]
+        titles = [element.text for element in root.iter() if element.tag.endswith("}title")]
+        assert XSS in titles  # the metadata title, as text
 
 
 def test_context_layer_is_drawn_and_sets_the_district(with_context):
     layerset = load_layers(with_context)
-    fig = export.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
+    fig = exports.render_snapshot(layerset, dpi=72, lang="zh", date=DAY)
     (legend,) = _find(fig, "legend")
     labels = [t.get_text() for t in legend.get_texts()]
     assert {"河东区界", "相邻区界", "海河", "参考点"} <= set(labels)
     (ax,) = _find(fig, "map")
-    hedong = export._to_metric(layerset.features(["context"])).geometry.iloc[0]
+    hedong = to_metric(layerset.features(["context"])).geometry.iloc[0]
     view = shapely.box(ax.get_xlim()[0], ax.get_ylim()[0], ax.get_xlim()[1], ax.get_ylim()[1])
     assert view.contains(hedong)
     assert view.area < 2 * hedong.area
@@ -348,14 +365,14 @@ def test_context_layer_is_drawn_and_sets_the_district(with_context):
 
 
 def test_extents(layerset):
-    located = export._to_metric(layerset.features()).set_index("id").geometry.dropna()
-    district = shapely.box(*export.resolve_extent(layerset, "district"))
+    located = to_metric(layerset.features()).set_index("id").geometry.dropna()
+    district = shapely.box(*exports.resolve_extent(layerset, "district"))
     assert district.contains(shapely.union_all(located.values))
     for fid in ("station.zone.hedong", "park.quadrant.se", "renewal.dazhigu"):
-        extent = shapely.box(*export.resolve_extent(layerset, fid))
+        extent = shapely.box(*exports.resolve_extent(layerset, fid))
         assert extent.contains(located[fid])
         assert extent.area > 1.2 * located[fid].envelope.area  # padded
-    bbox = export.resolve_extent(layerset, "117.20,39.08,117.30,39.14")
+    bbox = exports.resolve_extent(layerset, "117.20,39.08,117.30,39.14")
     assert bbox[2] - bbox[0] == pytest.approx(8640, rel=0.02)  # 0.1° of longitude at 39.1°N
 
 
@@ -371,7 +388,7 @@ def test_extents(layerset):
 )
 def test_bad_extent(layerset, tmp_path, extent, message):
     with pytest.raises(ExportError, match=message):
-        export.export_snapshot(layerset, tmp_path / "m.png", "png", extent=extent)
+        exports.export_snapshot(layerset, tmp_path / "m.png", "png", extent=extent)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -381,20 +398,24 @@ def test_bad_extent(layerset, tmp_path, extent, message):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda ls, out: export.export_data(ls, out, "shp"), ExportError, "unknown format 'shp'"),
-        (lambda ls, out: export.export_snapshot(ls, out, "jpg"), ExportError, "'jpg'"),
         (
-            lambda ls, out: export.export_data(ls, out, "csv", layers=["nope"]),
+            lambda ls, d: exports.export_data(ls, d / "out.shp", "shp"),
+            ExportError,
+            "unknown format 'shp'",
+        ),
+        (lambda ls, d: exports.export_snapshot(ls, d / "out.jpg", "jpg"), ExportError, "'jpg'"),
+        (
+            lambda ls, d: exports.export_data(ls, d / "out.csv", "csv", layers=["nope"]),
             UnknownIdError,
             "unknown layer 'nope'",
         ),
         (
-            lambda ls, out: export.export_snapshot(ls, out, "png", feature="no.such"),
+            lambda ls, d: exports.export_snapshot(ls, d / "out.png", "png", feature="no.such"),
             UnknownIdError,
             "no feature with id 'no.such'",
         ),
         (
-            lambda ls, out: export.export_snapshot(ls, out, "png", paper="A5"),
+            lambda ls, d: exports.export_snapshot(ls, d / "out.png", "png", paper="A5"),
             ExportError,
             "unknown paper 'A5'",
         ),
@@ -402,16 +423,16 @@ def test_bad_extent(layerset, tmp_path, extent, message):
 )
 def test_bad_requests_write_nothing(layerset, tmp_path, call, error, message):
     with pytest.raises(error, match=message):
-        call(layerset, tmp_path / "out.file")
+        call(layerset, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_folder_is_a_clear_error(layerset, tmp_path):
     out = tmp_path / "missing" / "sel.csv"
     with pytest.raises(WriteError, match=r"folder '.*missing' does not exist"):
-        export.export_data(layerset, out, "csv")
+        exports.export_data(layerset, out, "csv")
     with pytest.raises(WriteError, match="is a folder"):
-        export.export_data(layerset, tmp_path, "csv")
+        exports.export_data(layerset, tmp_path, "csv")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -423,9 +444,9 @@ def test_failure_mid_write_keeps_the_old_file(layerset, tmp_path, monkeypatch):
         Path(path).write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.pyogrio, "write_dataframe", broken)
+    monkeypatch.setattr(export_data_module.pyogrio, "write_dataframe", broken)
     with pytest.raises(WriteError, match="disk full"):
-        export.export_data(layerset, out, "gpkg")
+        exports.export_data(layerset, out, "gpkg", overwrite=True)
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["sel.gpkg"]
 
@@ -456,7 +477,7 @@ def test_cli_exports(small, tmp_path, capsys):
     ],
 )
 def test_cli_errors(small, tmp_path, capsys, extra, message):
-    out = tmp_path / "out.file"
+    out = tmp_path / f"out.{extra[1]}"
     assert main(["export", "--layers-dir", str(small), "--out", str(out), *extra]) == 2
     assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

@@ -19,9 +19,10 @@ from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
 
 from hedong_geo._errors import ExportError, UnknownIdError, WriteError
 from hedong_geo.cli import main
+from hedong_geo.exports import export_html, publish_site
 from hedong_geo.layers import load_layers
+from hedong_geo.links import page_name
 from hedong_geo.paths import LAYERS
-from hedong_geo.publish import export_html, page_name, publish_site
 
 XSS = "<img src=x onerror=alert(1)>"
 SE = "park.quadrant.se"
@@ -187,7 +188,10 @@ def test_publish_replaces_only_after_success(small, tmp_path):
     with pytest.raises(UnknownIdError):
         publish_site(small, out, layers_shown=["nope"])
     assert (out / "old.txt").exists()
-    publish_site(small, out, lang="en")
+    with pytest.raises(WriteError, match="holds files hedong-geo did not write"):
+        publish_site(small, out, lang="en")
+    assert (out / "old.txt").exists()
+    publish_site(small, out, lang="en", force=True)
     assert not (out / "old.txt").exists()
     assert '<html lang="en">' in (out / "index.html").read_text(encoding="utf-8")
     assert "Not yet located" in (out / "features" / "unlocated.longtanlu.html").read_text()

@@ -1,0 +1,110 @@
+"""Exports: map snapshots (PNG, PDF, SVG), data (GeoJSON, GeoPackage, CSV), the one-file HTML
+map and the static site.
+
+Modules by job:
+
+- :mod:`~hedong_geo.exports.formats`: the formats, their file suffixes, the output check;
+- :mod:`~hedong_geo.exports.selection`: which features (layers, ids);
+- :mod:`~hedong_geo.exports.data`: GeoJSON, GeoPackage, CSV;
+- :mod:`~hedong_geo.exports.extent`, :mod:`~hedong_geo.exports.layout`,
+  :mod:`~hedong_geo.exports.typeset`, :mod:`~hedong_geo.exports.listing`,
+  :mod:`~hedong_geo.exports.furniture`, :mod:`~hedong_geo.exports.snapshot`: the printable map;
+- :mod:`~hedong_geo.exports.site`: the one-file HTML export and the static site.
+
+Every file and folder is written through :mod:`hedong_geo._io`: atomically, never over an
+existing file unless asked (``overwrite=True``, CLI ``--overwrite``), never under a suffix of
+another format, never inside the project's ``layers/`` or ``geodata/``; the site only into a
+folder that is new, empty or an earlier site (else ``force=True``, CLI ``--force``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hedong_geo._errors import ExportError
+from hedong_geo.exports.data import CSV_COLUMNS, csv_rows, export_data, to_geojson
+from hedong_geo.exports.extent import METRIC_CRS, parse_extent, resolve_extent
+from hedong_geo.exports.formats import (
+    DATA_FORMATS,
+    FORMATS,
+    SNAPSHOT_FORMATS,
+    SUFFIXES,
+    check_format,
+    check_target,
+)
+from hedong_geo.exports.selection import select_features
+from hedong_geo.exports.site import export_html, publish_site, site_details
+from hedong_geo.exports.snapshot import export_snapshot, render_snapshot
+from hedong_geo.exports.typeset import cjk_font_family
+from hedong_geo.layers import LayerSet
+
+__all__ = [
+    "CSV_COLUMNS",
+    "DATA_FORMATS",
+    "FORMATS",
+    "METRIC_CRS",
+    "SNAPSHOT_FORMATS",
+    "SUFFIXES",
+    "cjk_font_family",
+    "csv_rows",
+    "export_data",
+    "export_html",
+    "export_snapshot",
+    "export_to",
+    "parse_extent",
+    "publish_site",
+    "render_snapshot",
+    "resolve_extent",
+    "select_features",
+    "site_details",
+    "to_geojson",
+]
+
+
+def export_to(
+    source: LayerSet,
+    out: str | os.PathLike,
+    format: str,
+    *,
+    layers: Sequence[str] | None = None,
+    feature: str | None = None,
+    extent: str | Sequence[float] | None = None,
+    lang: str = "zh",
+    overwrite: bool = False,
+    **snapshot_options: Any,
+) -> Path:
+    """Write ``source`` to ``out`` in any export format; the one entry for the CLI and the app.
+
+    ``extent`` and ``snapshot_options`` (paper, orientation, dpi) apply to snapshots only;
+    ``feature`` opens the HTML export on a feature, frames a snapshot, or selects the data.
+    ``out`` must be named for ``format`` (``*.csv`` for CSV) and must not exist unless
+    ``overwrite``.
+    """
+    check_format(format, FORMATS)
+    check_target(out, format, overwrite=overwrite)  # a wrong name fails before anything else
+    if extent is not None and format not in SNAPSHOT_FORMATS:
+        raise ExportError(
+            f"an extent ({extent!r}) applies to png, pdf and svg; select {format} output "
+            "with layers and a feature"
+        )
+    if format == "html":
+        return export_html(
+            source, out, layers_shown=layers, lang=lang, feature=feature, overwrite=overwrite
+        )
+    if format in SNAPSHOT_FORMATS:
+        return export_snapshot(
+            source,
+            out,
+            format=format,
+            layers=layers,
+            extent=extent,
+            feature=feature,
+            lang=lang,
+            overwrite=overwrite,
+            **snapshot_options,
+        )
+    ids = [feature] if feature else None
+    return export_data(source, out, format=format, layers=layers, ids=ids, overwrite=overwrite)

@@ -1,0 +1,273 @@
+"""A selection of features as data: GeoJSON (RFC 7946), GeoPackage and CSV.
+
+Pure functions build what is written (:func:`to_geojson`, :func:`csv_rows`); only
+:func:`export_data` writes, through :func:`hedong_geo._io.atomic_write`, after checking the
+target (:func:`hedong_geo.exports.formats.check_target`).
+
+**Formulas in CSV.** A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@``
+(or a tab or carriage return before one) as a formula, so a place name like
+``=HYPERLINK("http://…")`` would become a live link or worse when the CSV is opened in Excel.
+Every text cell that starts with one of these characters is written with a leading ``'``
+(:func:`neutralise`), which spreadsheets show as text and do not display; numbers are written
+as numbers. The GeoJSON and GeoPackage keep the text exactly.
+
+**GeoPackage.** Each layer is one table. Writing into an existing GeoPackage (only with
+``overwrite=True``) replaces the tables of the layers written and keeps every other table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from hedong_geo._errors import ExportError
+from hedong_geo._io import atomic_write
+from hedong_geo.exports.formats import DATA_FORMATS, check_format, check_target
+from hedong_geo.exports.selection import select_features
+from hedong_geo.layers import PROPERTY_ORDER, LayerSet
+
+__all__ = ["CSV_COLUMNS", "csv_rows", "export_data", "neutralise", "to_geojson"]
+
+LIST_COLUMNS = ("aliases", "anchors", "citations")  # list properties, JSON text in GPKG
+# The CSV's columns, in order. TODO(schema): to be generated from the layer schema
+# (hedong_geo.schema) once it exists, like every other list of layer properties.
+CSV_COLUMNS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "layer",
+    "category",
+    "status",
+    "lon",
+    "lat",
+    "wkt",
+    "location_basis",
+    "accuracy_m",
+    "geometry_source",
+    "citations",
+)
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SQLITE = b"SQLite format 3\x00"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python value: NaN to None, numpy scalars to int/float/bool."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    return value
+
+
+def _properties(row: pd.Series) -> dict[str, Any]:
+    props = {key: _plain(row.get(key)) for key in PROPERTY_ORDER}
+    if isinstance(props["status_year"], float):
+        props["status_year"] = int(props["status_year"])
+    return props
+
+
+def _rfc7946(geom: Any) -> dict[str, Any] | None:
+    """GeoJSON geometry: counter-clockwise exterior rings, 6-decimal coordinates."""
+    if geom is None or geom.is_empty:
+        return None
+    geom = shapely.orient_polygons(geom, exterior_cw=False)
+    geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
+    return shapely.geometry.mapping(geom)
+
+
+def _wgs84(selection: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if selection.crs is None:
+        raise ExportError("the selection has no CRS; set it (EPSG:4326 for layer data) first")
+    missing = [c for c in ("id", "layer") if c not in selection.columns]
+    if missing:
+        raise ExportError(f"the selection lacks columns {missing}; expected the layer schema")
+    return selection.to_crs("EPSG:4326")
+
+
+def to_geojson(selection: gpd.GeoDataFrame) -> dict[str, Any]:
+    """An RFC 7946 FeatureCollection of ``selection`` (WGS84, null geometry kept)."""
+    gdf = _wgs84(selection)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": _properties(row), "geometry": _rfc7946(geom)}
+            for (_, row), geom in zip(gdf.iterrows(), gdf.geometry, strict=True)
+        ],
+    }
+
+
+def _gpkg_tables(selection: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """One table per layer; list columns as JSON text, every column a plain OGR type."""
+    gdf = _wgs84(selection)
+    tables = {}
+    for name, part in gdf.groupby("layer", sort=True):
+        table = part.drop(columns=[c for c in part.columns if c == "geometry"]).copy()
+        for col in table.columns:
+            if col in LIST_COLUMNS:
+                table[col] = [json.dumps(_plain(v) or [], ensure_ascii=False) for v in table[col]]
+            elif col == "status_year":
+                table[col] = table[col].astype("Int32")
+            elif col == "accuracy_m":
+                table[col] = table[col].astype("float64")
+            elif col == "cross_district":
+                table[col] = table[col].astype(bool)
+            elif table[col].dtype == object:
+                table[col] = [None if v is None else str(v) for v in table[col]]
+                table[col] = table[col].astype("string")
+        tables[str(name)] = gpd.GeoDataFrame(table, geometry=part.geometry.values, crs=gdf.crs)
+    return tables
+
+
+def _representative(geom: Any) -> tuple[Any, Any]:
+    if geom is None or geom.is_empty:
+        return "", ""
+    point = geom if geom.geom_type == "Point" else geom.representative_point()
+    return round(point.x, 6), round(point.y, 6)
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would run as a formula gets a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_rows(selection: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """One flat row per feature in :data:`CSV_COLUMNS` order; unlocated rows have no coordinates.
+
+    ``lon``/``lat`` are the point itself or a representative point inside the geometry,
+    ``wkt`` the full geometry, ``citations`` ``"block: quote"`` joined with ``" | "``. Text
+    cells are :func:`neutralise`-d.
+    """
+    gdf = _wgs84(selection)
+    rows = []
+    for (_, row), geom in zip(gdf.iterrows(), gdf.geometry, strict=True):
+        lon, lat = _representative(geom)
+        cites = " | ".join(
+            f"{c.get('doc')} {c.get('block')}: {c.get('quote')}" for c in row.get("citations") or []
+        )
+        accuracy = _plain(row.get("accuracy_m"))
+        cells = {
+            **{k: _plain(row.get(k)) for k in ("id", "name_zh", "name_en", "layer")},
+            **{k: _plain(row.get(k)) for k in ("category", "status")},
+            "lon": lon,
+            "lat": lat,
+            "wkt": "" if lon == "" else shapely.to_wkt(geom, rounding_precision=6),
+            "location_basis": row.get("location_basis"),
+            "accuracy_m": "" if accuracy is None else accuracy,
+            "geometry_source": row.get("geometry_source"),
+            "citations": cites,
+        }
+        rows.append({key: neutralise(cells[key]) for key in CSV_COLUMNS})
+    return rows
+
+
+def _geojson_writer(selection: gpd.GeoDataFrame):
+    payload = json.dumps(to_geojson(selection), ensure_ascii=False, indent=1) + "\n"
+    return lambda tmp: tmp.write_text(payload, encoding="utf-8")
+
+
+def _csv_writer(selection: gpd.GeoDataFrame):
+    rows = csv_rows(selection)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    return write
+
+
+def _is_geopackage(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(_SQLITE)) == _SQLITE
+    except OSError:
+        return False
+
+
+def _gpkg_writer(selection: gpd.GeoDataFrame, out: Path):
+    tables = _gpkg_tables(selection)
+    keep = _is_geopackage(out)  # only reached with overwrite=True: update, keep other tables
+
+    def write(tmp: Path) -> None:
+        if keep:
+            shutil.copyfile(out, tmp)
+        for name, table in tables.items():
+            pyogrio.write_dataframe(
+                table,
+                tmp,
+                layer=name,
+                driver="GPKG",
+                # A layer of unlocated features only has no geometry type to infer.
+                geometry_type="Unknown" if table.geometry.isna().all() else None,
+                # GeoPackage 1.2: what GDAL 3.6 (Debian 12) and older QGIS read silently.
+                dataset_options=None if keep else {"VERSION": "1.2"},
+            )
+
+    return write
+
+
+def export_data(
+    source: LayerSet | gpd.GeoDataFrame | str | os.PathLike,
+    out: str | os.PathLike,
+    format: str = "geojson",
+    *,
+    layers: Sequence[str] | None = None,
+    ids: Sequence[str] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a selection as GeoJSON, GeoPackage or CSV; return ``out`` as a Path.
+
+    Parameters
+    ----------
+    source : LayerSet, GeoDataFrame or path
+        The layers (or a folder of layer files) to select from with ``layers`` and ``ids``, or an
+        already filtered GeoDataFrame in the layer schema, written as it is.
+    out : path
+        The file to write; its folder must exist and its suffix match ``format``.
+    format : {"geojson", "gpkg", "csv"}
+        GeoJSON: RFC 7946, WGS84, unlocated features with ``"geometry": null``. GeoPackage: one
+        table per layer, list columns as JSON text, unlocated features with a NULL geometry.
+        CSV: UTF-8 with BOM (Excel reads the Chinese), the columns of :data:`CSV_COLUMNS`,
+        formula-like text neutralised.
+    overwrite : bool
+        Replace an existing file; an existing GeoPackage keeps its other tables.
+
+    Raises
+    ------
+    hedong_geo._errors.WriteError
+        When ``out`` exists (without ``overwrite``), is named for another format, lies in the
+        project's ``layers/`` or ``geodata/``, or cannot be written.
+    """
+    check_format(format, DATA_FORMATS)
+    out = check_target(out, format, overwrite=overwrite)
+    if isinstance(source, gpd.GeoDataFrame):
+        selection = source
+    else:
+        selection = select_features(source, layers, ids)
+    if selection.empty:
+        raise ExportError("the selection is empty: nothing to export")
+    if format == "geojson":
+        write = _geojson_writer(selection)
+    elif format == "csv":
+        write = _csv_writer(selection)
+    else:
+        write = _gpkg_writer(selection, out)
+    return atomic_write(out, write, overwrite=overwrite)

@@ -217,6 +217,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 # --- the app ----------------------------------------------------------------------------------
 
+
 def _config_options() -> dict[str, str]:
     """The app's ``.streamlit/config.toml`` as ``{"section.option": value}``."""
     with open(paths.STREAMLIT_CONFIG, "rb") as f:

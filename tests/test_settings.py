@@ -17,9 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_docs_show_the_declared_table() -> None:
     doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     assert settings.markdown_table() in doc, "regenerate the table: settings.markdown_table()"
-    assert {f.name for f in dataclasses.fields(Settings)} == {
-        v.field for v in settings.VARIABLES
-    }
+    assert {f.name for f in dataclasses.fields(Settings)} == {v.field for v in settings.VARIABLES}
 
 
 def test_no_other_module_reads_the_environment() -> None:

@@ -4,6 +4,7 @@ self-contained pages."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import folium
@@ -92,7 +93,8 @@ def test_serve_registers_the_installed_folders_with_streamlit() -> None:
 def test_the_app_writes_no_static_folder_into_the_tree() -> None:
     app = paths.APP.read_text(encoding="utf-8")
     assert "serve()" in app and "install_static" not in app
-    assert not (paths.ROOT / "static").exists()
+    config = tomllib.loads(paths.STREAMLIT_CONFIG.read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"] is False
 
 
 def test_localize_with_the_served_urls() -> None:

@@ -17,7 +17,7 @@ import sysconfig
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,7 +66,10 @@ class Installed:
 
 def _can_build_offline() -> bool:
     """setuptools ≥ 70.1 builds wheels by itself; older ones need `wheel` (fetched by pip)."""
-    major, minor = (int(p) for p in version("setuptools").split(".")[:2])
+    try:
+        major, minor = (int(p) for p in version("setuptools").split(".")[:2])
+    except (PackageNotFoundError, ValueError):
+        return False
     return (major, minor) >= (70, 1)
 
 

@@ -57,7 +57,7 @@ ASSET_BASE = "/app/static"
 AssetBase = str | Callable[[str], str]
 OWN_JS = Path(__file__).resolve().parent / "js"
 
-# folium link name -> path under static/. Names are folium's own (folium.Map.default_js/css)
+# folium link name -> path in the asset layout. Names are folium's own (folium.Map.default_js/css)
 # plus ours (hedong_js, hedong_css), so a localized map keeps folium's de-duplication by name.
 LOCAL = {
     "leaflet": "vendor/leaflet/leaflet.js",
@@ -101,7 +101,7 @@ def _xstatic_dir(module: str) -> Path:
 
 @lru_cache(maxsize=1)
 def asset_files() -> dict[str, Path]:
-    """Every asset we serve: path under ``static/`` -> source file.
+    """Every asset we serve: path in the asset layout -> installed source file.
 
     Returns
     -------

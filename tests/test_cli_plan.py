@@ -113,3 +113,15 @@ def test_app_help(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "start the Streamlit app" in capsys.readouterr().out
+
+
+def test_app_starts_from_the_checkout(tmp_path) -> None:
+    """``python -m hedong_geo app`` (what ``make run`` runs) answers, on this machine only."""
+    import urllib.request
+
+    from conftest import serve_app
+
+    log = tmp_path / "app.log"
+    with serve_app(log=log) as url, urllib.request.urlopen(url, timeout=10) as page:
+        assert page.status == 200 and b"<noscript>" in page.read()
+    assert "127.0.0.1" in log.read_text(encoding="utf-8", errors="replace")

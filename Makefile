@@ -4,9 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench build validate
+.PHONY: setup run test lint format bench build validate wheel
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -15,8 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP)
 
+# The app on http://127.0.0.1:8501 (this machine only; see docs/settings.md for options).
 run: setup
-	$(PY) -m streamlit run app.py
+	$(PY) -m hedong_geo app
 
 test: setup
 	$(PY) -m pytest
@@ -34,6 +35,10 @@ build: setup
 
 validate: setup
 	$(PY) -m hedong_geo validate
+
+# dist/hedong_geo-*.whl: the package with its layers, plan texts and docs inside.
+wheel: setup
+	$(PY) -m pip wheel --no-deps --no-build-isolation -w dist .
 
 bench: setup
 	$(PY) bench/run_all.py

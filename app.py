@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hedong_geo import plan, projects, search
-from hedong_geo.assets import install_static
+from hedong_geo import plan, projects, search, settings
+from hedong_geo.assets import serve
 from hedong_geo.exports import FORMATS, export_to
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.links import AppLinks
 from hedong_geo.panel import detail_html, feature_detail
-from hedong_geo.paths import LAYERS
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
 from hedong_geo.urlstate import VIEWS, parse_state, state_params, state_url
@@ -25,7 +23,7 @@ from hedong_geo.webmap import build_map, cache_element_templates, selection_grou
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
-LAYERS_DIR = os.environ.get("HEDONG_GEO_LAYERS_DIR") or LAYERS  # e.g. a test copy
+LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test copy
 
 
 @st.cache_resource
@@ -34,7 +32,7 @@ def page_style() -> str:
 
 
 st.html(page_style())
-st.cache_resource(install_static)()
+asset_url = serve()  # Leaflet & co. served from the installed packages
 cache_element_templates()
 
 
@@ -55,7 +53,8 @@ def cached_map(
     stamp: tuple, names: tuple | None, filters: projects.Filters, lang: str, basemap: str
 ):
     """The base map: the same for every click, so st_folium never rebuilds it."""
-    return build_map(shown_layers(stamp, filters), visible=names, lang=lang, basemap=basemap)
+    shown = shown_layers(stamp, filters)
+    return build_map(shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url)
 
 
 def select(feature_id: str, view: str = "map") -> None:
@@ -116,7 +115,7 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
-    online = ["osm", "gaode"] + (["tianditu"] if os.environ.get("TIANDITU_KEY") else [])
+    online = list(settings.get().basemaps)
     basemap = st.selectbox(
         t("basemap", lang), ["none", *online], format_func=lambda n: t(f"map_{n}", lang)
     )

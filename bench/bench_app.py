@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 from hedong_geo import plan  # noqa: E402
+from hedong_geo.assets import install_static  # noqa: E402
 from hedong_geo.layers import load_layers  # noqa: E402
 from hedong_geo.panel import feature_detail  # noqa: E402
 from hedong_geo.webmap import build_map, map_payload_bytes  # noqa: E402
@@ -218,8 +219,10 @@ def main() -> None:
         # The baseline runs from a folder with the app's static/ and config beside it.
         tmp = Path(tmp)
         shutil.copy(ROOT / "bench" / "baseline_app.py", tmp / "baseline_app.py")
-        (tmp / "static").symlink_to(ROOT / "static")
+        install_static(tmp / "static")
         shutil.copytree(ROOT / ".streamlit", tmp / ".streamlit")
+        config = tmp / ".streamlit" / "config.toml"  # the baseline serves static/ itself
+        config.write_text(config.read_text("utf-8").replace("Serving = false", "Serving = true"))
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         results["app"] = measure(browser, ROOT / "app.py", ROOT, snippets, args.clicks)
         results["baseline"] = measure(browser, tmp / "baseline_app.py", tmp, snippets, args.clicks)

@@ -10,9 +10,13 @@ Modules, one job each:
 - ``register``: the feature register (``geodata/features.yaml``).
 - ``build``: writes ``layers/*.geojson`` from the register and ``geodata/``.
 - ``layers``: loads the layer files; ``_validate`` checks them; ``coverage`` counts them.
-- ``webmap``, ``assets``: the folium map (no Streamlit) and its local scripts and styles.
+- ``webmap``, ``assets``: the folium map (no Streamlit) and its local scripts and styles,
+  served by the app from where they are installed.
 - ``panel``, ``reader``, ``projects``, ``urlstate``, ``i18n``: the explorer's views as data.
 - ``export``: map snapshots and data exports; ``publish``: the HTML export and static site.
+- ``paths``: where the data is (the checkout's folders, or the wheel's ``hedong_geo/_data``);
+  ``settings``: the ``HEDONG_GEO_*`` environment variables, read in one place.
+- ``cli``: ``python -m hedong_geo`` / ``hedong-geo``, including ``app`` (starts the app).
 """
 
 from hedong_geo._errors import (

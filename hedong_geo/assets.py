@@ -2,12 +2,17 @@
 
 The map must work with no internet, so nothing it loads may come from a CDN. The third-party
 files come from the installed XStatic packages (found through each package's ``BASE_DIR``) and
-ours from ``hedong_geo/js/``. :func:`install_static` copies them into ``./static`` (served by
-Streamlit under ``/app/static/`` with ``server.enableStaticServing``), :func:`localize` points a
-folium map at those copies, and :func:`inline_assets` folds them into one self-contained HTML
-file for ``file://`` use.
+ours from ``hedong_geo/js/``; nothing is copied to serve them:
 
-Layout under ``static/`` (the copies are git-ignored by ``static/.gitignore``)::
+- in the app, :func:`serve` registers each of those folders with Streamlit as a component
+  folder, which Streamlit serves as it is under ``/component/hedong_geo.assets.<name>/``;
+  it returns :func:`served_url`, the URL of each asset there, for :func:`localize`;
+- :func:`install_static` copies the same files into a folder of your choice (a test's web
+  server, the static site), laid out as below; :func:`localize` with a base URL points a map
+  at such a folder;
+- :func:`inline_assets` folds them into one self-contained HTML file for ``file://`` use.
+
+Layout (the path of each asset, relative to a base URL or folder)::
 
     vendor/leaflet/leaflet.js, leaflet.css, images/*.png
     vendor/jquery/jquery.min.js
@@ -25,7 +30,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,22 +38,26 @@ import folium
 from branca.element import Element
 from folium.elements import JSCSSMixin
 
-from hedong_geo import paths
-
 __all__ = [
     "ASSET_BASE",
     "DROPPED",
     "LOCAL",
+    "AssetBase",
     "asset_files",
     "inline_assets",
     "install_static",
     "localize",
+    "serve",
+    "served_url",
 ]
 
+#: Where a folder made by :func:`install_static` is served (Streamlit's static serving).
 ASSET_BASE = "/app/static"
+#: A base URL for the asset layout, or a function from an asset's path to its URL.
+AssetBase = str | Callable[[str], str]
 OWN_JS = Path(__file__).resolve().parent / "js"
 
-# folium link name -> path under static/. Names are folium's own (folium.Map.default_js/css)
+# folium link name -> path in the asset layout. Names are folium's own (folium.Map.default_js/css)
 # plus ours (hedong_js, hedong_css), so a localized map keeps folium's de-duplication by name.
 LOCAL = {
     "leaflet": "vendor/leaflet/leaflet.js",
@@ -92,7 +101,7 @@ def _xstatic_dir(module: str) -> Path:
 
 @lru_cache(maxsize=1)
 def asset_files() -> dict[str, Path]:
-    """Every asset we serve: path under ``static/`` -> source file.
+    """Every asset we serve: path in the asset layout -> installed source file.
 
     Returns
     -------
@@ -118,16 +127,72 @@ def asset_files() -> dict[str, Path]:
     return files
 
 
-def install_static(dest: Path = paths.STATIC) -> list[Path]:
-    """Copy the map's assets into ``dest`` (``./static``), only the files that changed.
+# Streamlit component name (under /component/hedong_geo.assets.) -> the part of the asset
+# layout it serves; each is one folder of an installed package.
+_SERVED = {
+    "leaflet": "vendor/leaflet/",
+    "jquery": "vendor/jquery/",
+    "fontawesome": "vendor/fontawesome/",
+    "hedong": "hedong/",
+}
+_COMPONENT_URL = "/component/hedong_geo.assets."
 
-    Safe to call at every app start and from several processes: unchanged files are left alone
-    and changed ones are replaced atomically, so a browser never reads half a file.
+
+def _served_folders() -> dict[str, Path]:
+    return {
+        "leaflet": _xstatic_dir("leaflet"),
+        "jquery": _xstatic_dir("jquery"),
+        "fontawesome": _xstatic_dir("font_awesome"),
+        "hedong": OWN_JS,
+    }
+
+
+def served_url(rel: str) -> str:
+    """The URL at which the app serves the asset at path ``rel`` of the layout (see :func:`serve`).
+
+    Raises
+    ------
+    KeyError
+        For a path outside the asset layout.
+    """
+    for name, prefix in _SERVED.items():
+        if rel.startswith(prefix):
+            return f"{_COMPONENT_URL}{name}/{rel[len(prefix) :]}"
+    raise KeyError(f"{rel!r} is not in the asset layout ({sorted(_SERVED.values())})")
+
+
+def serve() -> Callable[[str], str]:
+    """Have the running Streamlit app serve the assets from where they are installed.
+
+    Registers the XStatic packages' folders and ``hedong_geo/js`` as component folders of
+    this server process (Streamlit serves them, read-only, under
+    ``/component/hedong_geo.assets.<name>/``). Nothing is written anywhere. Call it in the app
+    script (cheap; registering again changes nothing); outside a Streamlit run it does nothing.
+
+    Returns
+    -------
+    callable
+        :func:`served_url`, to pass as ``base_url`` to :func:`localize` (``asset_base`` of
+        :func:`hedong_geo.webmap.build_map`).
+    """
+    from streamlit.components.v1 import declare_component
+
+    for name, folder in _served_folders().items():
+        declare_component(name, path=folder)
+    return served_url
+
+
+def install_static(dest: Path) -> list[Path]:
+    """Copy the map's assets into the folder ``dest``, only the files that changed.
+
+    For a web server of your own or a test (the app itself needs no copy: see :func:`serve`).
+    Unchanged files are left alone and changed ones are replaced atomically, so a browser never
+    reads half a file.
 
     Parameters
     ----------
     dest : Path
-        The static folder Streamlit serves under ``/app/static/``.
+        The folder, laid out as in the module docstring (created if missing).
 
     Returns
     -------
@@ -160,13 +225,15 @@ def _walk(element: Element) -> Iterable[Element]:
         yield from _walk(child)
 
 
-def _localized(links: list[tuple[str, str]], base: str, where: str) -> list[tuple[str, str]]:
+def _localized(
+    links: list[tuple[str, str]], url_for: Callable[[str], str], where: str
+) -> list[tuple[str, str]]:
     out = []
     for name, url in links:
         if name in DROPPED:
             continue
         if name in LOCAL:
-            out.append((name, f"{base}/{LOCAL[name]}"))
+            out.append((name, url_for(LOCAL[name])))
         elif _is_remote(url):
             raise ValueError(
                 f"{where} links {name!r} from {url!r} and there is no offline copy of it; "
@@ -177,7 +244,7 @@ def _localized(links: list[tuple[str, str]], base: str, where: str) -> list[tupl
     return out
 
 
-def localize(m: folium.Map, base_url: str = ASSET_BASE) -> folium.Map:
+def localize(m: folium.Map, base_url: AssetBase = ASSET_BASE) -> folium.Map:
     """Point every JS/CSS link of ``m`` and its elements at our local copies.
 
     Sets ``default_js``/``default_css`` on each element instance (never on the class, which
@@ -187,9 +254,10 @@ def localize(m: folium.Map, base_url: str = ASSET_BASE) -> folium.Map:
     ----------
     m : folium.Map
         The map, before it is rendered.
-    base_url : str
-        URL the static folder is served at: ``/app/static`` in Streamlit, a relative
-        ``static`` for a page saved next to the folder.
+    base_url : str or callable
+        URL a folder made by :func:`install_static` is served at (a relative ``static`` for
+        a page saved next to the folder), or a function from an asset's path to its URL, as
+        :func:`serve` returns in the app.
 
     Returns
     -------
@@ -201,12 +269,19 @@ def localize(m: folium.Map, base_url: str = ASSET_BASE) -> folium.Map:
     ValueError
         When an element links a remote file we have no copy of.
     """
-    base = base_url.rstrip("/")
+    if callable(base_url):
+        url_for = base_url
+    else:
+        base = base_url.rstrip("/")
+
+        def url_for(rel: str) -> str:
+            return f"{base}/{rel}"
+
     for element in _walk(m):
         if isinstance(element, JSCSSMixin):
             where = type(element).__name__
-            element.default_js = _localized(list(element.default_js), base, where)
-            element.default_css = _localized(list(element.default_css), base, where)
+            element.default_js = _localized(list(element.default_js), url_for, where)
+            element.default_css = _localized(list(element.default_css), url_for, where)
     return m
 
 
@@ -251,9 +326,7 @@ _CSS_LINK = re.compile(
 )
 
 
-def inline_assets(
-    html: str, base_url: str = ASSET_BASE, static_dir: Path | None = paths.STATIC
-) -> str:
+def inline_assets(html: str, base_url: str = ASSET_BASE, static_dir: Path | None = None) -> str:
     """Turn a standalone folium page into one self-contained file.
 
     Each ``<script src>`` and stylesheet ``<link>`` that points at one of our assets is replaced

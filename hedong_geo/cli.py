@@ -1,6 +1,7 @@
-"""Command line: ``python -m hedong_geo COMMAND``.
+"""Command line: ``python -m hedong_geo COMMAND`` (installed as ``hedong-geo``).
 
 Errors a user can act on go to stderr with exit status 2; nothing else is caught.
+``app`` starts the Streamlit app; its other arguments go to ``streamlit run``.
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from collections.abc import Sequence
 
+from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
 
 
@@ -128,18 +131,21 @@ def _plan_cite(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from hedong_geo.build import build_layers
-    from hedong_geo.paths import LAYERS
 
-    for path in build_layers(args.out or LAYERS):
+    if not args.out and not paths.IN_CHECKOUT:
+        raise HedongGeoError(
+            "build writes a checkout's layers/ and this is an installed copy: "
+            "pass --out FOLDER (then HEDONG_GEO_LAYERS_DIR=FOLDER to use it)"
+        )
+    for path in build_layers(args.out or paths.LAYERS):
         print(f"wrote {path}")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     from hedong_geo._validate import validate_layers
-    from hedong_geo.paths import LAYERS
 
-    problems = validate_layers(args.layers_dir or LAYERS)
+    problems = validate_layers(args.layers_dir or settings.get().layers_dir)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -154,7 +160,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
     from hedong_geo.coverage import coverage, format_coverage
 
-    report = coverage()
+    report = coverage(settings.get().layers_dir)
     if args.json:
         _print_json({**asdict(report), "total": report.total})
     else:
@@ -169,9 +175,8 @@ def _layerset(args: argparse.Namespace):
     """The layers an export or publish reads; their problems as warnings, none at all an error."""
     from hedong_geo._errors import ExportError
     from hedong_geo.layers import load_layers
-    from hedong_geo.paths import LAYERS
 
-    layers_dir = args.layers_dir or LAYERS
+    layers_dir = args.layers_dir or settings.get().layers_dir
     layerset = load_layers(layers_dir)
     if not layerset.layers:
         raise ExportError(
@@ -211,6 +216,60 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the app ----------------------------------------------------------------------------------
+
+
+def _config_options() -> dict[str, str]:
+    """The app's ``.streamlit/config.toml`` as ``{"section.option": value}``."""
+    with open(paths.STREAMLIT_CONFIG, "rb") as f:
+        config = tomllib.load(f)
+    options = {}
+    for section, values in config.items():
+        for option, value in values.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            options[f"{section}.{option}"] = text
+    return options
+
+
+def app_command(args: Sequence[str]) -> list[str]:
+    """The ``streamlit run`` arguments ``hedong-geo app ARGS`` runs.
+
+    The app's own config file (the checkout's or the installed copy's
+    ``.streamlit/config.toml``: listen on 127.0.0.1 only, no error details for visitors) is
+    passed as flags, so it applies from any working folder; options given in ``args``
+    (``--server.port 8502`` or ``--server.port=8502``) win.
+
+    Parameters
+    ----------
+    args : sequence of str
+        Arguments after ``app``: Streamlit options, then optionally ``--`` and script args.
+    """
+    given = set()
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith("--") and "." in arg:
+            given.add(arg[2:].split("=", 1)[0])
+    flags = [f"--{k}={v}" for k, v in _config_options().items() if k not in given]
+    return ["run", str(paths.APP), *flags, *args]
+
+
+def _app(args: Sequence[str]) -> int:
+    if any(a in ("-h", "--help") for a in args):
+        print(
+            "usage: python -m hedong_geo app [STREAMLIT OPTIONS]\n\n"
+            "Start the app (default http://127.0.0.1:8501). Options go to `streamlit run`,\n"
+            "e.g. --server.port 8502 --server.address 0.0.0.0 --server.headless true"
+        )
+        return 0
+    from streamlit.web import cli as streamlit_cli
+
+    return streamlit_cli.main(args=app_command(args), prog_name="streamlit")
+
+
+LAYERS_DIR_HELP = "folder of layer files (default: HEDONG_GEO_LAYERS_DIR or layers/)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hedong_geo",
@@ -244,7 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output folder (default: layers/)")
     build.set_defaults(handler=_build)
     validate = commands.add_parser("validate", help="check every layer; exit 2 on any problem")
-    validate.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
+    validate.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     validate.set_defaults(handler=_validate)
     coverage = commands.add_parser("coverage", help="how many places are located, by layer")
     coverage.add_argument("--json", action="store_true")
@@ -267,7 +326,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--overwrite", "--force", action="store_true", help="replace an existing --out file"
     )
-    export.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
+    export.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     export.set_defaults(handler=_export)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
@@ -275,13 +334,18 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--force", action="store_true", help="replace OUT_DIR even if it holds other files"
     )
-    publish.add_argument("--layers-dir", help="folder of layer files (default: layers/)")
+    publish.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     publish.set_defaults(handler=_publish)
+    # Parsed by main() itself: everything after `app` is for Streamlit.
+    commands.add_parser("app", help="start the Streamlit app (options go to `streamlit run`)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["app"]:
+        return _app(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return args.handler(args)

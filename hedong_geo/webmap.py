@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -34,6 +33,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from shapely.geometry import mapping
 
+from hedong_geo import settings
 from hedong_geo.assets import ASSET_BASE, localize
 from hedong_geo.context import is_hedong
 from hedong_geo.i18n import LANGS, t, texts
@@ -49,7 +49,7 @@ __all__ = [
     "map_view",
 ]
 
-BASEMAPS = ("none", "osm", "gaode", "tianditu")
+BASEMAPS = ("none", *settings.ONLINE_BASEMAPS)
 
 FEATURE_GROUPS = tuple(g for g in GROUPS if g != "context")
 CONTEXT = "context"
@@ -542,7 +542,7 @@ def _add_basemaps(m: folium.Map, basemap: str, lang: str) -> None:
     folium.TileLayer(
         "OpenStreetMap", name=text["osm"], max_zoom=19, overlay=False, show=basemap == "osm"
     ).add_to(m)
-    key = os.environ.get("TIANDITU_KEY", "").strip()
+    key = settings.get().tianditu_key
     if not key:
         return
     for layer, name, overlay in (("vec", "tianditu", False), ("cva", "tianditu_labels", True)):
@@ -624,8 +624,8 @@ def build_map(
         raise ValueError(f"lang is {lang!r}; expected one of {list(LANGS)}")
     if basemap not in BASEMAPS:
         raise ValueError(f"basemap is {basemap!r}; expected one of {list(BASEMAPS)}")
-    if basemap == "tianditu" and not os.environ.get("TIANDITU_KEY", "").strip():
-        raise ValueError("basemap 'tianditu' needs a key: set the TIANDITU_KEY variable")
+    if basemap == "tianditu" and not settings.get().tianditu_key:
+        raise ValueError("basemap 'tianditu' needs a key: set HEDONG_GEO_TIANDITU_KEY")
     gcj02 = basemap == "gaode"
     online = basemap != "none"
     shown = None if visible is None else set(visible)

@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
 
+from hedong_geo.assets import served_url
+
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
@@ -315,8 +317,8 @@ def test_map_loads_offline(session: Session, app_url: str) -> None:
     page.goto(app_url)
     frame = map_frame(page)
     expect(frame.locator(".leaflet-container")).to_be_visible()
-    # Leaflet and our helpers come from the static folder, not a CDN.
-    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in session.requests)
+    # Leaflet and our helpers come from the installed packages (assets.serve), not a CDN.
+    assert any(served_url("vendor/leaflet/leaflet.js") in u for u in session.requests)
     assert frame.evaluate("() => typeof window.HedongGeo.layer") == "function"
     expect(page.locator("h1", has_text="河东区规划地图")).to_be_visible()
     page.wait_for_timeout(500)

@@ -1,8 +1,10 @@
-"""hedong_geo.assets: static copies, localized links, self-contained pages."""
+"""hedong_geo.assets: assets served where they are installed, copies, localized links,
+self-contained pages."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import folium
@@ -10,7 +12,15 @@ import folium.plugins
 import pytest
 
 from hedong_geo import paths
-from hedong_geo.assets import LOCAL, asset_files, inline_assets, install_static, localize
+from hedong_geo.assets import (
+    LOCAL,
+    asset_files,
+    inline_assets,
+    install_static,
+    localize,
+    serve,
+    served_url,
+)
 
 REMOTE = re.compile(r"""(?:src|href)=["'](?:https?:)?//""")
 
@@ -38,9 +48,61 @@ def test_install_static_copies_only_what_changed(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob(".tmp-*"))
 
 
-def test_static_gitignore_keeps_copies_out_of_git() -> None:
-    ignore = (paths.STATIC / ".gitignore").read_text(encoding="utf-8").split()
-    assert "/vendor/" in ignore and "/hedong/" in ignore
+def test_served_urls_reach_every_asset_where_it_is_installed() -> None:
+    """Each asset's URL in the app names a registered folder and the installed file in it."""
+    from hedong_geo.assets import _served_folders
+
+    folders = _served_folders()
+    for rel, source in asset_files().items():
+        url = served_url(rel)
+        assert url.startswith("/component/hedong_geo.assets."), url
+        name, _, inside = url.removeprefix("/component/hedong_geo.assets.").partition("/")
+        assert (folders[name] / inside).samefile(source), rel
+    with pytest.raises(KeyError, match="not in the asset layout"):
+        served_url("elsewhere/x.js")
+
+
+def _registered_script() -> None:
+    import streamlit as st
+    from streamlit.runtime import get_instance
+
+    from hedong_geo.assets import serve
+
+    serve()
+    # AppTest's runtime records what the script registers (a real server then serves it).
+    for call in get_instance().component_registry.register_component.call_args_list:
+        component = call.args[0]
+        st.text(f"{component.name}={component.abspath}")
+
+
+def test_serve_registers_the_installed_folders_with_streamlit() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from hedong_geo.assets import _served_folders
+
+    at = AppTest.from_function(_registered_script)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    registered = dict(t.value.split("=", 1) for t in at.text)
+    assert registered == {
+        f"hedong_geo.assets.{name}": str(path) for name, path in _served_folders().items()
+    }
+    assert serve() is served_url  # outside a Streamlit run: nothing registered, no error
+
+
+def test_the_app_writes_no_static_folder_into_the_tree() -> None:
+    app = paths.APP.read_text(encoding="utf-8")
+    assert "serve()" in app and "install_static" not in app
+    config = tomllib.loads(paths.STREAMLIT_CONFIG.read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"] is False
+
+
+def test_localize_with_the_served_urls() -> None:
+    m = localize(folium.Map(tiles=None), served_url)
+    assert m.default_js == [
+        ("leaflet", "/component/hedong_geo.assets.leaflet/leaflet.js"),
+        ("jquery", "/component/hedong_geo.assets.jquery/jquery.min.js"),
+    ]
 
 
 def test_localize_rewrites_and_drops_links() -> None:

@@ -1,4 +1,4 @@
-"""``python -m hedong_geo plan ...``: toc, show, search, cite."""
+"""``python -m hedong_geo plan ...``: toc, show, search, cite; and ``app``, the launcher."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 from hedong_geo import plan
 from hedong_geo.cli import main
@@ -86,3 +88,40 @@ def test_search_text_and_filters(capsys):
     assert "fyp.ch9" in capsys.readouterr().err
     assert main(["plan", "search", "魑魅魍魉"]) == 0
     assert "no hits" in capsys.readouterr().out
+
+
+# --- app ----------------------------------------------------------------------------------------
+
+
+def test_app_runs_the_app_script_with_its_config_as_flags() -> None:
+    from hedong_geo import paths
+    from hedong_geo.cli import app_command
+
+    cmd = app_command(["--server.port", "8502", "--server.address=0.0.0.0"])
+    assert cmd[:2] == ["run", str(paths.APP)]
+    assert "--client.showErrorDetails=none" in cmd
+    assert "--browser.gatherUsageStats=false" in cmd
+    # The user's options win: ours are left out, theirs passed on as given.
+    assert not any(a.startswith("--server.address=127") for a in cmd)
+    assert cmd[-3:] == ["--server.port", "8502", "--server.address=0.0.0.0"]
+    assert "--server.address=127.0.0.1" in app_command([])  # this machine only by default
+
+
+def test_app_help(capsys) -> None:
+    assert main(["app", "--help"]) == 0
+    assert "--server.port" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "start the Streamlit app" in capsys.readouterr().out
+
+
+def test_app_starts_from_the_checkout(tmp_path) -> None:
+    """``python -m hedong_geo app`` (what ``make run`` runs) answers, on this machine only."""
+    import urllib.request
+
+    from conftest import serve_app
+
+    log = tmp_path / "app.log"
+    with serve_app(log=log) as url, urllib.request.urlopen(url, timeout=10) as page:
+        assert page.status == 200 and b"<noscript>" in page.read()
+    assert "127.0.0.1" in log.read_text(encoding="utf-8", errors="replace")

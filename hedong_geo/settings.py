@@ -1,0 +1,184 @@
+"""The project's settings: every environment variable hedong-geo reads, in one place.
+
+Each variable is declared once in :data:`VARIABLES` (name, default, meaning); ``docs/settings.md``
+shows the same table (a test checks they agree). Other modules never read ``os.environ``: they
+call :func:`get`, which parses the ``HEDONG_GEO_*`` variables once per distinct environment and
+checks them, so a mistake is one clear error naming the variable rather than a surprise later.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from hedong_geo import paths
+from hedong_geo._errors import HedongGeoError
+
+__all__ = [
+    "ONLINE_BASEMAPS",
+    "PREFIX",
+    "VARIABLES",
+    "Settings",
+    "SettingsError",
+    "Variable",
+    "from_environ",
+    "get",
+    "markdown_table",
+]
+
+PREFIX = "HEDONG_GEO_"
+#: The online basemaps the web map can draw (``none``, the offline default, is always offered).
+ONLINE_BASEMAPS = ("osm", "gaode", "tianditu")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class SettingsError(HedongGeoError, ValueError):
+    """An environment variable hedong-geo reads has a value it cannot use."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, the :class:`Settings` field it sets, its docs."""
+
+    name: str
+    field: str
+    default: str
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "HEDONG_GEO_LAYERS_DIR",
+        "layers_dir",
+        "the built-in `layers/`",
+        "Folder of layer files the app, `validate`, `coverage`, `export` and `publish` read "
+        "(a test copy, a deployment's own data). `build` writes the checkout's `layers/` "
+        "unless given `--out`.",
+    ),
+    Variable(
+        "HEDONG_GEO_TIANDITU_KEY",
+        "tianditu_key",
+        "unset (`TIANDITU_KEY` is read when this is unset)",
+        "Tianditu API key; with it the Tianditu basemap is offered.",
+    ),
+    Variable(
+        "HEDONG_GEO_BASEMAPS",
+        "basemaps",
+        "`osm,gaode` (and `tianditu` with a key)",
+        "Online basemaps the app offers besides the offline one, comma-separated, from "
+        "`osm`, `gaode`, `tianditu`; `none` offers none (a deployment with no internet).",
+    ),
+    Variable(
+        "HEDONG_GEO_REQUIRE_BROWSER",
+        "require_browser",
+        "off",
+        "Tests: a missing chromium fails the browser tests instead of skipping them "
+        "(`.ci/run` sets it).",
+    ),
+    Variable(
+        "HEDONG_GEO_REQUIRE_GDAL",
+        "require_gdal",
+        "off",
+        "Tests: missing GDAL tools (`ogrinfo`) fail the GDAL checks instead of skipping them "
+        "(`.ci/run` sets it).",
+    ),
+)
+_LEGACY = {"TIANDITU_KEY": "HEDONG_GEO_TIANDITU_KEY"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed settings; see :data:`VARIABLES` for what each field means."""
+
+    layers_dir: Path
+    tianditu_key: str
+    basemaps: tuple[str, ...]
+    require_browser: bool
+    require_gdal: bool
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "")
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(f"{name}={value!r}: expected 1/true/yes or 0/false/no")
+
+
+def _basemaps(value: str | None, key: str) -> tuple[str, ...]:
+    name = "HEDONG_GEO_BASEMAPS"
+    if value is None or not value.strip():
+        return ("osm", "gaode", "tianditu") if key else ("osm", "gaode")
+    picked = [v.strip() for v in value.split(",") if v.strip()]
+    if picked == ["none"]:
+        return ()
+    unknown = [v for v in picked if v not in ONLINE_BASEMAPS]
+    if unknown:
+        raise SettingsError(
+            f"{name}={value!r}: unknown basemap(s) {unknown}; "
+            f"choose from {list(ONLINE_BASEMAPS)} or 'none'"
+        )
+    if "tianditu" in picked and not key:
+        raise SettingsError(f"{name}={value!r}: tianditu needs HEDONG_GEO_TIANDITU_KEY")
+    return tuple(dict.fromkeys(picked))
+
+
+def from_environ(environ: Mapping[str, str]) -> Settings:
+    """Parse the settings from ``environ`` (a mapping like :data:`os.environ`).
+
+    Empty values count as unset. A ``HEDONG_GEO_*`` variable that is not in
+    :data:`VARIABLES` gives a warning (a misspelt name would otherwise do nothing).
+
+    Raises
+    ------
+    SettingsError
+        For a value that cannot be used, naming the variable.
+    """
+    known = {v.name for v in VARIABLES}
+    for name in sorted(environ):
+        if name.startswith(PREFIX) and name not in known:
+            warnings.warn(f"{name} is not a hedong-geo setting; see docs/settings.md", stacklevel=2)
+    env = {k: v for k, v in environ.items() if k in known and v.strip()}
+    for legacy, name in _LEGACY.items():
+        if name not in env and environ.get(legacy, "").strip():
+            env[name] = environ[legacy]
+    key = env.get("HEDONG_GEO_TIANDITU_KEY", "").strip()
+    layers = env.get("HEDONG_GEO_LAYERS_DIR")
+    return Settings(
+        layers_dir=Path(layers).expanduser() if layers else paths.LAYERS,
+        tianditu_key=key,
+        basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key),
+        require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),
+        require_gdal=_flag(env, "HEDONG_GEO_REQUIRE_GDAL"),
+    )
+
+
+@lru_cache(maxsize=8)
+def _parsed(items: tuple[tuple[str, str], ...]) -> Settings:
+    return from_environ(dict(items))
+
+
+def get() -> Settings:
+    """The settings of this process, parsed once per distinct set of relevant variables.
+
+    Only the variables hedong-geo reads are looked at, so the parse (and its checks and
+    warnings) runs once; a test that changes them (``monkeypatch.setenv``) gets fresh settings.
+    """
+    items = tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith(PREFIX) or k in _LEGACY)
+    )
+    return _parsed(items)
+
+
+def markdown_table() -> str:
+    """The table of :data:`VARIABLES` as Markdown, as ``docs/settings.md`` shows it."""
+    rows = ["| variable | default | what it sets |", "| --- | --- | --- |"]
+    rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+    return "\n".join(rows) + "\n"

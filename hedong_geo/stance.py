@@ -114,9 +114,7 @@ def _parse_rules(data: Any, where: str) -> Rules:
     tenses = tuple((t["prefix"], t["tense"], str(t["period"])) for t in data.get("tenses") or ())
     if problems:
         raise LayerError(f"{len(problems)} problem(s):\n  " + "\n  ".join(problems))
-    return Rules(
-        tuple(rules), tenses, dict(data["register_status"]), tuple(data["strength"])
-    )
+    return Rules(tuple(rules), tenses, dict(data["register_status"]), tuple(data["strength"]))
 
 
 @lru_cache(maxsize=4)
@@ -180,9 +178,7 @@ def stance(block_text: str, start: int, end: int, block_id: str) -> Stance:
                 if g in pattern.groupindex and found.group(g) is not None
             ]
             return Stance(rule.stance, GAP.join(pieces), rule.id, when)
-    return Stance(
-        "none", "", "", when, f"no rule knows the words around the mention: {marked!r}"
-    )
+    return Stance("none", "", "", when, f"no rule knows the words around the mention: {marked!r}")
 
 
 def words_in(words: str, block_text: str) -> bool:

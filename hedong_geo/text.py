@@ -15,9 +15,13 @@ from dataclasses import dataclass
 
 from hedong_geo import plan
 
-__all__ = ["Mention", "covers", "find_mentions", "squeeze"]
+__all__ = ["Mention", "covers", "find_mentions", "sentence", "sentence_span", "squeeze"]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A sentence or list item ends after one of these (kept in the quote) ...
+SENTENCE_ENDS = "。！？；"
+# ... and a table cell or a line ends before one of these (not kept).
+CELL_BREAKS = "\t\n"
 
 
 @dataclass(frozen=True)
@@ -127,3 +131,43 @@ def find_mentions(names: Iterable[str], doc: str | None = None) -> list[Mention]
 def covers(text: str, word: str, start: int, end: int) -> bool:
     """Whether an occurrence of ``word`` (spaces ignored) in ``text`` covers ``[start, end)``."""
     return any(a <= start and end <= b for a, b, _ in find_spans(text, [word]))
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole sentence, list item or table cell of ``text`` around ``text[start:end]``.
+
+    A sentence ends after 。！？ or the ； that closes a list item; a table cell or line ends at a
+    tab or a line break. The span covers the mention even where a stop sits inside it, and has no
+    surrounding white space. Use it to quote a mention with the words that say where and what:
+    the clause alone (``重点加快 18 号地、四号台、棉一地块等项目建设，``) can drop the place it
+    belongs to (``大直沽片区``), the sentence never does.
+
+    Returns
+    -------
+    tuple of int
+        ``(left, right)`` offsets into ``text``: ``text[left:right]`` is the sentence.
+    """
+    if not 0 <= start <= end <= len(text):
+        raise ValueError(f"span [{start}, {end}) is outside a text of {len(text)} characters")
+    left = start
+    while left > 0 and text[left - 1] not in SENTENCE_ENDS + CELL_BREAKS:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] not in CELL_BREAKS:
+        right += 1
+        if text[right - 1] in SENTENCE_ENDS:
+            break
+    while left < right and text[left].isspace():
+        left += 1
+    while right > left and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def sentence(text: str, start: int, end: int) -> str:
+    """The whole sentence (or list item, or table cell) containing ``text[start:end]``.
+
+    See :func:`sentence_span`; the result is a verbatim substring of ``text``.
+    """
+    left, right = sentence_span(text, start, end)
+    return text[left:right]

@@ -103,7 +103,7 @@ def test_wrong_crs_and_missing_property_are_named(copy):
     _edit(copy / "science.geojson", "park.huakan-hq", lambda f: f["properties"].pop("accuracy_m"))
     text = "\n".join(_messages(copy))
     assert "renewal.geojson: has a 'crs' member" in text and "EPSG:4326" in text
-    assert "park.huakan-hq': accuracy_m is None" in text
+    assert "park.huakan-hq': property 'accuracy_m' is missing" in text
 
 
 def test_figures_are_held_to_the_plan(copy):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import reprlib
 import textwrap
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -37,6 +38,7 @@ __all__ = [
     "recipe_schema",
     "render_docs",
     "required_properties",
+    "short",
     "ui_problems",
     "vocabulary",
 ]
@@ -132,9 +134,17 @@ def _validator(schema_json: str) -> Any:
 # --- readable messages ----------------------------------------------------------------------------
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _REPR_MAX else text[: _REPR_MAX - 5] + " …" + text[-3:]
+_REPR = reprlib.Repr()  # attributes, not keywords: Python 3.11
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 3, 6, 6
+_REPR.maxstring = _REPR.maxother = _REPR_MAX
+
+
+def short(value: Any, most: int = _REPR_MAX) -> str:
+    """``repr(value)``, cut to about ``most`` characters without building the whole repr (a
+    nested or shared structure stays cheap to show)."""
+    if isinstance(value, str) and len(value) > most:
+        return repr(value[: most - 10]) + f" … ({len(value):,} characters)"
+    return _REPR.repr(value)
 
 
 def _where(path: Iterable[Any]) -> str:
@@ -184,20 +194,24 @@ def describe(error: ValidationError) -> str:
     if where == "properties" and error.validator in ("required", "additionalProperties"):
         where = ""
     schema = error.schema if isinstance(error.schema, dict) else {}
+    at = f"{where}: " if where else ""
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return f"{where + ': ' if where else ''}property {missing[0]!r} is missing"
+        if len(missing) == 1:
+            return f"{at}property {missing[0]!r} is missing"
+        return f"{at}properties {missing} are missing"
     if error.validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(known))
-        return f"{where + ': ' if where else ''}unknown key {extra[0]!r}; expected one of {known}"
+        extra = sorted(map(str, set(error.instance) - set(known)))
+        keys = f"key {extra[0]!r}" if len(extra) == 1 else f"keys {extra}"
+        return f"{at}unknown {keys}; expected one of {known}"
     if "x-message" in schema:
-        return schema["x-message"].format(value=_short(error.instance))
+        return schema["x-message"].format(value=short(error.instance))
     if error.validator in ("x-ring", "x-max-vertices"):
         return f"{where or 'value'} {error.message}"
     expected = schema.get("x-expected") if error.validator in _USE_EXPECTED else None
     expected = expected or _expected(error)
-    return f"{where or 'value'} is {_short(error.instance)}; expected {expected}"
+    return f"{where or 'value'} is {short(error.instance)}; expected {expected}"
 
 
 def check(instance: Any, schema: dict[str, Any] | None = None) -> list[str]:
@@ -211,7 +225,10 @@ def check(instance: Any, schema: dict[str, Any] | None = None) -> list[str]:
     seen: dict[tuple, str] = {}
     try:
         for error in validator.iter_errors(instance):
-            seen.setdefault(tuple(map(str, error.absolute_path)), describe(error))
+            key = tuple(map(str, error.absolute_path))
+            if error.validator in ("required", "additionalProperties"):
+                key += (error.validator,)  # one line for all missing (or unknown) keys
+            seen.setdefault(key, describe(error))
     except RecursionError:
         return ["is nested too deeply to check"]
     return list(seen.values())

@@ -56,24 +56,16 @@ class Entry:
         return tuple(dict.fromkeys((self.name_zh, *self.aliases)))
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader that counts aliases and keeps duplicate keys as problems."""
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
-    def __init__(self, stream: str, most_aliases: int) -> None:
+
+class _Loader(_SAFE):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader that keeps duplicate keys as problems instead of letting the later
+    value win silently."""
+
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.aliases_left = most_aliases
         self.problems: list[str] = []
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases_left -= 1
-            if self.aliases_left < 0:
-                mark = self.peek_event().start_mark
-                raise yaml.YAMLError(
-                    f"line {mark.line + 1}: too many YAML aliases (*name); the register needs "
-                    "none, and a file of nested aliases can expand beyond any memory"
-                )
-        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict:
         seen: set = set()
@@ -87,6 +79,20 @@ class _Loader(yaml.SafeLoader):
             if isinstance(key, (str, int, float, bool)):
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _check_aliases(text: str, most: int) -> None:
+    """Refuse a file with more than ``most`` aliases (``*name``) before building anything: a
+    few nested aliases can stand for more data than any memory holds ("billion laughs")."""
+    count = 0
+    for event in yaml.parse(text, Loader=_SAFE):
+        if isinstance(event, yaml.AliasEvent):
+            count += 1
+            if count > most:
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: more than {most} YAML aliases (*name); "
+                    "the register needs none, and nested aliases can expand beyond any memory"
+                )
 
 
 def read_yaml(path: str | Path) -> tuple[Any, list[str]]:
@@ -114,8 +120,9 @@ def read_yaml(path: str | Path) -> tuple[Any, list[str]]:
             f"{path.name}: is not UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 2]!r}; "
             "GBK?); save it as UTF-8"
         ) from None
-    loader = _Loader(text, limits["max_aliases"])
+    loader = _Loader(text)
     try:
+        _check_aliases(text, limits["max_aliases"])
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise LayerError(f"{path.name}: not valid YAML: {schema.short(str(exc), 300)}") from None
@@ -268,10 +275,8 @@ def load_register(path: str | Path = REGISTER) -> tuple[Entry, ...]:
     try:
         entries = parse_register(data, layer_titles())
     except LayerError as exc:
-        if not problems:
-            raise
-        lines = str(exc).split("\n  ")[1:]
-        problems += lines
+        text = str(exc)
+        problems += text.split("\n  ")[1:] or [text]
         entries = []
     if problems:
         raise LayerError(

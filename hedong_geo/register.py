@@ -125,7 +125,7 @@ def read_yaml(path: str | Path) -> tuple[Any, list[str]]:
         _check_aliases(text, limits["max_aliases"])
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        raise LayerError(f"{path.name}: not valid YAML: {schema.short(str(exc), 300)}") from None
+        raise LayerError(f"{path.name}: not valid YAML: {str(exc)[:300]}") from None
     except RecursionError:
         raise LayerError(f"{path.name}: not valid YAML: nested too deeply") from None
     finally:

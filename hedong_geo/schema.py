@@ -142,8 +142,10 @@ _REPR.maxstring = _REPR.maxother = _REPR_MAX
 def short(value: Any, most: int = _REPR_MAX) -> str:
     """``repr(value)``, cut to about ``most`` characters without building the whole repr (a
     nested or shared structure stays cheap to show)."""
-    if isinstance(value, str) and len(value) > most:
-        return repr(value[: most - 10]) + f" … ({len(value):,} characters)"
+    if isinstance(value, str):
+        if len(value) > most:
+            return repr(value[: most - 10]) + f" … ({len(value):,} characters)"
+        return repr(value)
     return _REPR.repr(value)
 
 

@@ -32,10 +32,10 @@ def test_the_register_header_lists_the_registered_recipes():
 def test_layer_constants_come_from_the_schema():
     assert layers.GROUPS == ("station", "belt", "park", "points", "context")
     assert layers.BASES == ("derived", "reference", "described", "schematic", "unlocated")
-    assert layers.STATUSES == schema.vocabulary("status")
-    assert layers.PROPERTY_ORDER == schema.property_order()
+    assert schema.vocabulary("status") == layers.STATUSES
+    assert schema.property_order() == layers.PROPERTY_ORDER
     assert layers.PROPERTY_ORDER[0] == "id" and layers.PROPERTY_ORDER[-1] == "citations"
-    assert layers.COLUMNS == [*layers.PROPERTY_ORDER, "geometry"]
+    assert [*layers.PROPERTY_ORDER, "geometry"] == layers.COLUMNS
     assert set(layers.REQUIRED) == set(schema.required_properties())
     assert layers.REQUIRED["cross_district"] == (bool,)
     assert type(None) in layers.REQUIRED["accuracy_m"]

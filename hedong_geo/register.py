@@ -81,18 +81,30 @@ class _Loader(_SAFE):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
-def _check_aliases(text: str, most: int) -> None:
-    """Refuse a file with more than ``most`` aliases (``*name``) before building anything: a
-    few nested aliases can stand for more data than any memory holds ("billion laughs")."""
-    count = 0
+def _check_events(text: str, most_aliases: int, most_depth: int) -> None:
+    """Refuse, before building anything, a file with more than ``most_aliases`` aliases
+    (``*name``: a few nested ones can stand for more data than any memory holds, the "billion
+    laughs") or nested deeper than ``most_depth`` (which would exhaust the parser's stack). The
+    events are streamed, so this scan itself needs neither."""
+    aliases = depth = 0
     for event in yaml.parse(text, Loader=_SAFE):
         if isinstance(event, yaml.AliasEvent):
-            count += 1
-            if count > most:
+            aliases += 1
+            if aliases > most_aliases:
                 raise yaml.YAMLError(
-                    f"line {event.start_mark.line + 1}: more than {most} YAML aliases (*name); "
-                    "the register needs none, and nested aliases can expand beyond any memory"
+                    f"line {event.start_mark.line + 1}: more than {most_aliases} YAML aliases "
+                    "(*name); the register needs none, and nested aliases can expand beyond "
+                    "any memory"
                 )
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > most_depth:
+                raise yaml.YAMLError(
+                    f"line {event.start_mark.line + 1}: nested too deeply (more than "
+                    f"{most_depth} levels)"
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def read_yaml(path: str | Path) -> tuple[Any, list[str]]:
@@ -122,7 +134,7 @@ def read_yaml(path: str | Path) -> tuple[Any, list[str]]:
         ) from None
     loader = _Loader(text)
     try:
-        _check_aliases(text, limits["max_aliases"])
+        _check_events(text, limits["max_aliases"], limits["max_depth"])
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise LayerError(f"{path.name}: not valid YAML: {str(exc)[:300]}") from None

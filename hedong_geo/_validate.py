@@ -9,19 +9,30 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import shapely
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
-from hedong_geo import plan
+from hedong_geo import plan, schema
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.context import hedong_boundary
 from hedong_geo.layers import LayerSet, Problem, load_layers
 from hedong_geo.paths import LAYERS
 from hedong_geo.register import FIGURES, figures
-from hedong_geo.transform import area_km2, buffer_m, length_km
+from hedong_geo.transform import (
+    area_km2,
+    bd09_to_gcj02,
+    buffer_m,
+    gcj02_to_wgs84_array,
+    length_km,
+    to_metric,
+)
 
 DISTRICT_TOLERANCE_M = 250  # the Hedong outline's own accuracy (geodata/context/README.md)
 TILING_REL_TOL = 1e-4
+DATUM_MATCH_M = 30  # a vertex this close to the reference geography coincides with it
+DATUM_MIN_MATCHES = 3
 
 
 def _file(layers: LayerSet, layer: str) -> str:
@@ -142,12 +153,78 @@ def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
     return problems
 
 
+def _bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    gcj = np.array([bd09_to_gcj02(float(x), float(y)) for x, y in zip(lon, lat, strict=True)])
+    return gcj02_to_wgs84_array(gcj[:, 0], gcj[:, 1])
+
+
+# What a mislabelled layer would have to be converted with to become WGS84.
+_DATUMS = {"GCJ-02": gcj02_to_wgs84_array, "BD-09": _bd09_to_wgs84}
+
+
+def _matches(lon: np.ndarray, lat: np.ndarray, reference) -> int:
+    """How many of the points lie within ``DATUM_MATCH_M`` of ``reference`` (metres)."""
+    points = to_metric(shapely.multipoints(np.column_stack([lon, lat])))
+    parts = shapely.get_parts(points)
+    return int(np.count_nonzero(shapely.dwithin(parts, reference, DATUM_MATCH_M)))
+
+
+def _datum_problems(layers: LayerSet) -> list[Problem]:
+    """Layers whose coordinates look like GCJ-02 or BD-09 labelled as WGS84.
+
+    The rule: the layers are built from the reference geography (Hedong's outline, the Haihe
+    frontage, the reference points of the context layer), so many vertices of a WGS84 layer
+    coincide with it (within ``DATUM_MATCH_M``). A layer is flagged when at least
+    ``DATUM_MIN_MATCHES`` of its vertices coincide with it only after undoing a GCJ-02 (≈ 550 m
+    in Tianjin) or BD-09 shift, and more than twice as many as coincide as written. A layer of
+    points that coincide with nothing either way cannot be judged and is not flagged.
+    """
+    context = layers.layers.get("context")
+    if context is None or context.geometry.isna().all():
+        return []
+    reference = to_metric(
+        unary_union(
+            [
+                g.boundary if g.geom_type.endswith("Polygon") else g
+                for g in context.geometry.dropna()
+            ]
+        )
+    )
+    shapely.prepare(reference)
+    problems = []
+    for name, gdf in layers.layers.items():
+        geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
+        if name == "context" or not geoms:
+            continue
+        coords = shapely.get_coordinates(geoms)
+        lon, lat = coords[:, 0], coords[:, 1]
+        as_written = _matches(lon, lat, reference)
+        for datum, to_wgs84 in _DATUMS.items():
+            shifted = _matches(*to_wgs84(lon, lat), reference)
+            if shifted >= DATUM_MIN_MATCHES and shifted > 2 * as_written:
+                problems.append(
+                    Problem(
+                        _file(layers, name),
+                        None,
+                        f"looks like {datum} labelled as WGS84: {shifted} of its {len(lon)} "
+                        f"vertices meet the reference geography (Hedong's outline, the Haihe, "
+                        f"the reference points) once a {datum} shift is undone, {as_written} as "
+                        "written; convert the source coordinates to WGS84 "
+                        "(hedong_geo.transform) and rebuild",
+                    )
+                )
+                break
+    return problems
+
+
 def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
     """Every problem with the layer files in ``layers_dir``, in one list (empty when all is well).
 
-    Checks: JSON and schema (via :func:`load_layers`), unique ids, valid non-empty geometry,
-    inside Hedong unless ``cross_district``, every citation resolves and quotes verbatim, every
-    place has a citation, and the plan's figures (``geodata/figures.json``).
+    Checks: JSON and the layer schema (via :func:`load_layers`: types, ranges, closed and
+    counter-clockwise rings, size limits, every bad vertex), unique ids, valid non-empty
+    geometry, inside Hedong unless ``cross_district``, the datum (:func:`_datum_problems`),
+    every citation resolves and quotes verbatim, every place has a citation, the plan's figures
+    (``geodata/figures.json``), and a UI string for every vocabulary value.
     """
     layers = load_layers(layers_dir)
     problems = list(layers.problems)
@@ -158,6 +235,8 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
                 Problem("layers", fid, f"id is used by {n} features; ids must be unique")
             )
     problems += _geometry_problems(layers)
+    problems += _datum_problems(layers)
     problems += _citation_problems(layers)
     problems += _figure_problems(layers, figures())
+    problems += [Problem("geodata/i18n.json", None, m) for m in schema.ui_problems()]
     return problems

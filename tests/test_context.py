@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import shutil
 
 import pytest
 from pyproj import Geod
@@ -140,3 +141,14 @@ def test_builder_names_the_install_command(builder, monkeypatch):
     with pytest.raises(builder.MissingPackage, match=INSTALL.replace(".", r"\.")):
         builder.build()
     assert builder.main(["/nonexistent/never-written"]) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ['{"type": "FeatureCollection"}', '{"features": [{"geometry": "x"}]}', "[" * 100_000]
+)
+def test_a_broken_context_file_is_named(tmp_path, text):
+    for name in CONTEXT_FILES:
+        shutil.copyfile(CONTEXT_DIR / f"{name}.geojson", tmp_path / f"{name}.geojson")
+    (tmp_path / "districts.geojson").write_text(text, encoding="utf-8")
+    with pytest.raises(LayerError, match=r"^districts\.geojson: "):
+        load_context(tmp_path)

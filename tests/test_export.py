@@ -154,7 +154,7 @@ def test_gpkg_list_columns_are_json(layerset, tmp_path):
     assert pyogrio.list_layers(out)[:, 0].tolist() == ["station_zone"]
     table = pyogrio.read_dataframe(out, layer="station_zone")
     assert json.loads(table.loc[0, "citations"]) == [
-        {"doc": "fyp", "block": "fyp.box2.r1", "quote": "6.53"}
+        {"doc": "fyp", "block": "fyp.box2.r1", "quote": "6.53", "marks": []}
     ]
     assert json.loads(table.loc[0, "anchors"]) == []
 

@@ -39,6 +39,6 @@ def test_every_problem_is_reported_at_once():
     assert "unknown key 'cite_exlude_words'" in text
     assert "layer 'nowhere' is not one of" in text
     assert "id 'infra.example' is used twice" in text
-    assert "recipe 'near' needs ['accuracy_m', 'basis']" in text
+    assert "recipe 'near': properties ['basis', 'accuracy_m'] are missing" in text
     assert "parent 'no.such.parent' is not in the register" in text
     assert text.count("\n  ") == len(text.splitlines()) - 1 >= 5  # one line a problem

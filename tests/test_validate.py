@@ -103,7 +103,7 @@ def test_wrong_crs_and_missing_property_are_named(copy):
     _edit(copy / "science.geojson", "park.huakan-hq", lambda f: f["properties"].pop("accuracy_m"))
     text = "\n".join(_messages(copy))
     assert "renewal.geojson: has a 'crs' member" in text and "EPSG:4326" in text
-    assert "park.huakan-hq': accuracy_m is None" in text
+    assert "park.huakan-hq': property 'accuracy_m' is missing" in text
 
 
 def test_figures_are_held_to_the_plan(copy):
@@ -133,3 +133,50 @@ def test_duplicate_ids_are_found(copy):
         lambda f: f["properties"].update(id="park.hulihuayuan"),
     )
     assert any("is used by 2 features" in m for m in _messages(copy))
+
+
+def _shift(path: Path, convert) -> None:
+    """Rewrite every coordinate of a layer file with ``convert(lon, lat)``."""
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            return [round(v, 6) for v in convert(*coords[:2])]
+        return [walk(c) for c in coords]
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        if feature["geometry"]:
+            feature["geometry"]["coordinates"] = walk(feature["geometry"]["coordinates"])
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize("datum", ["GCJ-02", "BD-09"])
+def test_a_layer_in_another_datum_is_named(copy, datum):
+    from hedong_geo.transform import gcj02_to_bd09, wgs84_to_gcj02
+
+    def convert(lon, lat):
+        gcj = wgs84_to_gcj02(lon, lat)
+        return gcj if datum == "GCJ-02" else gcj02_to_bd09(*gcj)
+
+    _shift(copy / "riverside.geojson", convert)
+    _shift(copy / "station_zone.geojson", convert)
+    found = [m for m in _messages(copy) if "labelled as WGS84" in m]
+    assert len(found) == 2, found
+    assert all(f"looks like {datum} labelled as WGS84" in m for m in found)
+    assert {m.split(":")[0] for m in found} == {"riverside.geojson", "station_zone.geojson"}
+
+
+def test_every_bad_vertex_is_named(copy):
+    def spoil(feature):
+        ring = feature["geometry"]["coordinates"][0]
+        ring[1] = [float("nan"), ring[1][1]]
+        ring[2] = [ring[2][0], 95.0]
+        ring[3] = [float("inf"), ring[3][1]]
+
+    _edit(copy / "jinmao_quadrants.geojson", "park.quadrant.nw", spoil)
+    text = "\n".join(_messages(copy))
+    where = "jinmao_quadrants.geojson: feature 'park.quadrant.nw': geometry.coordinates[0]"
+    assert f"{where}[1][0] is nan; expected a finite longitude" in text
+    assert f"{where}[2][1] is 95.0; expected a finite latitude" in text
+    assert f"{where}[3][0] is inf; expected a finite longitude" in text
+    assert "park.quadrant.ne" not in text  # the other quadrants still load and pass

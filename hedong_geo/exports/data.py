@@ -32,6 +32,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from hedong_geo import schema
 from hedong_geo._errors import ExportError
 from hedong_geo._io import atomic_write
 from hedong_geo.exports.formats import DATA_FORMATS, check_format, check_target
@@ -41,23 +42,9 @@ from hedong_geo.layers import PROPERTY_ORDER, LayerSet
 __all__ = ["CSV_COLUMNS", "csv_rows", "export_data", "neutralise", "to_geojson"]
 
 LIST_COLUMNS = ("aliases", "anchors", "citations")  # list properties, JSON text in GPKG
-# The CSV's columns, in order. TODO(schema): to be generated from the layer schema
-# (hedong_geo.schema) once it exists, like every other list of layer properties.
-CSV_COLUMNS = (
-    "id",
-    "name_zh",
-    "name_en",
-    "layer",
-    "category",
-    "status",
-    "lon",
-    "lat",
-    "wkt",
-    "location_basis",
-    "accuracy_m",
-    "geometry_source",
-    "citations",
-)
+# The CSV's columns, in order: declared with the layer schema (``x-csv``), like every other
+# list of layer properties.
+CSV_COLUMNS = schema.csv_columns()
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SQLITE = b"SQLite format 3\x00"

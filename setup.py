@@ -24,6 +24,7 @@ SHIPPED = [
     "geodata/plan/*",
     "geodata/context/*",
     "geodata/reference/*",
+    "geodata/review/*",
     "docs/*.md",
     "docs/*.css",
 ]

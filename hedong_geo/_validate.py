@@ -14,7 +14,7 @@ import shapely
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
-from hedong_geo import plan, schema
+from hedong_geo import citing, plan, schema
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.context import hedong_boundary
 from hedong_geo.layers import LayerSet, Problem, load_layers
@@ -86,7 +86,18 @@ def _citation_problems(layers: LayerSet) -> list[Problem]:
                     plan.cite(cite["block"], cite["quote"], doc=cite["doc"])
                 except HedongGeoError as exc:
                     problems.append(Problem(_file(layers, name), row.id, str(exc)))
+                    continue
+                for message in citing.citation_problems(row.id, cite):
+                    problems.append(Problem(_file(layers, name), row.id, message))
     return problems
+
+
+def _review_problems(layers: LayerSet) -> list[Problem]:
+    """The reviewed data under geodata/review/ against the layers (facts, stance overrides)."""
+    frame = layers.features()
+    citations = dict(zip(frame["id"], frame["citations"], strict=True))
+    found = citing.review_problems(citations, set(citations))
+    return [Problem("geodata/review", None, message) for message in found]
 
 
 def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
@@ -237,6 +248,7 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
     problems += _geometry_problems(layers)
     problems += _datum_problems(layers)
     problems += _citation_problems(layers)
+    problems += _review_problems(layers)
     problems += _figure_problems(layers, figures())
     problems += [Problem("geodata/i18n.json", None, m) for m in schema.ui_problems()]
     return problems

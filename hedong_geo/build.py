@@ -13,8 +13,9 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from hedong_geo import plan, recipes, text
+from hedong_geo import recipes
 from hedong_geo._io import atomic_write_text
+from hedong_geo.citing import citations_by_feature, facts_by_feature
 from hedong_geo.context import HEDONG_ADCODE
 from hedong_geo.layers import PROPERTY_ORDER
 from hedong_geo.paths import CONTEXT_DIR, LAYERS
@@ -22,85 +23,13 @@ from hedong_geo.placing import Geography, Placed, place_all
 from hedong_geo.register import Entry, layer_titles, load_register
 from hedong_geo.transform import from_metric, to_metric
 
-SENTENCE_STOPS = "。；！？\n"
-CLAUSE_STOPS = "，："
-QUOTE_MAX = 60
 
-
-def _clause(text: str, start: int, end: int) -> str:
-    """The words of ``text`` around ``text[start:end]`` to quote: the sentence, or where that
-    is longer than ``QUOTE_MAX`` characters the comma-delimited part of it, or a window."""
-    left = max(text.rfind(stop, 0, start) for stop in SENTENCE_STOPS) + 1
-    rights = [i for i in (text.find(stop, end) for stop in SENTENCE_STOPS) if i != -1]
-    right = min(rights) + 1 if rights else len(text)
-    if right - left > QUOTE_MAX:
-        left = max(left, *(text.rfind(stop, left, start) + 1 for stop in CLAUSE_STOPS))
-        rights = [i for i in (text.find(stop, end, right) for stop in CLAUSE_STOPS) if i != -1]
-        right = min(rights) + 1 if rights else right
-    if right - left > QUOTE_MAX:
-        left = max(left, start - QUOTE_MAX // 3)
-        right = min(right, left + QUOTE_MAX)
-    return text[left:right].strip()
-
-
-def find_citations(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, Any]]]:
-    """Every passage naming each entry, as ``{doc, block, quote, marks}`` sorted by block order.
-
-    All names of all entries are sought together (:func:`hedong_geo.text.find_mentions`), so the
-    longest name wins where names overlap (天津站北广场 is not also a mention of 天津站).
-    ``cite_exclude_words`` drops mentions that sit inside those words. ``marks`` are the
-    ``[start, end]`` offsets of the entry's mentions in the block text: what the panel and the
-    reader mark, so they never search again.
-    """
-    owners: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        for name in entry.names:
-            owners[name].append(entry)
-    order = {blk.id: i for i, blk in enumerate(plan.blocks())}
-    found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for mention in text.find_mentions(owners):
-        block_text = plan.block(mention.block_id).text
-        for entry in owners[mention.name]:
-            if _excluded(entry, block_text, mention.start, mention.end):
-                continue
-            cite = found[entry.id].get(mention.block_id)
-            if cite is None:
-                cite = found[entry.id][mention.block_id] = {
-                    "doc": mention.doc,
-                    "block": mention.block_id,
-                    "quote": _clause(block_text, mention.start, mention.end),
-                    "marks": [],
-                }
-            cite["marks"].append([mention.start, mention.end])
-    for entry in entries:  # reviewed quotes that the names alone do not find
-        for block_id, quote in entry.cite_extra:
-            if block_id in found[entry.id]:
-                continue
-            block_text = plan.block(block_id).text
-            marks = [
-                [a, b]
-                for a, b, _ in text.find_spans(block_text, entry.names)
-                if not _excluded(entry, block_text, a, b)
-            ]
-            doc = block_id.split(".", 1)[0]
-            found[entry.id][block_id] = {
-                "doc": doc,
-                "block": block_id,
-                "quote": quote,
-                "marks": marks,
-            }
-    return {
-        fid: [cites[b] for b in sorted(cites, key=order.__getitem__)]
-        for fid, cites in found.items()
-    }
-
-
-def _excluded(entry: Entry, block_text: str, start: int, end: int) -> bool:
-    """Whether the mention at ``[start, end)`` sits inside one of the entry's excluded words."""
-    return any(text.covers(block_text, word, start, end) for word in entry.cite_exclude_words)
-
-
-def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> dict[str, Any]:
+def _feature(
+    entry: Entry,
+    placed: Placed,
+    citations: list[dict[str, Any]],
+    facts: list[dict[str, Any]] = (),
+) -> dict[str, Any]:
     geometry = None
     if placed.geometry is not None:
         shape = from_metric(placed.geometry)
@@ -119,6 +48,7 @@ def _feature(entry: Entry, placed: Placed, citations: list[dict[str, str]]) -> d
         "accuracy_m": placed.accuracy_m,
         "geometry_source": source,
         "citations": citations,
+        "facts": list(facts),
     }
     return {
         "type": "Feature",
@@ -181,10 +111,13 @@ def build_collections(context_dir: Path = CONTEXT_DIR) -> dict[str, dict[str, An
     entries = load_register()
     geo = Geography(Path(context_dir))
     placed = place_all(entries, geo)
-    citations = find_citations(entries)
+    citations = citations_by_feature(entries)
+    facts = facts_by_feature()
     features: dict[str, list] = defaultdict(list)
     for entry in entries:
-        features[entry.layer].append(_feature(entry, placed[entry.id], citations.get(entry.id, [])))
+        features[entry.layer].append(
+            _feature(entry, placed[entry.id], citations.get(entry.id, []), facts.get(entry.id, []))
+        )
     features["context"] = _context_features(geo)
     collections = {}
     for name, title in layer_titles().items():

@@ -14,25 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from hedong_geo import plan
+from hedong_geo import plan, schema
 from hedong_geo.paths import GEODATA
 
 __all__ = ["FACTS", "KINDS", "Fact", "check_facts", "load_facts", "numbers_in"]
 
 FACTS = GEODATA / "review" / "facts.csv"
-KINDS = {
-    "area_km2": "km²",
-    "area_wan_m2": "万 m²",
-    "floor_area_wan_m2": "万 m²",
-    "height_m": "m",
-    "length_km": "km",
-    "depth_m": "m",
-    "completion_year": "year",
-    "count": None,  # the unit names what is counted (firms, towers, parking spaces)
-    "investment_yi": "亿元",
-    "share_pct": "%",
-    "days": "days",
-}
+# What a figure measures → its unit (None: a count names its own); declared with the layer schema.
+KINDS = schema.load()["$defs"]["fact_kind"]["x-units"]
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _CHINESE = re.compile(r"[零一二两三四五六七八九十百]+")
 _DIGITS = {

@@ -363,12 +363,17 @@ def render_docs() -> str:
         for b in basis["enum"]
     ]
     cats = textwrap.fill(", ".join(f"`{c}`" for c in vocabulary("category")) + ".", 100)
+    stances = textwrap.fill(", ".join(f"`{s}`" for s in vocabulary("stance")) + ".", 100)
+    units = layer["$defs"]["fact_kind"]["x-units"]
+    kinds = [f"- `{k}`: {units[k] or 'named by the fact (firms, towers …)'}" for k in units]
     lim = limits()
     template = (resources.files("hedong_geo") / "schema" / "layers.md.tmpl").read_text("utf-8")
     return Template(template).substitute(
         properties="\n".join(rows),
         bases="\n".join(bases),
         categories=cats,
+        stances=stances,
+        fact_kinds="\n".join(kinds),
         max_vertices=f"{lim['max_vertices']:,}",
         max_file_bytes=f"{lim['max_file_bytes'] / 1e6:g} MB",
     )

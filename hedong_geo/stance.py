@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from hedong_geo import plan, text
+from hedong_geo import plan, schema, text
 from hedong_geo._errors import LayerError
 from hedong_geo.paths import GEODATA
 
@@ -44,7 +44,7 @@ __all__ = [
 REVIEW = GEODATA / "review"
 RULES = REVIEW / "stance_rules.yaml"
 OVERRIDES = REVIEW / "stance_overrides.csv"
-STANCES = ("planned", "to_start", "under_way", "done", "existing", "none")
+STANCES = schema.vocabulary("stance")  # declared with the layer schema
 MARK = "@"
 WORD_GROUPS = ("w", "w2", "w3")
 GAP = "…"  # joins the pieces of ``Stance.words`` that stand apart in the text

@@ -171,3 +171,18 @@ def sentence(text: str, start: int, end: int) -> str:
     """
     left, right = sentence_span(text, start, end)
     return text[left:right]
+
+
+def is_whole(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is made of whole sentences (list items, table cells): it
+    begins where a sentence begins and ends where one ends, white space aside."""
+    before = text[:start].rstrip()
+    after = text[end:].lstrip()
+    quote = text[start:end].strip()
+    begins = (
+        not before or before[-1] in SENTENCE_ENDS + CELL_BREAKS or text[start - 1] in CELL_BREAKS
+    )
+    ends = (
+        not after or quote[-1:] in tuple(SENTENCE_ENDS) or text[end : end + 1] in tuple(CELL_BREAKS)
+    )
+    return bool(quote) and begins and ends

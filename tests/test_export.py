@@ -73,6 +73,7 @@ def _context_feature(fid, name_zh, name_en, category, geometry):
             "parent": None,
             "anchors": [],
             "citations": [],
+            "facts": [],
         },
         "geometry": geometry,
     }
@@ -154,7 +155,13 @@ def test_gpkg_list_columns_are_json(layerset, tmp_path):
     assert pyogrio.list_layers(out)[:, 0].tolist() == ["station_zone"]
     table = pyogrio.read_dataframe(out, layer="station_zone")
     assert json.loads(table.loc[0, "citations"]) == [
-        {"doc": "fyp", "block": "fyp.box2.r1", "quote": "6.53", "marks": []}
+        {
+            "doc": "fyp",
+            "block": "fyp.box2.r1",
+            "quote": "6.53",
+            "marks": [],
+            "stance": {"value": "none", "words": "", "rule": "", "reason": "test fixture"},
+        }
     ]
     assert json.loads(table.loc[0, "anchors"]) == []
 

@@ -34,7 +34,7 @@ def test_layer_constants_come_from_the_schema():
     assert layers.BASES == ("derived", "reference", "described", "schematic", "unlocated")
     assert schema.vocabulary("status") == layers.STATUSES
     assert schema.property_order() == layers.PROPERTY_ORDER
-    assert layers.PROPERTY_ORDER[0] == "id" and layers.PROPERTY_ORDER[-1] == "citations"
+    assert layers.PROPERTY_ORDER[0] == "id" and layers.PROPERTY_ORDER[-2:] == ("citations", "facts")
     assert [*layers.PROPERTY_ORDER, "geometry"] == layers.COLUMNS
     assert set(layers.REQUIRED) == set(schema.required_properties())
     assert layers.REQUIRED["cross_district"] == (bool,)

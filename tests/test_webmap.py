@@ -36,6 +36,7 @@ def _props(zh: str, en: str, fid: str, category: str, basis: str = "derived") ->
         "parent": None,
         "anchors": [],
         "citations": [],
+        "facts": [],
     }
 
 

@@ -25,7 +25,13 @@ from hedong_geo.facts import check_facts, load_facts
 from hedong_geo.register import Entry
 from hedong_geo.stance import load_overrides
 
-__all__ = ["citation_problems", "citations_by_feature", "facts_by_feature", "review_problems"]
+__all__ = [
+    "citation_problems",
+    "citations_by_feature",
+    "facts_by_feature",
+    "review_problems",
+    "timeline",
+]
 
 
 def citations_by_feature(entries: tuple[Entry, ...]) -> dict[str, list[dict[str, Any]]]:
@@ -167,3 +173,34 @@ def review_problems(citations: dict[str, list[dict[str, Any]]], feature_ids: set
                 f"{where}: the rules already give {override.stance!r}; drop the override"
             )
     return problems
+
+
+def timeline(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A project's status as each document states it, oldest document first.
+
+    One step per document that cites the feature: ``{doc, year, stance, words, block}``, the
+    stance that document states (its plan outranking its review of past years, as for the
+    current status, :func:`hedong_geo.stance.current`) with the words and the passage that say
+    it. Documents that state nothing (only ``none``) are left out.
+    """
+    by_doc: dict[str, list[tuple[str, stance.Stance]]] = defaultdict(list)
+    for cite in citations:
+        said = cite.get("stance") or {}
+        step = stance.Stance(
+            said.get("value", "none"),
+            said.get("words", ""),
+            said.get("rule", ""),
+            stance.tense(cite["block"])[0],
+        )
+        by_doc[cite["doc"]].append((cite["block"], step))
+    steps = []
+    for doc_id in sorted(by_doc, key=lambda d: plan.document(d).date):
+        value = stance.current(by_doc[doc_id])
+        if value == "none":
+            continue
+        block, said = next((b, s) for b, s in by_doc[doc_id] if s.stance == value)
+        year = plan.document(doc_id).year
+        steps.append(
+            {"doc": doc_id, "year": year, "stance": value, "words": said.words, "block": block}
+        )
+    return steps

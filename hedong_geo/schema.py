@@ -254,6 +254,16 @@ def property_order() -> tuple[str, ...]:
     return tuple(_properties())
 
 
+def list_properties() -> tuple[str, ...]:
+    """The feature properties that hold lists (``aliases``, ``citations``, ``facts`` …)."""
+    return tuple(k for k, spec in _properties().items() if spec.get("type") == "array")
+
+
+def csv_derived() -> dict[str, str]:
+    """The CSV columns that are not feature properties, with what each holds."""
+    return dict(load(LAYER)["x-csv-derived"])
+
+
 def required_properties() -> tuple[str, ...]:
     return tuple(load(LAYER)["$defs"]["properties"]["required"])
 
@@ -373,6 +383,10 @@ def render_docs() -> str:
         bases="\n".join(bases),
         categories=cats,
         stances=stances,
+        csv_columns="\n".join(
+            f"- `{c}`" + (f": {csv_derived()[c]}" if c in csv_derived() else "")
+            for c in csv_columns()
+        ),
         fact_kinds="\n".join(kinds),
         max_vertices=f"{lim['max_vertices']:,}",
         max_file_bytes=f"{lim['max_file_bytes'] / 1e6:g} MB",

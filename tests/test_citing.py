@@ -126,3 +126,24 @@ def test_validate_reports_a_clause_quote_in_a_layer_file(tmp_path):
     assert any(
         "renewal.dazhigu-parcel-18" in m and "not a whole sentence" in m for m in messages
     ), messages
+
+
+def test_timeline_steps_through_the_documents_in_date_order(layers):
+    steps = citing.timeline(list(layers.feature("park.yijichuang").citations))
+    assert [(s["year"], s["stance"]) for s in steps] == [(2024, "under_way"), (2026, "under_way")]
+    assert steps[0]["words"] in plan.block(steps[0]["block"]).text
+
+
+def test_exports_carry_the_timeline_and_the_facts(layers, tmp_path):
+    import geopandas as gpd
+
+    from hedong_geo.exports import csv_rows, export_data
+
+    frame = layers.features()
+    (row,) = csv_rows(frame[frame["id"] == "station.zone.hedong"])
+    assert row["facts"] == "area_km2 6.53 km² (Hedong part) [fyp.box2.r2]"
+    assert row["timeline"].startswith("2024 wr.gloss.6: ") and "2026 fyp." in row["timeline"]
+    out = export_data(layers, tmp_path / "zone.gpkg", "gpkg", ids=["station.zone.hedong"])
+    table = gpd.read_file(out, layer="station_zone")
+    assert json.loads(table.loc[0, "facts"])[0]["value"] == 6.53
+    assert json.loads(table.loc[0, "citations"])[0]["stance"]["value"]

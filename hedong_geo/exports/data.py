@@ -35,13 +35,15 @@ import shapely
 from hedong_geo import schema
 from hedong_geo._errors import ExportError
 from hedong_geo._io import atomic_write
+from hedong_geo.citing import timeline
 from hedong_geo.exports.formats import DATA_FORMATS, check_format, check_target
 from hedong_geo.exports.selection import select_features
 from hedong_geo.layers import PROPERTY_ORDER, LayerSet
 
 __all__ = ["CSV_COLUMNS", "csv_rows", "export_data", "neutralise", "to_geojson"]
 
-LIST_COLUMNS = ("aliases", "anchors", "citations")  # list properties, JSON text in GPKG
+# List properties (arrays in the layer schema): JSON text in a GeoPackage.
+LIST_COLUMNS = schema.list_properties()
 # The CSV's columns, in order: declared with the layer schema (``x-csv``), like every other
 # list of layer properties.
 CSV_COLUMNS = schema.csv_columns()
@@ -137,16 +139,23 @@ def neutralise(value: Any) -> Any:
 def csv_rows(selection: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """One flat row per feature in :data:`CSV_COLUMNS` order; unlocated rows have no coordinates.
 
-    ``lon``/``lat`` are the point itself or a representative point inside the geometry,
-    ``wkt`` the full geometry, ``citations`` ``"block: quote"`` joined with ``" | "``. Text
-    cells are :func:`neutralise`-d.
+    The derived columns are described in the layer schema (``x-csv-derived``, shown in
+    ``docs/layers.md``). Text cells are :func:`neutralise`-d.
     """
     gdf = _wgs84(selection)
     rows = []
     for (_, row), geom in zip(gdf.iterrows(), gdf.geometry, strict=True):
         lon, lat = _representative(geom)
-        cites = " | ".join(
-            f"{c.get('doc')} {c.get('block')}: {c.get('quote')}" for c in row.get("citations") or []
+        citations = row.get("citations") or []
+        cites = " | ".join(f"{c.get('doc')} {c.get('block')}: {c.get('quote')}" for c in citations)
+        steps = " | ".join(
+            f"{s['year']} {s['block']}: {s['stance']} «{s['words']}»" for s in timeline(citations)
+        )
+        facts = " | ".join(
+            f"{f['kind']} {f['value']:g} {f['unit']}"
+            + (f" ({f['qualifier']})" if f["qualifier"] else "")
+            + f" [{f['block']}]"
+            for f in row.get("facts") or []
         )
         accuracy = _plain(row.get("accuracy_m"))
         cells = {
@@ -159,6 +168,8 @@ def csv_rows(selection: gpd.GeoDataFrame) -> list[dict[str, Any]]:
             "accuracy_m": "" if accuracy is None else accuracy,
             "geometry_source": row.get("geometry_source"),
             "citations": cites,
+            "timeline": steps,
+            "facts": facts,
         }
         rows.append({key: neutralise(cells[key]) for key in CSV_COLUMNS})
     return rows

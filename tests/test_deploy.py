@@ -32,18 +32,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import (
-    CHROMIUM_ARGS,
     DATA,
     LOCAL_HOSTS,
     ROOT,
     START_TIMEOUT,
     free_port,
-    need_chromium,
+    launch_chromium,
     stop,
     wait_for_health,
 )
 
 from hedong_geo import settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
 
 DEPLOY = ROOT / "deploy"
 DOC = ROOT / "docs" / "deploy.md"
@@ -343,7 +344,7 @@ def test_websocket_and_allowed_hosts(deployment: Deployment) -> None:
 def test_sessions_stick_and_spread(deployment: Deployment) -> None:
     dep = deployment
     routes = [f"test-{i}" for i in range(16)]
-    for route in routes * 2:
+    for route in routes + routes[::-1]:  # not in step with a round robin
         headers = {"Authorization": AUTH, "Cookie": f"hedong_route={route}"}
         status, headers, _ = fetch(dep, dep.app + "_stcore/host-config", headers)
         assert status == 200 and "Set-Cookie" not in headers
@@ -376,7 +377,7 @@ def _map_frame(page):
                 try:
                     if frame.evaluate(script):
                         return frame
-                except Exception:  # a frame being replaced
+                except playwright_api.Error:  # a frame being replaced
                     pass
         page.wait_for_timeout(100)
     raise AssertionError("no Leaflet map through the proxy")
@@ -392,11 +393,10 @@ _CLICK = """(id) => window.map.eachLayer((l) => {
 
 @pytest.mark.browser
 def test_app_through_the_proxy_in_chromium(deployment: Deployment) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
     dep = deployment
     requests: list[str] = []
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         try:
             context = browser.new_context(
                 ignore_https_errors=True,  # our self-signed certificate

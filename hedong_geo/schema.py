@@ -362,12 +362,18 @@ def render_docs() -> str:
         textwrap.fill(f"- `{b}`: {basis['x-descriptions'][b]}", 100, subsequent_indent="  ")
         for b in basis["enum"]
     ]
+    conf = layer["$defs"]["street_confidence"]
+    street_rules = [
+        textwrap.fill(f"- `{c}`: {conf['x-descriptions'][c]}", 100, subsequent_indent="  ")
+        for c in conf["enum"]
+    ]
     cats = textwrap.fill(", ".join(f"`{c}`" for c in vocabulary("category")) + ".", 100)
     lim = limits()
     template = (resources.files("hedong_geo") / "schema" / "layers.md.tmpl").read_text("utf-8")
     return Template(template).substitute(
         properties="\n".join(rows),
         bases="\n".join(bases),
+        street_rules="\n".join(street_rules),
         categories=cats,
         max_vertices=f"{lim['max_vertices']:,}",
         max_file_bytes=f"{lim['max_file_bytes'] / 1e6:g} MB",

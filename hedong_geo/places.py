@@ -27,6 +27,7 @@ from hedong_geo.transform import to_metric
 
 __all__ = [
     "OSM_ATTRIBUTION",
+    "OSM_MARK",
     "POIS",
     "STREETS",
     "Poi",
@@ -34,13 +35,16 @@ __all__ = [
     "load_pois",
     "load_zones",
     "members",
+    "osm_drawn",
     "resolve_street",
     "street_of",
 ]
 
 POIS = GEODATA / "osm" / "pois.geojson"
 STREETS = GEODATA / "streets" / "streets.geojson"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+#: What every feature drawn from OpenStreetMap says in its source; exports look for it.
+OSM_MARK = "© OpenStreetMap contributors"
+OSM_ATTRIBUTION = f"{OSM_MARK} (ODbL 1.0)"
 #: Below this share of a line or area inside one zone, the feature spans several 街道.
 MOST_IN_ONE = 0.5
 
@@ -170,13 +174,14 @@ def street_of(
     for zone in zones:
         if zone.geometry is None or not zone.geometry.contains(point):
             continue
-        if geometry.geom_type in ("Point", "MultiPoint") or _share(geometry, zone) >= MOST_IN_ONE:
+        if geometry.geom_type == "Point" or _share(geometry, zone) >= MOST_IN_ONE:
             return zone.id, "likely"
     return None, "unknown"
 
 
 def _share(geometry: BaseGeometry, zone: Zone) -> float:
-    """The share of a line's length or an area's surface inside the zone."""
+    """The share of a line's length or an area's surface inside the zone (0 for scattered
+    points: a gathering of places is in no single 街道)."""
     inside = geometry.intersection(zone.geometry)
     if geometry.area > 0:
         return inside.area / geometry.area
@@ -194,35 +199,62 @@ class Member:
     why: str
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None  # pandas gives NaN for a missing value
+
+
+def _reaches(row: Any, reach: BaseGeometry) -> bool:
+    return to_metric(row.geometry).buffer(row.accuracy_m or 0.0).intersects(reach)
+
+
 def members(features: Any, zone: Zone) -> list[Member]:
-    """The features of ``features`` (a frame of layer rows, WGS84) in ``zone``: those the build
-    put there (``certain``, ``likely``), then those that may be (``maybe``): located elsewhere or
-    nowhere, but whose geometry widened by its accuracy reaches the zone widened by its own."""
-    out = []
+    """The features of ``features`` (a frame of layer rows, WGS84) in ``zone``.
+
+    First those the build put there (``certain``, ``likely``) and the unlocated places listed in
+    one of them (``parent``; they take its confidence); then those that may be (``maybe``):
+    placed elsewhere or in no single 街道, but whose geometry widened by its accuracy reaches
+    the zone widened by its own.
+    """
+    out: dict[str, Member] = {}
     reach = zone.geometry.buffer(zone.accuracy_m or 0.0) if zone.geometry is not None else None
-    for row in features.itertuples():
-        if row.id == zone.id or row.layer == "context" or row.geometry is None:
+    rows = [r for r in features.itertuples() if r.layer != "context" and r.id != zone.id]
+    for row in rows:
+        if row.geometry is None:
             continue
-        street = getattr(row, "street", None)
-        confidence = getattr(row, "street_confidence", None)
-        if street == zone.id:
+        confidence = _text(getattr(row, "street_confidence", None))
+        if _text(getattr(row, "street", None)) == zone.id:
             why = (
                 f"its ± {row.accuracy_m:.0f} m lies inside the zone shrunk by the zone's "
                 f"± {zone.accuracy_m:.0f} m"
                 if confidence == "certain"
                 else "its point is inside the zone, but the accuracies allow a neighbour"
             )
-            out.append(Member(row.id, row.name_zh, row.layer, confidence, why))
-            continue
-        if reach is None or row.category == "street_zone":
-            continue
-        shape_m = to_metric(row.geometry)
-        if shape_m.buffer(row.accuracy_m or 0.0).intersects(reach):
+            out[row.id] = Member(row.id, row.name_zh, row.layer, confidence or "likely", why)
+        elif reach is not None and row.category != "street_zone" and _reaches(row, reach):
+            street = _text(getattr(row, "street", None))
             where = f"placed in {street}" if street else "placed in no single 街道"
             why = (
                 f"{where}, but its ± {row.accuracy_m:.0f} m and the zone's ± "
                 f"{zone.accuracy_m:.0f} m edge overlap"
             )
-            out.append(Member(row.id, row.name_zh, row.layer, "maybe", why))
+            out[row.id] = Member(row.id, row.name_zh, row.layer, "maybe", why)
+    unlocated = [r for r in rows if r.geometry is None and _text(r.parent)]
+    for _ in range(5):  # members of members, a few levels deep
+        for row in unlocated:
+            parent = out.get(row.parent) if row.parent != zone.id else None
+            if row.id in out or (parent is None and row.parent != zone.id):
+                continue
+            confidence = parent.confidence if parent else "likely"
+            why = f"not located itself; listed in {row.parent}"
+            out[row.id] = Member(row.id, row.name_zh, row.layer, confidence, why)
     order = {"certain": 0, "likely": 1, "maybe": 2}
-    return sorted(out, key=lambda m: (order.get(m.confidence, 3), m.id))
+    return sorted(out.values(), key=lambda m: (order.get(m.confidence, 3), m.id))
+
+
+def osm_drawn(features: Any) -> bool:
+    """Whether any of ``features`` (layer rows) is drawn from OpenStreetMap data: then the map
+    that shows them must credit "© OpenStreetMap contributors" (ODbL 1.0)."""
+    if "geometry_source" not in features:
+        return False
+    located = features[features.geometry.notna()] if hasattr(features, "geometry") else features
+    return any(OSM_MARK in str(s) for s in located["geometry_source"])

@@ -321,17 +321,24 @@ def _osm(i: Inputs) -> Placed:
     )
 
 
-@recipe("street", "a 街道's approximate zone (`code`) of geodata/streets/", code=Param("street"))
+@recipe(
+    "street",
+    "a 街道's approximate zone (`code`) of geodata/streets/, as its outline",
+    code=Param("street"),
+)
 def _street(i: Inputs) -> Placed:
     zone = i.geo.zone(i.g["code"])
     if zone.geometry is None:
         raise LayerError(f"街道 {zone.name_zh} has no zone: use the unlocated recipe ({zone.note})")
+    # The outline, not the area: a zone drawn as a filled polygon over the map would cover (and
+    # catch the clicks of) every place inside it. The area is in geodata/streets/streets.geojson
+    # (hedong_geo.places.load_zones), which is what street membership is computed from.
     return Placed(
-        zone.geometry,
+        zone.geometry.boundary,
         "schematic",
         zone.accuracy_m,
-        f"approximate zone, NOT an official boundary: {zone.basis}, ± {zone.accuracy_m:.0f} m; "
-        f"geodata/streets/README.md. {zone.note}",
+        f"the outline of an approximate zone, NOT an official boundary: {zone.basis}, ± "
+        f"{zone.accuracy_m:.0f} m; geodata/streets/README.md. {zone.note}",
     )
 
 

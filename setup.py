@@ -23,6 +23,8 @@ SHIPPED = [
     "geodata/*.md",
     "geodata/plan/*",
     "geodata/context/*",
+    "geodata/osm/pois.geojson",
+    "geodata/streets/streets.geojson",
     "geodata/reference/*",
     "geodata/review/*",
     "docs/*.md",

@@ -13,7 +13,7 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from hedong_geo import recipes
+from hedong_geo import places, recipes
 from hedong_geo._io import atomic_write_text
 from hedong_geo.citing import citations_by_feature, facts_by_feature
 from hedong_geo.context import HEDONG_ADCODE
@@ -37,6 +37,7 @@ def _feature(
             shape = recipes.round_coordinates(shape, recipes.decimals_for(placed.accuracy_m))
         shape = recipes.orient_rfc7946(recipes.round_coordinates(shape))
         geometry = mapping(shape)
+    street, confidence = _street(entry, placed)
     source = placed.source
     if entry.note and entry.note not in source:
         source = f"{source.rstrip('.')}. {entry.note}" if source else entry.note
@@ -47,6 +48,8 @@ def _feature(
         "location_basis": placed.basis,
         "accuracy_m": placed.accuracy_m,
         "geometry_source": source,
+        "street": street,
+        "street_confidence": confidence,
         "citations": citations,
         "facts": list(facts),
     }
@@ -55,6 +58,14 @@ def _feature(
         "properties": {key: values[key] for key in PROPERTY_ORDER},
         "geometry": geometry,
     }
+
+
+def _street(entry: Entry, placed: Placed) -> tuple[str | None, str | None]:
+    """The 街道 a feature lies in and how surely (:func:`hedong_geo.places.street_of`); none for
+    the 街道 zones themselves."""
+    if entry.category == "street_zone":
+        return None, None
+    return places.street_of(placed.geometry, placed.accuracy_m)
 
 
 def _context_features(geo: Geography) -> list[dict[str, Any]]:

@@ -168,6 +168,34 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _street(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from hedong_geo.layers import load_layers
+    from hedong_geo.places import members, resolve_street
+
+    zone = resolve_street(args.name)  # an unknown name: UnknownIdError listing the 13
+    layers = load_layers(args.layers_dir or settings.get().layers_dir)
+    found = members(layers.features(), zone)
+    if args.json:
+        _print_json(
+            {"street": zone.id, "name_zh": zone.name_zh, "members": list(map(asdict, found))}
+        )
+        return 0
+    acc = f"± {zone.accuracy_m:.0f} m" if zone.accuracy_m else "no zone"
+    print(f"{zone.name_zh} ({zone.name_en}, {zone.code}): approximate zone, {acc}; ", end="")
+    print("not an official boundary")
+    if zone.geometry is None:
+        print(f"  {zone.note}")
+    for label, kinds in (("in it", ("certain", "likely")), ("may be in it", ("maybe",))):
+        rows = [m for m in found if m.confidence in kinds]
+        print(f"\n{label} ({len(rows)}):")
+        for m in rows:
+            tag = "" if m.confidence == "maybe" else f"[{m.confidence}] "
+            print(f"  {tag}{m.id:<40} {m.name_zh}  ({m.why})")
+    return 0
+
+
 # --- export and publish -----------------------------------------------------------------------
 
 
@@ -308,6 +336,13 @@ def _parser() -> argparse.ArgumentParser:
     coverage = commands.add_parser("coverage", help="how many places are located, by layer")
     coverage.add_argument("--json", action="store_true")
     coverage.set_defaults(handler=_coverage)
+    street = commands.add_parser(
+        "street", help="the features in one 街道 (certain, likely) and those that may be"
+    )
+    street.add_argument("name", help="二号桥街, 二号桥, 二号桥街道, 120102005 or street.120102005")
+    street.add_argument("--json", action="store_true")
+    street.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
+    street.set_defaults(handler=_street)
 
     export = commands.add_parser("export", help="map snapshot or data download")
     export.add_argument(

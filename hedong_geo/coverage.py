@@ -27,12 +27,32 @@ _LEAD = re.compile(
 )
 
 
+SOURCES = ("OpenStreetMap", "reference point", "context data", "街道 zones", "drawn from the plan")
+
+
+def source_of(row) -> str:
+    """Where a located feature's geometry comes from, in one of :data:`SOURCES`: an
+    OpenStreetMap object, a reference point, the derived context data (district, river), the
+    approximate 街道 zones, or an outline drawn from the plan's words and figures."""
+    text = row.geometry_source or ""
+    if "© OpenStreetMap contributors" in text and row.location_basis in ("reference", "described"):
+        return SOURCES[0]
+    if row.category == "street_zone":
+        return SOURCES[3]
+    if text.startswith(("reference point", "at reference")):
+        return SOURCES[1]
+    if row.location_basis == "derived":
+        return SOURCES[2]
+    return SOURCES[4]
+
+
 @dataclass
 class Coverage:
-    """The numbers of the coverage report."""
+    """The numbers of the coverage report. ``unlocated`` rows are (id, name, passages, why)."""
 
     by_layer: dict[str, Counter] = field(default_factory=dict)
-    unlocated: list[tuple[str, str, int]] = field(default_factory=list)
+    by_source: Counter = field(default_factory=Counter)
+    unlocated: list[tuple[str, str, int, str]] = field(default_factory=list)
     uncovered: list[tuple[str, int, list[str]]] = field(default_factory=list)
 
     @property
@@ -54,7 +74,10 @@ def coverage(layers_dir: str | Path = LAYERS, most: int = 25) -> Coverage:
         for row in gdf.itertuples():
             names.update([row.name_zh, *row.aliases])
             if row.location_basis == "unlocated":
-                report.unlocated.append((row.id, row.name_zh, len(row.citations)))
+                why = f"listed in {row.parent}" if isinstance(row.parent, str) else "no source"
+                report.unlocated.append((row.id, row.name_zh, len(row.citations), why))
+            else:
+                report.by_source[source_of(row)] += 1
     covered: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for mention in find_mentions(names):
         covered[mention.block_id].append((mention.start, mention.end))
@@ -89,9 +112,25 @@ def format_coverage(report: Coverage) -> str:
         + f"{sum(totals.values()):>8}"
     )
     located = sum(totals.values()) - totals.get("unlocated", 0)
-    lines += ["", f"located: {located} of {sum(totals.values())}", ""]
-    lines.append(f"not yet located ({len(report.unlocated)}), with their number of passages:")
-    lines += [f"  {fid:<42} {name}  ({n})" for fid, name, n in report.unlocated]
+    total = sum(totals.values())
+    lines += ["", f"located: {located} of {total} ({located / max(total, 1):.0%})", ""]
+    lines.append("located, by basis and by source:")
+    lines += [
+        f"  {b:<22}{totals.get(b, 0):>5}  {totals.get(b, 0) / max(total, 1):>4.0%}"
+        for b in BASES
+        if b != "unlocated"
+    ]
+    lines += [
+        f"  {s:<22}{n:>5}  {n / max(total, 1):>4.0%}"
+        for s, n in ((s, report.by_source.get(s, 0)) for s in SOURCES)
+    ]
+    in_zone = sum(1 for *_, why in report.unlocated if why.startswith("listed in"))
+    lines += [
+        "",
+        f"not yet located ({len(report.unlocated)}): {in_zone} listed in a zone (its parent), "
+        f"{len(report.unlocated) - in_zone} with no location at all; passages, and why:",
+    ]
+    lines += [f"  {fid:<42} {name}  ({n}; {why})" for fid, name, n, why in report.unlocated]
     lines += [
         "",
         "place-like words in the plan that no feature covers (review; most frequent first):",

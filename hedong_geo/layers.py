@@ -125,7 +125,7 @@ def _read_feature(feat: Any, name: str, stem: str, fid: str) -> tuple[dict, Any,
         geom = shape(feat["geometry"]) if feat["geometry"] is not None else None
     except Exception as exc:  # any geometry shapely cannot build is this feature's problem
         return {}, None, [Problem(name, fid, f"geometry cannot be read: {exc}")]
-    return {key: feat["properties"][key] for key in PROPERTY_ORDER}, geom, []
+    return {key: feat["properties"].get(key) for key in PROPERTY_ORDER}, geom, []
 
 
 def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:

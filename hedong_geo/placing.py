@@ -22,7 +22,7 @@ from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from hedong_geo import recipes, schema
+from hedong_geo import places, recipes, schema
 from hedong_geo._errors import LayerError
 from hedong_geo.context import HEDONG_ADCODE, load_context
 from hedong_geo.transform import to_metric
@@ -61,9 +61,12 @@ class Param:
 
 
 class Geography:
-    """The context data in metres, read once per build."""
+    """The context data, the committed OSM objects and the 街道 zones, in metres, read once per
+    build."""
 
-    def __init__(self, context_dir: Path) -> None:
+    def __init__(
+        self, context_dir: Path, pois: Path = places.POIS, streets: Path = places.STREETS
+    ) -> None:
         context = load_context(context_dir)
         districts = context["districts"].set_index("adcode")
         districts.index = districts.index.astype(str)
@@ -78,6 +81,8 @@ class Geography:
         self.frontage_source = str(river["source"])
         self.refs = context["reference_points"].set_index("ref_id")
         self.context = context
+        self.pois = places.load_pois(Path(pois))
+        self.zones = {z.code: z for z in places.load_zones(Path(streets))}
 
     def district(self, adcode: str) -> BaseGeometry:
         return to_metric(self.districts.loc[adcode].geometry)
@@ -88,6 +93,16 @@ class Geography:
         row = self.refs.loc[ref_id]
         source = f"{row['name_zh']} ({row['name_en']}): {row['source']}; {row['note']}"
         return to_metric(row.geometry), float(row["accuracy_m"]), source
+
+    def poi(self, poi_id: str) -> places.Poi:
+        if poi_id not in self.pois:
+            raise LayerError(f"OSM object {poi_id!r} is not in geodata/osm/pois.geojson")
+        return self.pois[poi_id]
+
+    def zone(self, code: str) -> places.Zone:
+        if code not in self.zones:
+            raise LayerError(f"街道 {code!r} is not in geodata/streets/streets.geojson")
+        return self.zones[code]
 
 
 @dataclass(frozen=True)
@@ -143,10 +158,6 @@ def _weaker(basis: str, other: str) -> str:
     """The less certain of two location bases (the schema's order: derived is the surest)."""
     order = schema.vocabulary("location_basis")
     return max(basis, other, key=order.index)
-
-
-def _km(metres: float) -> str:
-    return f"{metres / 1000:.2f} km"
 
 
 # --- the recipes, in the order the features.yaml header lists them ------------------------------
@@ -287,16 +298,85 @@ def _station_zone_whole(i: Inputs) -> Placed:
 
 
 @recipe(
+    "osm",
+    "a committed OpenStreetMap object (`poi`); with `also`, the circle over several",
+    poi=Param("osm"),
+    also=Param("osm_list", False),
+    accuracy_m=Param("metres", False, "widened beyond the object's own accuracy"),
+    basis=Param("basis", False, "weaker than `reference` where the object only anchors it"),
+)
+def _osm(i: Inputs) -> Placed:
+    g = i.g
+    objects = [i.geo.poi(pid) for pid in [g["poi"], *g.get("also", [])]]
+    point, needed = recipes.covering_circle([(o.point, o.accuracy_m) for o in objects])
+    wanted = float(g.get("accuracy_m", needed))
+    if wanted < needed:
+        raise LayerError(
+            f"accuracy_m {wanted:g} is tighter than its OSM object(s) allow ({needed:.0f} m)"
+        )
+    sources = "; ".join(o.source() for o in objects)
+    what = "at" if len(objects) == 1 else "the circle over"
+    return Placed(
+        point, _weaker(g.get("basis", "reference"), "reference"), wanted, f"{what} {sources}"
+    )
+
+
+@recipe(
+    "street",
+    "a 街道's approximate zone (`code`) of geodata/streets/, as its outline",
+    code=Param("street"),
+)
+def _street(i: Inputs) -> Placed:
+    zone = i.geo.zone(i.g["code"])
+    if zone.geometry is None:
+        raise LayerError(f"街道 {zone.name_zh} has no zone: use the unlocated recipe ({zone.note})")
+    # The outline, not the area: a zone drawn as a filled polygon over the map would cover (and
+    # catch the clicks of) every place inside it. The area is in geodata/streets/streets.geojson
+    # (hedong_geo.places.load_zones), which is what street membership is computed from.
+    return Placed(
+        zone.geometry.boundary,
+        "schematic",
+        zone.accuracy_m,
+        f"the outline of an approximate zone, NOT an official boundary: {zone.basis}, ± "
+        f"{zone.accuracy_m:.0f} m; geodata/streets/README.md. {zone.note}",
+    )
+
+
+_ANCHORS = {
+    q: Param("osm_list", False, f"OSM objects the plan puts in the {q} quadrant")
+    for q in ("ne", "nw", "se", "sw")
+}
+
+
+@recipe(
     "park",
-    "the Jinmao park outline; `quadrant` one of its quarters (`which`)",
-    side_m=Param("metres"),
-    anchor=Param("ref"),
+    "the park drawn around its located anchors (`ne`…`sw`) in 街道 `street`",
+    street=Param("street"),
     accuracy_m=_ACC,
+    **_ANCHORS,
 )
 def _park(i: Inputs) -> Placed:
-    anchor, _, _ = i.geo.ref(i.g["anchor"])
-    shape, centre = recipes.park_square(i.geo.hedong, anchor, i.g["side_m"])
-    return Placed(shape, "schematic", float(i.g["accuracy_m"]), i.entry.note or "", centre)
+    g, geo = i.g, i.geo
+    zone = geo.zone(g["street"])
+    anchors = {q: [geo.poi(pid) for pid in g.get(q, [])] for q in ("ne", "nw", "se", "sw")}
+    shape, centre = recipes.park_from_anchors(
+        {q: [(o.point, o.accuracy_m) for o in objs] for q, objs in anchors.items()},
+        geo.hedong,
+        zone.geometry,
+    )
+    named = "; ".join(
+        f"{q.upper()}: {', '.join(o.name for o in objs)}" for q, objs in anchors.items() if objs
+    )
+    return Placed(
+        shape,
+        "schematic",
+        float(g["accuracy_m"]),
+        f"drawn around the anchors OpenStreetMap locates ({named}; "
+        f"{places.OSM_ATTRIBUTION}): the hull of their accuracy circles, extended south to the "
+        f"district boundary (南接海河柳林), clipped to the approximate {zone.name_zh} zone; "
+        "the outline beyond the anchors is schematic, the quadrants meet between the anchors",
+        centre,
+    )
 
 
 def _parent(entry: Entry, _entries: Mapping[str, Entry]) -> list[str]:
@@ -315,35 +395,9 @@ def _quadrant(i: Inputs) -> Placed:
         recipes.quadrants(park.geometry, park.centre)[which],
         "schematic",
         park.accuracy_m,
-        f"the {which.upper()} quarter of the schematic park outline, split at its "
-        "centre; 专栏 1 names the quadrants by compass point, not their extents",
-    )
-
-
-def _inside_parent(entry: Entry, _entries: Mapping[str, Entry]) -> list[str]:
-    return [entry.geometry["parent"]]
-
-
-@recipe(
-    "inside",
-    "a point inside another feature (`parent`), accuracy = its radius",
-    _inside_parent,
-    parent=Param("id"),
-)
-def _inside(i: Inputs) -> Placed:
-    name = i.g["parent"]
-    parent = i.deps[name]
-    if parent.geometry is None:
-        raise LayerError(f"parent {name!r} is unlocated: there is nothing to lie inside")
-    point, radius = recipes.inside_point(parent.geometry)
-    accuracy = round(radius + (parent.accuracy_m or 0), -1)
-    return Placed(
-        point,
-        _weaker("described", parent.basis),  # no surer than the outline it lies in
-        accuracy,
-        f"the plan places it within {name}; drawn at a point inside that "
-        f"feature, the accuracy covering all of it ({_km(radius)} radius plus the "
-        f"parent's own {parent.accuracy_m or 0:.0f} m)",
+        f"the {which.upper()} part of the park outline, split where the anchors 专栏 1 names "
+        "for each quadrant fall apart (the park's north-south and east-west lines between "
+        "them); 专栏 1 names the quadrants by compass point, not their extents",
     )
 
 
@@ -375,10 +429,14 @@ def _points_of(i: Inputs) -> Placed:
     if not points:
         raise LayerError(f"layers {i.g['layers']} have no located feature to gather")
     points = [p if p.geom_type == "Point" else p.representative_point() for p in points]
-    accuracy = max(p.accuracy_m for p in members if p.accuracy_m is not None)
+    located = [p for p in members if p.geometry is not None]
+    accuracy = max(p.accuracy_m for p in located)
+    basis = "derived"
+    for p in located:  # the gathering is no surer than its least sure member
+        basis = _weaker(basis, p.basis)
     return Placed(
-        MultiPoint(sorted((p.x, p.y) for p in points)),
-        "described",
+        MultiPoint(sorted({(p.x, p.y) for p in points})),
+        basis,
         accuracy,
         f"the located features of layers {i.g['layers']}, gathered as one MultiPoint",
     )

@@ -10,7 +10,8 @@ Sections:
 - Context recipes: district outlines from Amap (GCJ-02) data, shared boundaries, the Haihe
   frontage, and the comparison of two boundary sources.
 - Layer recipes (metric, EPSG:4527): outlines calibrated to the plan's figures, bands along the
-  river, the park and its quadrants, points inside a parent feature, a schematic tributary.
+  river, the park from its anchors and its quadrants, a circle over several objects, a schematic
+  tributary.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, box
+from shapely.geometry import (
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+    box,
+)
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.ops import linemerge, substring, unary_union
@@ -32,15 +41,15 @@ __all__ = [
     "belt",
     "boundary_distances_m",
     "calibrate_area",
+    "covering_circle",
     "decimals_for",
     "district_from_gcj02",
     "frontage",
     "frontage_segment",
-    "inside_point",
     "merge_lines",
     "orient_north_to_south",
     "orient_rfc7946",
-    "park_square",
+    "park_from_anchors",
     "quadrants",
     "round_coordinates",
     "shared_boundary",
@@ -242,19 +251,74 @@ def frontage_segment(
     return belt(piece, district, width_m)
 
 
-def park_square(district: BaseGeometry, anchor: Point, side_m: float) -> tuple[Polygon, Point]:
-    """A square of side ``side_m`` resting on the district's boundary due south of ``anchor``,
-    clipped to the district. Returns the clipped square and the square's centre (the point
-    the quadrants meet)."""
-    x = anchor.x
-    south = LineString([(x, anchor.y), (x, anchor.y - 50_000)])
-    crossing = south.intersection(district.boundary)
-    points = [crossing] if crossing.geom_type == "Point" else list(crossing.geoms)
-    southmost = min(points, key=lambda p: p.y)
-    centre = Point(x, southmost.y + side_m / 2)
-    half = side_m / 2
-    square = box(x - half, centre.y - half, x + half, centre.y + half)
-    return district.intersection(square), centre
+def park_from_anchors(
+    anchors: dict[str, list[tuple[Point, float]]], district: BaseGeometry, zone: BaseGeometry
+) -> tuple[BaseGeometry, Point]:
+    """A park drawn around located anchors, and the point where its quadrants meet.
+
+    ``anchors`` maps a quadrant (``ne``, ``nw``, ``se``, ``sw``) to the (point, accuracy)
+    pairs the plan puts in it. The outline is the convex hull of the anchors' accuracy circles,
+    extended due south to the district's boundary (the park "南接" what lies beyond it), then
+    clipped to the district and to ``zone`` (the 街道 the plan places it in). The centre lies
+    midway between the anchors of the western and eastern quadrants, and between those of the
+    southern and northern ones, so each anchor falls in its quadrant.
+
+    Raises
+    ------
+    ValueError
+        When no anchor is given, or the anchors do not lie west/east and south/north of each
+        other as their quadrants say.
+    """
+    items = [(q, p, a) for q, pairs in anchors.items() for p, a in pairs]
+    if not items:
+        raise ValueError("the park needs at least one located anchor")
+    hull = unary_union([p.buffer(a, quad_segs=16) for _, p, a in items]).convex_hull
+    minx, miny, maxx, maxy = hull.bounds
+    south = box(minx, miny - 50_000, maxx, (miny + maxy) / 2)
+    shape = unary_union([hull, south]).intersection(district).intersection(zone)
+    shape = max(getattr(shape, "geoms", [shape]), key=lambda part: part.area)
+    centre = Point(
+        _between(
+            [p.x for q, p, _ in items if q[1] == "w"],
+            [p.x for q, p, _ in items if q[1] == "e"],
+            shape.centroid.x,
+            "west",
+            "east",
+        ),
+        _between(
+            [p.y for q, p, _ in items if q[0] == "s"],
+            [p.y for q, p, _ in items if q[0] == "n"],
+            shape.centroid.y,
+            "south",
+            "north",
+        ),
+    )
+    return shape, centre
+
+
+def _between(low: list[float], high: list[float], default: float, lo: str, hi: str) -> float:
+    """A coordinate between the largest of ``low`` and the smallest of ``high`` (midway), or
+    beside the one side that has anchors, or ``default``."""
+    if low and high:
+        if max(low) >= min(high):
+            raise ValueError(f"the {lo}ern anchors do not all lie {lo} of the {hi}ern ones")
+        return (max(low) + min(high)) / 2
+    if low:
+        return max(default, max(low) + 1.0)
+    if high:
+        return min(default, min(high) - 1.0)
+    return default
+
+
+def covering_circle(objects: list[tuple[Point, float]]) -> tuple[Point, float]:
+    """The centre of several (point, accuracy) objects and the radius that covers every one of
+    them with its accuracy: where a place that spans them all may be said to be. One object
+    gives itself."""
+    if len(objects) == 1:
+        point, accuracy = objects[0]
+        return point, float(accuracy)
+    centre = MultiPoint([p for p, _ in objects]).centroid
+    return centre, float(max(centre.distance(p) + a for p, a in objects))
 
 
 def quadrants(area: BaseGeometry, centre: Point) -> dict[str, BaseGeometry]:
@@ -270,15 +334,14 @@ def quadrants(area: BaseGeometry, centre: Point) -> dict[str, BaseGeometry]:
         "se": box(cx, min(miny, cy), max(maxx, cx), cy),
         "sw": box(min(minx, cx), min(miny, cy), cx, cy),
     }
-    return {name: area.intersection(cell) for name, cell in cells.items()}
+    return {name: _polygonal(area.intersection(cell)) for name, cell in cells.items()}
 
 
-def inside_point(area: BaseGeometry) -> tuple[Point, float]:
-    """A point surely inside ``area`` and the radius (metres) that reaches all of the area
-    from it: how far a place known only to lie in ``area`` may be from that point."""
-    point = area.representative_point() if area.geom_type != "Point" else area
-    radius = shapely.hausdorff_distance(point, area) if area.geom_type != "Point" else 0.0
-    return point, float(radius)
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygons of an intersection, without the lines and points where it only touches."""
+    if geom.geom_type != "GeometryCollection":
+        return geom
+    return unary_union([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
 
 
 def tributary(

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from hedong_geo import schema
+from hedong_geo import places, schema
 from hedong_geo._errors import LayerError
 from hedong_geo.paths import CONTEXT_DIR, GEODATA
 from hedong_geo.placing import RECIPES, dependencies
@@ -157,7 +157,25 @@ def figures() -> dict[str, list[dict[str, Any]]]:
     return json.loads(FIGURES.read_text(encoding="utf-8"))
 
 
-def _entry_problems(raw: dict, index: int, titles: dict, ref_ids: Collection[str]) -> list[str]:
+def _id_problems(where: str, recipe: str, geometry: dict, known: dict[str, Known]) -> list[str]:
+    """Ids a recipe's arguments name that are not in the committed file they point into."""
+    problems = []
+    for name, param in RECIPES[recipe].params.items():
+        value = geometry.get(name)
+        kind = "osm" if param.kind == "osm_list" else param.kind
+        if kind not in known or value is None:
+            continue
+        ids, what, file = known[kind]
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item not in ids:
+                problems.append(f"{where}: {name} {item!r} is not {what} of {file}")
+    return problems
+
+
+Known = tuple[Collection[str], str, str]
+
+
+def _entry_problems(raw: dict, index: int, titles: dict, known: dict[str, Known]) -> list[str]:
     """Everything wrong with one entry: the register schema, its layer, its recipe's arguments."""
     where = f"entry {index} ({raw.get('id', '?')!r})"
     problems = [f"{where}: {m}" for m in schema.check(raw, {"$ref": schema.REGISTER})]
@@ -174,14 +192,7 @@ def _entry_problems(raw: dict, index: int, titles: dict, ref_ids: Collection[str
     problems += [f"{where}: recipe {recipe!r}: {m}" for m in found]
     if (recipe == "unlocated") != (layer == "unlocated"):
         problems.append(f"{where}: the unlocated recipe and layer 'unlocated' go together")
-    for name, param in RECIPES[recipe].params.items():
-        value = geometry.get(name)
-        if param.kind == "ref" and isinstance(value, str) and value not in ref_ids:
-            problems.append(
-                f"{where}: {name} {value!r} is not a reference point of "
-                "geodata/context/reference_points.geojson"
-            )
-    return problems
+    return problems + _id_problems(where, recipe, geometry, known)
 
 
 def _entry(raw: dict) -> Entry:
@@ -238,16 +249,39 @@ def _reference_problems(entries: list[Entry], seen: set[str]) -> list[str]:
 
 
 def parse_register(
-    data: Any, titles: dict[str, dict[str, str]], ref_ids: Collection[str] | None = None
+    data: Any,
+    titles: dict[str, dict[str, str]],
+    ref_ids: Collection[str] | None = None,
+    poi_ids: Collection[str] | None = None,
+    street_codes: Collection[str] | None = None,
 ) -> list[Entry]:
     """Check a parsed register and turn it into entries; raise once with every problem.
 
-    ``ref_ids`` are the reference point ids recipes may name (default: those of
-    ``geodata/context/reference_points.geojson``).
+    ``ref_ids``, ``poi_ids`` and ``street_codes`` are the reference points, OpenStreetMap
+    objects and 街道 recipes may name (default: those of
+    ``geodata/context/reference_points.geojson``, ``geodata/osm/pois.geojson`` and
+    ``geodata/streets/streets.geojson``). An OSM object is named by its id, never looked up by
+    name: an id the committed file does not hold is a problem naming the entry.
     """
     if not isinstance(data, list):
         raise LayerError(f"the register must be a list of entries, not {type(data).__name__}")
-    ref_ids = reference_ids() if ref_ids is None else ref_ids
+    known: dict[str, Known] = {
+        "ref": (
+            reference_ids() if ref_ids is None else ref_ids,
+            "a reference point",
+            "geodata/context/reference_points.geojson",
+        ),
+        "osm": (
+            places.load_pois() if poi_ids is None else poi_ids,
+            "an OpenStreetMap object (ids are checked, never looked up by name)",
+            "geodata/osm/pois.geojson",
+        ),
+        "street": (
+            [z.code for z in places.load_zones()] if street_codes is None else street_codes,
+            "a 街道",
+            "geodata/streets/streets.geojson",
+        ),
+    }
     problems: list[str] = []
     seen: set[str] = set()
     entries = []
@@ -255,7 +289,7 @@ def parse_register(
         if not isinstance(raw, dict):
             problems.append(f"entry {index}: {schema.short(raw)} is not a mapping")
             continue
-        found = _entry_problems(raw, index, titles, ref_ids)
+        found = _entry_problems(raw, index, titles, known)
         fid = raw.get("id")
         if isinstance(fid, str) and fid in seen:
             found.append(f"entry {index}: id {fid!r} is used twice")

@@ -372,6 +372,11 @@ def render_docs() -> str:
         textwrap.fill(f"- `{b}`: {basis['x-descriptions'][b]}", 100, subsequent_indent="  ")
         for b in basis["enum"]
     ]
+    conf = layer["$defs"]["street_confidence"]
+    street_rules = [
+        textwrap.fill(f"- `{c}`: {conf['x-descriptions'][c]}", 100, subsequent_indent="  ")
+        for c in conf["enum"]
+    ]
     cats = textwrap.fill(", ".join(f"`{c}`" for c in vocabulary("category")) + ".", 100)
     stances = textwrap.fill(", ".join(f"`{s}`" for s in vocabulary("stance")) + ".", 100)
     units = layer["$defs"]["fact_kind"]["x-units"]
@@ -381,6 +386,7 @@ def render_docs() -> str:
     return Template(template).substitute(
         properties="\n".join(rows),
         bases="\n".join(bases),
+        street_rules="\n".join(street_rules),
         categories=cats,
         stances=stances,
         csv_columns="\n".join(

@@ -38,7 +38,7 @@ SE_PASSAGE = "以核理化院和国机集团天津电气院为核心"
 STATION_ZONE = "station.zone.whole"  # an area the mouse can reach at the opening view
 STATION_ZONE_NAME = "天津站站产城融合发展片区（全域，河东·和平·河北）"
 XSS = "<img src=x onerror=alert(1)>"
-XSS_FEATURE = "park.meijian5"  # in renewal.geojson
+XSS_FEATURE = "park.yijichuang"  # in renewal.geojson
 XSS_MOUSE_FEATURE = "culture.wanda-plaza"  # a point the mouse can reach at the opening view
 TIMEOUT = 30_000
 

@@ -115,13 +115,13 @@ def test_review_problems_name_each_bad_row(layers, monkeypatch):
 def test_validate_reports_a_clause_quote_in_a_layer_file(tmp_path):
     folder = tmp_path / "layers"
     shutil.copytree(LAYERS, folder)
-    path = folder / "renewal.geojson"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for feature in data["features"]:
-        for cite in feature["properties"]["citations"]:
+    for path in folder.glob("*.geojson"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for feature in data["features"]:
             if feature["properties"]["id"] == "renewal.dazhigu-parcel-18":
-                cite["quote"] = "重点加快 18 号地、四号台、棉一地块等项目建设，"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+                for cite in feature["properties"]["citations"]:
+                    cite["quote"] = "重点加快 18 号地、四号台、棉一地块等项目建设，"
+                path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     messages = [str(p) for p in validate_layers(folder)]
     assert any(
         "renewal.dazhigu-parcel-18" in m and "not a whole sentence" in m for m in messages

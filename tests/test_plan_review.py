@@ -74,6 +74,8 @@ def test_register_status_is_what_the_latest_document_says(citations):
             if fid == entry.id
         ]
         order = {blk.id: i for i, blk in enumerate(plan.blocks())}
+        if not timeline:  # geography the plan does not name (most 街道 zones): no stance
+            continue
         timeline.sort(key=lambda item: order[item[0]])
         now = stance.register_status(stance.current(timeline))
         if now != entry.status:

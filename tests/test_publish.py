@@ -274,7 +274,7 @@ def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 70
     page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.goto(url)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
     # The opening fit zooms with an animation: clicks aimed before it ends would miss.
     page.wait_for_function(
         "() => !map_hedong._animatingZoom"
@@ -389,7 +389,7 @@ def test_site_links_map_and_passages_both_ways(built, chromium_path, request, ki
             # Back from the passage to the map, opened and zoomed on the feature.
             block.locator(f"a.hd-place[data-feature='{SE}']").first.click()
             page.wait_for_url(re.compile(rf"/site/index\.html#feature={re.escape(SE)}$"))
-            page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+            page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
             assert SE_TEXT in page.locator("#hd-detail").inner_text()
             assert page.evaluate("map_hedong.getZoom()") > start_zoom
             # An unlocated place links to its feature page, which says so.

@@ -54,19 +54,32 @@ def test_quadrants_tile_any_shape():
     assert parts["ne"].centroid.x > 2500 and parts["ne"].centroid.y > 1500
 
 
-def test_park_square_rests_on_the_southern_boundary():
-    park, centre = recipes.park_square(DISTRICT, Point(3000, 2000), 1000)
-    assert park.bounds == pytest.approx((2500, 0, 3500, 1000))
-    assert centre == Point(3000, 500)
+def test_park_from_anchors_rests_on_the_southern_boundary_and_splits_between_them():
+    anchors = {
+        "sw": [(Point(2500, 800), 100.0)],
+        "se": [(Point(3500, 700), 100.0)],
+        "ne": [(Point(3400, 1800), 100.0)],
+    }
+    zone = box(2000, -500, 4000, 2600)
+    park, centre = recipes.park_from_anchors(anchors, DISTRICT, zone)
+    assert park.bounds[1] == pytest.approx(0)  # extended south to the district's boundary
+    assert zone.buffer(1e-6).contains(park) and DISTRICT.buffer(1e-6).contains(park)
+    assert centre.x == pytest.approx(2950) and centre.y == pytest.approx(1300)
+    parts = recipes.quadrants(park, centre)
+    for quadrant, pairs in anchors.items():
+        assert all(parts[quadrant].contains(p) for p, _ in pairs), quadrant
 
 
-def test_inside_point_radius_reaches_the_whole_area():
-    point, radius = recipes.inside_point(box(0, 0, 300, 400))
-    assert box(0, 0, 300, 400).contains(point)
-    assert all(
-        point.distance(Point(c)) <= radius + 1e-9 for c in [(0, 0), (300, 0), (0, 400), (300, 400)]
-    )
-    assert recipes.inside_point(Point(5, 5)) == (Point(5, 5), 0.0)
+def test_park_from_anchors_refuses_anchors_on_the_wrong_side():
+    anchors = {"sw": [(Point(3600, 800), 50.0)], "se": [(Point(3500, 700), 50.0)]}
+    with pytest.raises(ValueError, match="western anchors do not all lie west"):
+        recipes.park_from_anchors(anchors, DISTRICT, box(0, 0, 4000, 3000))
+
+
+def test_covering_circle_reaches_every_object_with_its_accuracy():
+    assert recipes.covering_circle([(Point(5, 5), 40.0)]) == (Point(5, 5), 40.0)
+    centre, radius = recipes.covering_circle([(Point(0, 0), 40.0), (Point(300, 0), 10.0)])
+    assert centre == Point(150, 0) and radius == pytest.approx(190)
 
 
 def test_tributary_has_the_length_and_stays_inside():

@@ -60,12 +60,12 @@ def test_every_corruption_is_reported_at_once(copy, capsys):
     def unknown_block(feature):
         feature["properties"]["citations"][0]["block"] = "fyp.ch6.s2.p99"
 
-    _edit(copy / "renewal.geojson", "renewal.sihaotai", unknown_block)
+    _edit(copy / "unlocated.geojson", "renewal.sihaotai", unknown_block)
 
     def wrong_quote(feature):
         feature["properties"]["citations"][0]["quote"] = "四号台将建成全国最高的摩天轮"
 
-    _edit(copy / "renewal.geojson", "renewal.mianyi", wrong_quote)
+    _edit(copy / "unlocated.geojson", "renewal.mianyi", wrong_quote)
 
     def into_hebei(feature):
         feature["geometry"] = {"type": "Point", "coordinates": [117.19, 39.17]}
@@ -92,7 +92,7 @@ def test_a_broken_file_does_not_stop_the_others(copy):
     (copy / "science.geojson").write_text("not json", "utf-8")
     layers = load_layers(copy)
     assert "science" not in layers.layers
-    assert "renewal" in layers.layers and len(layers.layers["renewal"]) > 10
+    assert "unlocated" in layers.layers and len(layers.layers["unlocated"]) > 10
     assert any(p.file == "science.geojson" for p in layers.problems)
 
 
@@ -100,10 +100,10 @@ def test_wrong_crs_and_missing_property_are_named(copy):
     data = json.loads((copy / "renewal.geojson").read_text("utf-8"))
     data["crs"] = {"type": "name", "properties": {"name": "EPSG:3857"}}
     (copy / "renewal.geojson").write_text(json.dumps(data), "utf-8")
-    _edit(copy / "science.geojson", "park.huakan-hq", lambda f: f["properties"].pop("accuracy_m"))
+    _edit(copy / "science.geojson", "park.hulihuayuan", lambda f: f["properties"].pop("accuracy_m"))
     text = "\n".join(_messages(copy))
     assert "renewal.geojson: has a 'crs' member" in text and "EPSG:4326" in text
-    assert "park.huakan-hq': property 'accuracy_m' is missing" in text
+    assert "park.hulihuayuan': property 'accuracy_m' is missing" in text
 
 
 def test_figures_are_held_to_the_plan(copy):
@@ -129,7 +129,7 @@ def test_figures_are_held_to_the_plan(copy):
 def test_duplicate_ids_are_found(copy):
     _edit(
         copy / "science.geojson",
-        "park.huakan-hq",
+        "science.ocean-info-centre",
         lambda f: f["properties"].update(id="park.hulihuayuan"),
     )
     assert any("is used by 2 features" in m for m in _messages(copy))

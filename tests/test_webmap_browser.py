@@ -104,7 +104,7 @@ def _open(p, chromium_path: str, url: str):
     page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.goto(url)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
     return browser, page, seen
 
 

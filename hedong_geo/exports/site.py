@@ -45,6 +45,7 @@ from hedong_geo.i18n import LANGS, t
 from hedong_geo.layers import LayerSet
 from hedong_geo.links import Links, OneFileLinks, SiteLinks, page_name
 from hedong_geo.panel import Detail, detail_html, feature_detail
+from hedong_geo.places import osm_drawn
 from hedong_geo.reader import document_html
 from hedong_geo.styles import load_styles
 from hedong_geo.templating import Markup, environment, render
@@ -225,6 +226,7 @@ def _map_page(
         links=links if site else None,
         docs=DOCS,
         unlocated=unlocated,
+        osm=osm_drawn(layers.features()),
         data=_page_data(layers, items, lang, links, feature),
         lang=lang,
         t=t,

@@ -36,6 +36,7 @@ from hedong_geo.exports.selection import as_layerset, check_layers, layer_title
 from hedong_geo.exports.typeset import rc, wrap
 from hedong_geo.i18n import LANGS, texts
 from hedong_geo.layers import LayerSet
+from hedong_geo.places import osm_drawn
 from hedong_geo.styles import feature_style, load_styles
 from hedong_geo.transform import to_metric
 
@@ -125,6 +126,8 @@ def _render(
     # Room for the subtitle as it would be if every selected feature were shown: never less.
     subtitle = _subtitle(located, names, when, lang, page)
     note = text["note"] + (" " + text["unlocated"].format(n=unlocated) if unlocated else "")
+    if osm_drawn(located):  # ODbL: whoever shows OpenStreetMap data credits it
+        note += " " + text["osm"]
     note_lines = wrap(note, text_width_em(page, 6.0))
     layout = page_layout(page, subtitle_lines=len(subtitle), note_lines=len(note_lines))
 

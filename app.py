@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 
 from hedong_geo import plan, projects, search
 from hedong_geo.assets import install_static
+from hedong_geo.basemaps import tianditu_key
 from hedong_geo.export import FORMATS, export_to
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
@@ -20,8 +21,9 @@ from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.paths import LAYERS
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
-from hedong_geo.urlstate import VIEWS, parse_state, state_params, state_url
-from hedong_geo.webmap import build_map, cache_element_templates, selection_group, view_for
+from hedong_geo.templating import Markup, render
+from hedong_geo.urlstate import VIEWS, parse_state, state_params
+from hedong_geo.webmap import build_map, selection_group, view_for
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
@@ -30,12 +32,12 @@ LAYERS_DIR = os.environ.get("HEDONG_GEO_LAYERS_DIR") or LAYERS  # e.g. a test co
 
 @st.cache_resource
 def page_style() -> str:
-    return (DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>"))
+    """The app's stylesheet (docs/app.css, a file of the project) as a <style> element."""
+    return render("app_style.html.j2", css=Markup((DOCS / "app.css").read_text(encoding="utf-8")))
 
 
 st.html(page_style())
 st.cache_resource(install_static)()
-cache_element_templates()
 
 
 @st.cache_resource(max_entries=16)
@@ -87,6 +89,7 @@ view = st.sidebar.radio(
     horizontal=True,
 )
 state = state.with_(lang=lang, view=view, feature=st.session_state.get("feature", state.feature))
+links = AppLinks(lang)
 
 query = st.sidebar.text_input(t("search", lang))
 if query:
@@ -95,7 +98,7 @@ if query:
         st.sidebar.button(zh if lang == "zh" else en, key=f"p-{fid}", on_click=select, args=(fid,))
     st.sidebar.caption(t("search_passages", lang))
     for hit in search.search(query, limit=6):
-        st.sidebar.html(f"<small>{hit.block_id}</small><br>{hit.snippet_html}")
+        st.sidebar.html(render("search_hit.html.j2", hit=hit))
         if st.sidebar.button(t("open_in_reader", lang), key=f"h-{hit.block_id}"):
             state = state.with_(view="reader", para=hit.block_id, doc=hit.doc)
 with st.sidebar.expander(t("filters", lang)):
@@ -116,7 +119,7 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
-    online = ["osm", "gaode"] + (["tianditu"] if os.environ.get("TIANDITU_KEY") else [])
+    online = ["osm", "gaode"] + (["tianditu"] if tianditu_key() else [])
     basemap = st.selectbox(
         t("basemap", lang), ["none", *online], format_func=lambda n: t(f"map_{n}", lang)
     )
@@ -137,7 +140,7 @@ def show_detail(feature_id: str) -> None:
     except KeyError:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
-    st.html(detail_html(detail, lang, AppLinks(lang), related=False))
+    st.html(detail_html(detail, lang, links, related=False))
     if not detail.located:
         st.info(t("not_located_note", lang))
     if detail.related:
@@ -195,7 +198,7 @@ elif state.view == "reader":
         horizontal=True,
     )
     with st.container(height=700):
-        st.html(document_html(doc, layers, highlight=state.para, lang=lang))
+        st.html(document_html(doc, layers, highlight=state.para, lang=lang, links=links))
     if state.para:
         st.components.v1.html(scroll_script(state.para), height=0)
 elif state.view == "projects":
@@ -232,4 +235,4 @@ with st.sidebar.expander(t("export", lang)):
 
 with link_box.container():
     st.caption(t("link_to_view", lang))
-    st.code(state_url(state), language=None)
+    st.code(links.view(state), language=None)

@@ -12,11 +12,13 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hedong_geo import plan
 
-__all__ = ["Mention", "covers", "find_mentions", "squeeze"]
+__all__ = ["Mention", "covers", "find_mentions", "segments", "squeeze"]
 
+T = TypeVar("T")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -127,3 +129,27 @@ def find_mentions(names: Iterable[str], doc: str | None = None) -> list[Mention]
 def covers(text: str, word: str, start: int, end: int) -> bool:
     """Whether an occurrence of ``word`` (spaces ignored) in ``text`` covers ``[start, end)``."""
     return any(a <= start and end <= b for a, b, _ in find_spans(text, [word]))
+
+
+def segments(
+    text: str, spans: Iterable[tuple[int, int, T]], start: int = 0, end: int | None = None
+) -> list[tuple[str, T | None]]:
+    """``text[start:end]`` cut at ``spans`` (``(a, b, tag)`` offsets): ``(piece, tag)`` for each
+    span and ``(piece, None)`` between them, for a template to mark or link.
+
+    Spans are clipped to the window; one overlapping an earlier span is left out.
+    """
+    end = len(text) if end is None else end
+    out: list[tuple[str, T | None]] = []
+    pos = start
+    for a, b, tag in sorted(spans, key=lambda span: (span[0], span[1])):
+        a, b = max(a, start), min(b, end)
+        if a < pos or a >= b:
+            continue
+        if a > pos:
+            out.append((text[pos:a], None))
+        out.append((text[a:b], tag))
+        pos = b
+    if pos < end:
+        out.append((text[pos:end], None))
+    return out

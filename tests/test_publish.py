@@ -270,7 +270,7 @@ def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 70
     page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.goto(url)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached")
     # The opening fit zooms with an animation: clicks aimed before it ends would miss.
     page.wait_for_function(
         "() => !map_hedong._animatingZoom"

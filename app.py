@@ -161,8 +161,11 @@ if state.view == "map":
         st.session_state.update(clicked=clicked, feature=clicked)
         st.query_params["feature"] = clicked
         state = state.with_(feature=clicked, para=None)
-        name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
-        st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below the map
+        try:  # a stale id (the layers changed under the page) is reported by the panel below
+            name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
+            st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below
+        except KeyError:
+            pass
     shown = shown_layers(stamp, filters)
     selected = state.feature if state.feature in set(shown.features()["id"]) else None
     if state.feature and not selected and state.feature in set(layers.features()["id"]):

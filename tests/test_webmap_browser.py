@@ -277,11 +277,17 @@ def test_one_selection_highlight(site: str, chromium_path: str) -> None:
             expect(path).to_have_attribute("stroke", "#f1c40f")
             expect(path).not_to_have_class(re.compile("leaflet-interactive"))
             # A point: a ring round its marker and its accuracy circle, replacing the quadrant.
+            # With bounds, the map fits them (zooming in from the whole fixture).
             bounds = [[39.10, 117.22], [39.12, 117.24]]
+            zoom = page.evaluate("HedongGeo.map.getZoom()")
             page.evaluate("(b) => HedongGeo.select('renewal.dazhigu', {bounds: b})", bounds)
             expect(page.locator(selected)).to_have_count(2)
-            centre = page.evaluate("HedongGeo.map.getCenter()")
-            assert abs(centre["lat"] - 39.11) < 0.005 and abs(centre["lng"] - 117.23) < 0.005
+            page.wait_for_function(
+                """([b, zoom]) => { const map = HedongGeo.map;
+                  return !map._animatingZoom && map.getZoom() > zoom
+                    && map.getBounds().contains(L.latLngBounds(b)); }""",
+                arg=[bounds, zoom],
+            )
             # An unknown id draws nothing; null clears the selection.
             assert page.evaluate("HedongGeo.select('no.such.feature')") is False
             expect(page.locator(selected)).to_have_count(0)

@@ -25,6 +25,7 @@
   var current = null; // the highlight HD.select drew
 
   HD.on = function (type, fn) {
+    if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click)");
     hooks[type].push(fn);
     if (type === "ready" && HD.map) fn(HD.map);
     return HD;
@@ -197,12 +198,22 @@
     return layer.addTo(target);
   };
 
+  function fitTo(map, bounds) {
+    // A fit made while a zoom animation runs would be undone when that animation ends (the
+    // opening fit is one): fit once it has ended.
+    if (map._animatingZoom) {
+      map.once("zoomend", function () {
+        fitTo(map, bounds);
+      });
+      return;
+    }
+    map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+  }
+
   HD.select = function (id, opts) {
     if (current) HD.map.removeLayer(current);
     current = id == null ? null : HD.highlight(HD.map, id);
-    if (current && opts && opts.bounds) {
-      HD.map.fitBounds(opts.bounds, { padding: [20, 20], maxZoom: 17 });
-    }
+    if (current && opts && opts.bounds) fitTo(HD.map, opts.bounds);
     return current !== null;
   };
 

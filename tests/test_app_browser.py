@@ -211,15 +211,29 @@ MAP_READY = """() => !!(window.map && window.map._loaded && window.HedongGeo
   && HedongGeo.map === window.map
   && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
 
+# The map is neither zooming nor panning.
+MAP_STILL = """() => !window.map._animatingZoom
+  && !(window.map._panAnim && window.map._panAnim._inProgress)"""
+
 
 def map_frame(page):
-    """The streamlit-folium iframe once its Leaflet map is drawn."""
+    """The streamlit-folium iframe once its Leaflet map is drawn.
+
+    Streamlit may replace the iframe while the first runs settle, so the wait is made on the
+    iframe there is now, in short polls, until the deadline."""
     iframe = page.locator(MAP_IFRAME)
-    expect(iframe).to_have_count(1, timeout=TIMEOUT)
-    frame = iframe.element_handle().content_frame()
-    assert frame is not None, "the map iframe has no document"
-    frame.wait_for_function(MAP_READY)
-    return frame
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        expect(iframe).to_have_count(1, timeout=TIMEOUT)
+        frame = iframe.element_handle().content_frame()
+        try:
+            if frame is not None:
+                frame.wait_for_function(MAP_READY, timeout=2_000)
+                return frame
+        except playwright_api.Error:  # not drawn yet, or this iframe was replaced
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no Leaflet map in the streamlit-folium iframe")
 
 
 # A point of the frame where the feature's own SVG path is the topmost element, or null. With
@@ -253,6 +267,7 @@ _FIND_PATH = """([id, zoom]) => {
 def feature_point(page, frame, feature_id: str, zoom: bool = True) -> tuple[float, float]:
     """Page coordinates of a point on the feature's shape, clickable by the real mouse."""
     frame.frame_element().scroll_into_view_if_needed()
+    frame.wait_for_function(MAP_STILL)  # a point found while the map moves would be missed
     xy = frame.evaluate(_FIND_PATH, [feature_id, zoom])
     assert xy, f"{feature_id} is not visible on the map"
     box = frame.frame_element().bounding_box()

@@ -18,8 +18,9 @@ from hedong_geo.links import AppLinks
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
-from hedong_geo.urlstate import VIEWS, parse_state, state_params, state_url
-from hedong_geo.webmap import build_map, cache_element_templates, selection_group, view_for
+from hedong_geo.templating import Markup, render
+from hedong_geo.urlstate import VIEWS, parse_state, state_params
+from hedong_geo.webmap import build_map, selection_group, view_for
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
@@ -28,12 +29,12 @@ LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test cop
 
 @st.cache_resource
 def page_style() -> str:
-    return (DOCS / "app.css").read_text(encoding="utf-8").join(("<style>", "</style>"))
+    """The app's stylesheet (docs/app.css, a file of the project) as a <style> element."""
+    return render("app_style.html.j2", css=Markup((DOCS / "app.css").read_text(encoding="utf-8")))
 
 
 st.html(page_style())
 asset_url = serve()  # Leaflet & co. served from the installed packages
-cache_element_templates()
 
 
 @st.cache_resource(max_entries=16)
@@ -86,6 +87,7 @@ view = st.sidebar.radio(
     horizontal=True,
 )
 state = state.with_(lang=lang, view=view, feature=st.session_state.get("feature", state.feature))
+links = AppLinks(lang)
 
 query = st.sidebar.text_input(t("search", lang))
 if query:
@@ -94,7 +96,7 @@ if query:
         st.sidebar.button(zh if lang == "zh" else en, key=f"p-{fid}", on_click=select, args=(fid,))
     st.sidebar.caption(t("search_passages", lang))
     for hit in search.search(query, limit=6):
-        st.sidebar.html(f"<small>{hit.block_id}</small><br>{hit.snippet_html}")
+        st.sidebar.html(render("search_hit.html.j2", hit=hit))
         if st.sidebar.button(t("open_in_reader", lang), key=f"h-{hit.block_id}"):
             state = state.with_(view="reader", para=hit.block_id, doc=hit.doc)
 with st.sidebar.expander(t("filters", lang)):
@@ -136,7 +138,7 @@ def show_detail(feature_id: str) -> None:
     except KeyError:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
-    st.html(detail_html(detail, lang, AppLinks(lang), related=False))
+    st.html(detail_html(detail, lang, links, related=False))
     if not detail.located:
         st.info(t("not_located_note", lang))
     if detail.related:
@@ -157,8 +159,11 @@ if state.view == "map":
         st.session_state.update(clicked=clicked, feature=clicked)
         st.query_params["feature"] = clicked
         state = state.with_(feature=clicked, para=None)
-        name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
-        st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below the map
+        try:  # a stale id (the layers changed under the page) is reported by the panel below
+            name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
+            st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below
+        except KeyError:
+            pass
     shown = shown_layers(stamp, filters)
     selected = state.feature if state.feature in set(shown.features()["id"]) else None
     if state.feature and not selected and state.feature in set(layers.features()["id"]):
@@ -194,7 +199,7 @@ elif state.view == "reader":
         horizontal=True,
     )
     with st.container(height=700):
-        st.html(document_html(doc, layers, highlight=state.para, lang=lang))
+        st.html(document_html(doc, layers, highlight=state.para, lang=lang, links=links))
     if state.para:
         st.components.v1.html(scroll_script(state.para), height=0)
 elif state.view == "projects":
@@ -231,4 +236,4 @@ with st.sidebar.expander(t("export", lang)):
 
 with link_box.container():
     st.caption(t("link_to_view", lang))
-    st.code(state_url(state), language=None)
+    st.code(links.view(state), language=None)

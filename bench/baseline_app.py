@@ -46,7 +46,7 @@ def main() -> None:
     import streamlit as st
     from streamlit_folium import st_folium
 
-    from hedong_geo.panel import feature_detail
+    from hedong_geo.panel import detail_html, feature_detail
 
     st.set_page_config(page_title="baseline", layout="wide")
     layers = load_layers()  # read again on every rerun, like a script without caching
@@ -56,10 +56,7 @@ def main() -> None:
     clicked = ((out or {}).get("last_active_drawing") or {}).get("properties", {}).get("id")
     with panel_col:
         if clicked:
-            d = feature_detail(layers, clicked, "zh")
-            st.subheader(d.name)
-            for p in d.passages:
-                st.html(f"<div class='hd-passage'><p>{p.html}</p></div>")
+            st.html(detail_html(feature_detail(layers, clicked, "zh"), "zh", related=False))
         else:
             st.info("click a feature")
 

@@ -8,6 +8,8 @@ Targets: click rerun ≤ 0.3× the baseline's; map payload ≤ 1 MB. Not a test.
 * click rerun: Leaflet click on a feature → its passage shown in the panel (median of N,
   alternating two features so every click changes the panel);
 * script run: the Python of one rerun in bare mode (no server, no browser), caches warm;
+* map render: the map's share of that run, what ``st_folium`` renders (the app: a copy of the
+  cached map plus the selection group; the baseline: its map, built again);
 * payload: the map page (``map_payload_bytes``) and what ``st_folium`` sends the component
   (script, header, html and links) on one run.
 """
@@ -15,6 +17,7 @@ Targets: click rerun ≤ 0.3× the baseline's; map payload ≤ 1 MB. Not a test.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import shutil
 import socket
@@ -34,7 +37,7 @@ from hedong_geo import plan  # noqa: E402
 from hedong_geo.assets import install_static  # noqa: E402
 from hedong_geo.layers import load_layers  # noqa: E402
 from hedong_geo.panel import feature_detail  # noqa: E402
-from hedong_geo.webmap import build_map, map_payload_bytes  # noqa: E402
+from hedong_geo.webmap import build_map, map_payload_bytes, selection_group  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -170,6 +173,32 @@ def component_bytes(m) -> int:
     return sum(len(p.encode("utf-8")) for p in parts if p)
 
 
+def map_render_ms(make, runs: int = 15) -> float:
+    """Median time of ``st_folium`` on the map ``make()`` returns with its selection group
+    (bare mode, the component call stubbed out): the map's share of one rerun."""
+    import logging
+
+    import streamlit_folium
+
+    logging.disable(logging.WARNING)
+    original = streamlit_folium._component_func
+    streamlit_folium._component_func = lambda **kw: kw["default"]
+    times = []
+    try:
+        for i in range(runs + 2):
+            start = time.perf_counter()
+            m, group = make()
+            streamlit_folium.st_folium(
+                m, height=560, returned_objects=["last_active_drawing"], feature_group_to_add=group
+            )
+            if i >= 2:  # the first two fill the caches
+                times.append(time.perf_counter() - start)
+    finally:
+        streamlit_folium._component_func = original
+        logging.disable(logging.NOTSET)
+    return statistics.median(times)
+
+
 def script_ms(script: Path, runs: int = 7) -> float:
     """Median time of one run of a Streamlit script's Python, in bare mode (no server, no
     browser), after a first run that fills its caches: the server's share of a rerun."""
@@ -256,6 +285,13 @@ def main() -> None:
         "script run, server (ms)",
         script_ms(ROOT / "app.py"),
         script_ms(ROOT / "bench" / "baseline_app.py"),
+        "  ",
+        1000,
+    )
+    row(
+        "map render, server (ms)",
+        map_render_ms(lambda: (copy.deepcopy(ours), selection_group(layers, FEATURES[0]))),
+        map_render_ms(lambda: (naive_map(layers), None)),
         "  ",
         1000,
     )

@@ -59,6 +59,10 @@ class AppLinks:
     def block(self, block_id: str) -> str:
         return state_url(ViewState(view="reader", lang=self.lang, para=block_id), self.base)
 
+    def view(self, state: ViewState) -> str:
+        """The link that reproduces a whole view (the app's "link to this view")."""
+        return state_url(state, self.base)
+
 
 @dataclass(frozen=True)
 class SiteLinks:

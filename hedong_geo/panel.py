@@ -1,14 +1,14 @@
 """What the detail panel shows for one feature, as plain data and escaped HTML (no Streamlit).
 
 :func:`feature_detail` gathers the names, status, location basis, every citing passage (with the
-place highlighted) and the related features found by a spatial query. :func:`cite_block` is the
-HTML of one passage; every text from the data is escaped before it reaches HTML.
+place marked where the build found it: the citation's ``marks``) and the related features found
+by a spatial query. HTML comes from the templates ``panel.html.j2`` and ``marked.html.j2``, which
+escape every text from the data.
 """
 
 from __future__ import annotations
 
-import html
-import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,8 @@ from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
 from hedong_geo.links import AppLinks, Links
 from hedong_geo.register import layer_titles
+from hedong_geo.templating import Markup, render
+from hedong_geo.text import segments
 from hedong_geo.transform import to_metric
 
 # Zones a feature can lie in, for the "related" list: the zones of the 一站一带一园 layout.
@@ -34,7 +36,7 @@ class Passage:
     doc_title: str
     block_id: str
     headings: tuple[str, ...]
-    html: str
+    html: Markup
     quote: str
 
 
@@ -65,37 +67,23 @@ class Detail:
     related: list[Related] = field(default_factory=list)
 
 
-def _name_pattern(names: list[str]) -> re.Pattern | None:
-    words = sorted({n.replace(" ", "") for n in names if n}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in words))
+def mark_html(text: str, marks: Iterable[Sequence[int]]) -> Markup:
+    """``text`` as escaped HTML with each ``[start, end]`` of ``marks`` in ``<mark>``."""
+    pieces = segments(text, [(a, b, True) for a, b in marks])
+    return render("marked.html.j2", pieces=pieces)
 
 
-def mark_html(text: str, names: list[str]) -> str:
-    """``text`` HTML-escaped, with every occurrence of ``names`` (spaces ignored) in ``<mark>``."""
-    pattern = _name_pattern(names)
-    if pattern is None:
-        return html.escape(text)
-    out, last = [], 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[last : m.start()]))
-        out.append(f"<mark>{html.escape(m.group())}</mark>")
-        last = m.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)
-
-
-def cite_block(citation: dict[str, str], names: list[str], lang: str = "zh") -> Passage:
-    """One citation (``{doc, block, quote}``) as a :class:`Passage`: the whole block, escaped,
-    with the place's names marked; the heading path says where it stands."""
+def cite_block(citation: dict[str, Any], lang: str = "zh") -> Passage:
+    """One citation (``{doc, block, quote, marks}``) as a :class:`Passage`: the whole block,
+    escaped, with the mentions the build cited (``marks``) marked; the heading path says where
+    it stands."""
     blk = plan.block(citation["block"])
     return Passage(
         doc=blk.doc,
         doc_title=t(f"doc_{blk.doc}", lang),
         block_id=blk.id,
         headings=blk.headings[1:],
-        html=mark_html(blk.text, names),
+        html=mark_html(blk.text, citation.get("marks") or []),
         quote=citation["quote"],
     )
 
@@ -169,7 +157,6 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
     """The panel's content for ``feature_id``; raises ``UnknownIdError`` naming a wrong id."""
     row: pd.Series = layers.feature(feature_id)
     zh, en = row["name_zh"], row["name_en"]
-    names = [zh, *list(row["aliases"] or [])]
     titles = layer_titles()
     basis = row["location_basis"]
     return Detail(
@@ -183,7 +170,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
         accuracy_m=row["accuracy_m"],
         geometry_source=row["geometry_source"],
         located=row.geometry is not None,
-        passages=[cite_block(c, names, lang) for c in row["citations"] or []],
+        passages=[cite_block(c, lang) for c in row["citations"] or []],
         related=related_features(layers, feature_id, lang),
     )
 
@@ -201,37 +188,18 @@ def detail_html(
     related: bool = True,
 ) -> str:
     """The panel as one HTML fragment (escaped); ``links`` says where passage ids link to
-    (default: the app's reader in ``lang``; a link of ``None`` shows the id as text)."""
-    links = links or AppLinks(lang)
-    e = html.escape
-    acc = f"± {detail.accuracy_m:.0f} m" if detail.accuracy_m else t("not_located", lang)
-    parts = [
-        f'<h3 class="hd-name">{e(detail.name)}</h3>',
-        f'<div class="hd-other">{e(detail.other_name)}</div>',
-        "<dl class='hd-facts'>",
-        f"<dt>{t('layer', lang)}</dt><dd>{e(detail.layer_title)}</dd>",
-        f"<dt>{t('status', lang)}</dt><dd>{e(detail.status)}</dd>",
-        f"<dt>{t('location_basis', lang)}</dt><dd>{e(detail.basis)} · {e(acc)}</dd>",
-        f"<dt>{t('geometry_source', lang)}</dt><dd>{e(detail.geometry_source)}</dd>",
-        "</dl>",
-        f"<h4>{t('passages', lang)} ({len(detail.passages)})</h4>",
-    ]
-    for p in detail.passages:
-        path = " › ".join(p.headings)
-        parts.append(
-            f'<blockquote class="hd-passage" data-block="{e(p.block_id)}">'
-            f"<div class='hd-where'>{e(p.doc_title)} · {e(path)} · "
-            f"{_link(links.block(p.block_id), p.block_id)}</div>"
-            f"<p>{p.html}</p></blockquote>"
-        )
-    if related and detail.related:
-        parts.append(f"<h4>{t('related', lang)}</h4><ul class='hd-related'>")
-        parts += [f"<li>{e(r.relation)}: {e(r.name)}</li>" for r in detail.related]
-        parts.append("</ul>")
-    return "\n".join(parts)
+    (default: the app's reader in ``lang``; a link of ``None`` shows the id as text).
+    ``related`` lists the related features as text (the app shows them as buttons instead).
 
-
-def _link(href: str | None, text: str) -> str:
-    if href is None:
-        return f'<span class="hd-bid">{html.escape(text)}</span>'
-    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+    A plain string of finished HTML: to put it into another template, wrap it in
+    :class:`~markupsafe.Markup`."""
+    accuracy = f"± {detail.accuracy_m:.0f} m" if detail.accuracy_m else t("not_located", lang)
+    html = render(
+        "panel.html.j2",
+        detail=detail,
+        accuracy=accuracy,
+        links=links or AppLinks(lang),
+        related=related,
+        t=lambda key: t(key, lang),
+    )
+    return str(html)

@@ -9,7 +9,9 @@ import pandas as pd
 
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, LayerSet
+from hedong_geo.panel import surely_inside
 from hedong_geo.register import figures, layer_titles
+from hedong_geo.text import squeeze
 from hedong_geo.transform import area_km2
 
 # The zones summarised: the station zone, the belt, the park and its quadrants.
@@ -69,16 +71,17 @@ def filter_layers(layers: LayerSet, filters: Filters) -> LayerSet:
 
 
 def find_places(layers: LayerSet, query: str, limit: int = 8) -> list[tuple[str, str, str]]:
-    """Features whose names or aliases contain ``query`` (spaces ignored): ``(id, zh, en)``,
-    names that start with the query first."""
-    wanted = query.replace(" ", "").lower()
+    """Features whose names or aliases contain ``query``: ``(id, zh, en)``, names that start
+    with the query first. Names compare as everywhere else (:func:`hedong_geo.text.squeeze`:
+    case and the spaces next to Chinese characters ignored)."""
+    wanted = squeeze(query.strip())[0]
     if not wanted:
         return []
     found = []
     for row in layers.features().itertuples():
         if row.layer == "context":
             continue
-        names = [n.replace(" ", "").lower() for n in (row.name_zh, row.name_en, *row.aliases)]
+        names = [squeeze(n)[0] for n in (row.name_zh, row.name_en, *row.aliases)]
         if any(wanted in n for n in names):
             starts = any(n.startswith(wanted) for n in names)
             found.append((not starts, len(row.name_zh), row.id, row.name_zh, row.name_en))
@@ -130,8 +133,6 @@ def zone_summary(
     geometry: see :func:`hedong_geo.panel.surely_inside`) and its area where the area means
     something: a derived outline, or one calibrated to a figure the plan states. A schematic
     placeholder's area is left blank."""
-    from hedong_geo.panel import surely_inside
-
     features = layers.features()
     features = features[features["layer"] != "context"]
     stated = {fig["feature"] for fig in figures().get("area_km2", [])}

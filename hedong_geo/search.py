@@ -13,7 +13,6 @@ Search ignores ASCII spaces next to a Chinese character, as name matching does (
 from __future__ import annotations
 
 import functools
-import html
 import math
 import re
 from collections import Counter, defaultdict
@@ -21,7 +20,8 @@ from dataclasses import dataclass
 
 from hedong_geo import plan
 from hedong_geo._errors import UnknownIdError
-from hedong_geo.text import squeeze
+from hedong_geo.templating import Markup, render
+from hedong_geo.text import segments, squeeze
 
 __all__ = ["Hit", "search"]
 
@@ -45,7 +45,7 @@ class Hit:
     score: float
     snippet: str
     snippet_start: int
-    snippet_html: str
+    snippet_html: Markup
     matches: tuple[tuple[int, int], ...]
 
 
@@ -250,16 +250,11 @@ def _window(matches: list[tuple[int, int]], length: int) -> tuple[int, int]:
     return best_start, best_start + SNIPPET_CHARS
 
 
-def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> str:
-    out = ["…" if start > 0 else ""]
-    pos = start
-    for a, b in matches:
-        a, b = max(a, start), min(b, end)
-        if a >= b:
-            continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
-        pos = b
-    out.append(html.escape(text[pos:end]))
-    out.append("…" if end < len(text) else "")
-    return "".join(out)
+def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> Markup:
+    """``text[start:end]`` as escaped HTML with the matches in ``<mark>`` and … where cut."""
+    return render(
+        "snippet.html.j2",
+        pieces=segments(text, [(a, b, True) for a, b in matches], start, end),
+        cut_before=start > 0,
+        cut_after=end < len(text),
+    )

@@ -12,11 +12,22 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hedong_geo import plan
 
-__all__ = ["Mention", "covers", "find_mentions", "sentence", "sentence_span", "squeeze"]
+__all__ = [
+    "Mention",
+    "covers",
+    "find_mentions",
+    "is_whole",
+    "segments",
+    "sentence",
+    "sentence_span",
+    "squeeze",
+]
 
+T = TypeVar("T")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # A sentence or list item ends after one of these (kept in the quote) ...
 SENTENCE_ENDS = "。！？；"
@@ -186,3 +197,27 @@ def is_whole(text: str, start: int, end: int) -> bool:
         not after or quote[-1:] in tuple(SENTENCE_ENDS) or text[end : end + 1] in tuple(CELL_BREAKS)
     )
     return bool(quote) and begins and ends
+
+
+def segments(
+    text: str, spans: Iterable[tuple[int, int, T]], start: int = 0, end: int | None = None
+) -> list[tuple[str, T | None]]:
+    """``text[start:end]`` cut at ``spans`` (``(a, b, tag)`` offsets): ``(piece, tag)`` for each
+    span and ``(piece, None)`` between them, for a template to mark or link.
+
+    Spans are clipped to the window; one overlapping an earlier span is left out.
+    """
+    end = len(text) if end is None else end
+    out: list[tuple[str, T | None]] = []
+    pos = start
+    for a, b, tag in sorted(spans, key=lambda span: (span[0], span[1])):
+        a, b = max(a, start), min(b, end)
+        if a < pos or a >= b:
+            continue
+        if a > pos:
+            out.append((text[pos:a], None))
+        out.append((text[a:b], tag))
+        pos = b
+    if pos < end:
+        out.append((text[pos:end], None))
+    return out

@@ -321,3 +321,13 @@ def test_export_panel_offers_the_file_for_download(fmt: str) -> None:
     downloads = at.sidebar.get("download_button")
     assert len(downloads) == 1
     assert downloads[0].proto.label == t("download")
+
+
+def test_stale_click_is_a_warning_and_keeps_the_map() -> None:
+    """A click on a feature the layers no longer have (renamed by a rebuild): a message."""
+    at = run()
+    at.session_state["map"] = {"last_active_drawing": {"properties": {"id": "gone.feature"}}}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("gone.feature" in w for w in warnings(at))
+    assert params(at)["feature"] == "gone.feature"

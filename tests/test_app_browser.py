@@ -2,6 +2,7 @@
 phone layout, escaping, no remount on click, and nothing fetched from outside the machine.
 
 Each module-scoped fixture starts ``streamlit run app.py`` on a free port and stops it after.
+Every wait in the browser polls for what the test needs (``expect``, ``wait_for_function``).
 """
 
 from __future__ import annotations
@@ -206,24 +207,35 @@ def phone(browser) -> Iterator[Session]:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def map_frame(page, timeout: float = TIMEOUT / 1000):
-    """The streamlit-folium iframe once its Leaflet map is drawn."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
-                continue
-            try:
-                ready = frame.evaluate(
-                    "() => !!(window.map && window.map._loaded"
-                    " && document.querySelector('.leaflet-container path.leaflet-interactive'))"
-                )
-            except playwright_api.Error:
-                continue
-            if ready:
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# The component has drawn its Leaflet map, with our helpers, and a first clickable shape.
+MAP_READY = """() => !!(window.map && window.map._loaded && window.HedongGeo
+  && HedongGeo.map === window.map
+  && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
+
+# The map is neither zooming nor panning.
+MAP_STILL = """() => !window.map._animatingZoom
+  && !(window.map._panAnim && window.map._panAnim._inProgress)"""
+
+
+def map_frame(page):
+    """The streamlit-folium iframe once its Leaflet map is drawn.
+
+    Streamlit may replace the iframe while the first runs settle, so the wait is made on the
+    iframe there is now, in short polls, until the deadline."""
+    iframe = page.locator(MAP_IFRAME)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        expect(iframe).to_have_count(1, timeout=TIMEOUT)
+        frame = iframe.element_handle().content_frame()
+        try:
+            if frame is not None:
+                frame.wait_for_function(MAP_READY, timeout=2_000)
                 return frame
-        page.wait_for_timeout(100)
-    raise AssertionError("no Leaflet map in a streamlit-folium iframe")
+        except playwright_api.Error:  # not drawn yet, or this iframe was replaced
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no Leaflet map in the streamlit-folium iframe")
 
 
 # A point of the frame where the feature's own SVG path is the topmost element, or null. With
@@ -257,6 +269,7 @@ _FIND_PATH = """([id, zoom]) => {
 def feature_point(page, frame, feature_id: str, zoom: bool = True) -> tuple[float, float]:
     """Page coordinates of a point on the feature's shape, clickable by the real mouse."""
     frame.frame_element().scroll_into_view_if_needed()
+    frame.wait_for_function(MAP_STILL)  # a point found while the map moves would be missed
     xy = frame.evaluate(_FIND_PATH, [feature_id, zoom])
     assert xy, f"{feature_id} is not visible on the map"
     box = frame.frame_element().bounding_box()
@@ -298,9 +311,10 @@ def passage(page, text: str):
 
 
 def settle(page) -> None:
-    """Wait until Streamlit is not running the script."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+    """Wait until Streamlit has finished running the script (call it once what the test waits
+    for is on the page: a rerun that has not started yet is not waited for)."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
 
 
 def assert_local(session: Session) -> None:
@@ -321,7 +335,7 @@ def test_map_loads_offline(session: Session, app_url: str) -> None:
     assert any(served_url("vendor/leaflet/leaflet.js") in u for u in session.requests)
     assert frame.evaluate("() => typeof window.HedongGeo.layer") == "function"
     expect(page.locator("h1", has_text="河东区规划地图")).to_be_visible()
-    page.wait_for_timeout(500)
+    settle(page)
     assert_local(session)
     assert not session.errors, session.errors
 
@@ -455,7 +469,7 @@ def test_data_text_is_escaped(session: Session, xss_url: str) -> None:
     search.fill("onerror")
     search.press("Enter")
     expect(page.get_by_role("button", name=XSS).first).to_be_visible()
-    page.wait_for_timeout(300)
+    settle(page)
     for where in page.frames:
         assert where.locator("img[src='x']").count() == 0
     assert not session.dialogs, session.dialogs

@@ -10,11 +10,12 @@ import pytest
 
 from hedong_geo import plan
 from hedong_geo.i18n import strings, t
-from hedong_geo.layers import load_layers
+from hedong_geo.layers import LayerSet, load_layers
 from hedong_geo.links import anchor
 from hedong_geo.panel import cite_block, detail_html, feature_detail, mark_html, related_features
 from hedong_geo.projects import Filters, coverage_summary, project_table, zone_summary
-from hedong_geo.reader import document_html, place_index
+from hedong_geo.reader import document_html, place_links
+from hedong_geo.text import find_spans
 from hedong_geo.urlstate import ViewState, parse_state, state_params, state_url
 
 DATA = Path(__file__).parent / "data"
@@ -49,9 +50,21 @@ def test_unknown_string_key_fails_loudly():
 
 
 def test_mark_html_escapes_and_marks():
-    assert mark_html(f"{XSS} 棉 3 创意街区", ["棉3创意街区"]) == (
+    text = f"{XSS} 棉 3 创意街区"
+    marks = [(a, b) for a, b, _ in find_spans(text, ["棉3创意街区"])]
+    assert mark_html(text, marks) == (
         "&lt;img src=x onerror=alert(1)&gt; <mark>棉 3 创意街区</mark>"
     )
+    assert mark_html("a<b", []) == "a&lt;b"
+
+
+def test_panel_marks_what_the_build_cited(layers):
+    """The passage marks the citation's offsets, not every word that looks like a name."""
+    cite = {"doc": "fyp", "block": "fyp.box1.r2", "quote": "东南片区", "marks": [[0, 2]]}
+    passage = cite_block(cite)
+    assert passage.html.startswith("<mark>东南</mark>片区")
+    assert passage.html.count("<mark>") == 1
+    assert "<mark>" not in cite_block({**cite, "marks": []}).html
 
 
 def test_quadrant_detail_shows_its_box_1_passage(layers):
@@ -68,10 +81,14 @@ def test_quadrant_detail_shows_its_box_1_passage(layers):
 
 def test_every_citation_renders_with_its_quote_inside(layers):
     for row in layers.features().itertuples():
-        names = [row.name_zh, *row.aliases]
         for cite in row.citations:
-            passage = cite_block(cite, names)
-            assert cite["quote"] in plan.block(passage.block_id).text
+            passage = cite_block(cite)
+            block = plan.block(passage.block_id).text
+            assert cite["quote"] in block
+            # Every mark the build stored is marked, around the feature's name as it stands.
+            assert passage.html.count("<mark>") == len(cite["marks"])
+            for a, b in cite["marks"]:
+                assert f"<mark>{block[a:b]}</mark>" in passage.html
 
 
 def test_related_is_a_spatial_query(layers):
@@ -121,10 +138,33 @@ def test_reader_links_every_place_and_highlights_the_block(layers):
         assert f'id="{anchor(blk.id)}"' in page
 
 
-def test_reader_place_index_prefers_located_features(layers):
-    index = place_index(layers)
-    assert index["天津站"] == "station.hub"
-    assert index["东南片区"] == "park.quadrant.se"
+def test_reader_links_what_the_build_cited(layers):
+    spans = place_links(layers)
+    assert (0, 4, "park.quadrant.se") in spans["fyp.box1.r2"]
+    text = plan.block("wr.p2.s1.p4").text
+    assert [fid for a, b, fid in spans["wr.p2.s1.p4"] if text[a:b] == "天津站"] == ["station.hub"]
+    # Every span is a citation of its feature, with these offsets.
+    cited = {
+        (c["block"], a, b, row.id)
+        for row in layers.features().itertuples()
+        for c in row.citations or []
+        for a, b in c.get("marks") or []
+    }
+    assert all((blk, a, b, fid) in cited for blk, found in spans.items() for a, b, fid in found)
+
+
+def test_reader_prefers_located_features_for_a_shared_mention(layers):
+    """A mention cited by a located and an unlocated feature links to the located one."""
+    layer = layers.layers["unlocated"].copy()
+    se = layers.feature("park.quadrant.se")
+    row = layer.iloc[0]
+    layer.at[layer.index[0], "citations"] = [
+        *row["citations"],
+        {"doc": "fyp", "block": "fyp.box1.r2", "quote": "东南片区", "marks": [[0, 4]]},
+    ]
+    assert row["id"] < se["id"]  # so only the located-first rule can pick the quadrant
+    mixed = LayerSet({**layers.layers, "unlocated": layer}, [])
+    assert (0, 4, "park.quadrant.se") in place_links(mixed)["fyp.box1.r2"]
 
 
 # --- projects ---------------------------------------------------------------------------------

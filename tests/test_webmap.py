@@ -7,12 +7,21 @@ import re
 import shutil
 from pathlib import Path
 
+import branca.element
+import folium
+import jinja2
 import pytest
 
 from hedong_geo import UnknownIdError
 from hedong_geo.layers import load_layers
 from hedong_geo.styles import feature_style, load_styles
-from hedong_geo.webmap import build_map, feature_bounds, map_payload_bytes, map_view
+from hedong_geo.webmap import (
+    build_map,
+    feature_bounds,
+    map_payload_bytes,
+    map_view,
+    selection_group,
+)
 
 URL = re.compile(r"""(?:https?:)?//[^\s"'<>()\\]+""")
 LOCAL = re.compile(r"^(?:https?:)?//(?:127\.0\.0\.1|localhost)(?::\d+)?(?:/|$)")
@@ -107,10 +116,16 @@ def _features(html: str) -> dict[str, dict]:
     return {f["properties"]["id"]: f for fc in _layer_data(html) for f in fc["features"]}
 
 
+def _groups(m: folium.Map) -> list[folium.FeatureGroup]:
+    """The map's layer groups (the layer control's entries)."""
+    return [c for c in m._children.values() if isinstance(c, folium.FeatureGroup)]
+
+
 def test_one_feature_group_per_located_layer_with_titles(small) -> None:
-    html = _html(build_map(small))
+    m = build_map(small)
+    html = _html(m)
     assert len(_layer_data(html)) == 4  # unlocated.geojson has nothing to draw
-    assert html.count("L.featureGroup(") == 4
+    assert len(_groups(m)) == 4
     for title in ("天津站片区", "金贸产业园四片区", "城市更新", "基础设施"):
         assert json.dumps(title)[1:-1] in html  # layer-control names are \u-escaped JSON
     en = _html(build_map(small, lang="en"))
@@ -146,6 +161,7 @@ def test_styles_by_location_basis(small) -> None:
     )
     assert styles["station|derived"]["color"] == load_styles()["groups"]["station"]["color"]
     assert setup["background"] == load_styles()["background"]
+    assert setup["selected"] == load_styles()["selected"]  # the one highlight style
 
 
 def test_legend_explains_groups_and_bases(small) -> None:
@@ -162,10 +178,42 @@ def test_legend_explains_groups_and_bases(small) -> None:
 
 def test_names_are_escaped(small) -> None:
     html = _html(build_map(small))
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<img src=x" not in html and "<script>alert" not in html
     tip = _features(html)["renewal.xss"]["properties"]["t"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip
     assert "<img" not in tip and "&lt;script&gt;" in tip
+
+
+def test_data_is_never_read_as_template_syntax(tmp_path: Path, data_dir: Path) -> None:
+    for path in (data_dir / "layers_small").glob("*.geojson"):
+        shutil.copy(path, tmp_path / path.name)
+    data = json.loads((tmp_path / "renewal.geojson").read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["name_zh"] = "{{ 7 * 7 }}{% if true %}x{% endif %}"
+    (tmp_path / "renewal.geojson").write_text(json.dumps(data), encoding="utf-8")
+    m = build_map(load_layers(tmp_path))
+    for _ in range(2):  # st_folium renders the same map again
+        tips = [f["properties"].get("t", "") for f in _features(_html(m)).values()]
+        assert any("{{ 7 * 7 }}{% if true %}x{% endif %}" in tip for tip in tips)
+
+
+def test_rendering_compiles_no_feature_script_and_patches_nothing(small, monkeypatch) -> None:
+    """A rerun renders the map again: our scripts go into the page as they are, without a
+    Jinja compile each, and no library class is replaced to get there."""
+    assert branca.element.Template is jinja2.Template
+    m = build_map(small)
+    _html(m)
+    compiled: list[str] = []
+
+    def counting(source: str, *args, **kwargs):
+        compiled.append(source)
+        return jinja2.Template(source, *args, **kwargs)
+
+    monkeypatch.setattr(branca.element, "Template", counting)
+    _html(m)
+    assert compiled  # the test sees folium's own compiles (its Map header) ...
+    assert not [c for c in compiled if "HedongGeo" in c or "addTo(" in c]  # ... and none of ours
+    monkeypatch.undo()
+    assert branca.element.Template is jinja2.Template
 
 
 def test_no_remote_urls_in_offline_map(with_context) -> None:
@@ -199,10 +247,17 @@ def test_payload_is_small(small) -> None:
 
 
 def test_visible_hides_other_layers(small) -> None:
-    html = _html(build_map(small, visible=["renewal", "no_such_layer"]))
-    assert html.count("L.featureGroup(") == 4
-    added = re.findall(r"(feature_group_\w+)\.addTo\(map_hedong\)", html)
-    assert len(added) == 1
+    m = build_map(small, visible=["renewal", "no_such_layer"])
+    html = _html(m)
+    groups = _groups(m)
+    assert len(groups) == 4
+    shown = [g for g in groups if g.show]
+    assert [g.layer_name for g in shown] == [
+        g.layer_name for g in groups if "城市更新" in g.layer_name
+    ]
+    # Only the shown group is added to the map on opening.
+    added = [g for g in groups if f"{g.get_name()}.addTo({m.get_name()})" in html]
+    assert added == shown
 
 
 def test_context_drawn_under_features(with_context) -> None:
@@ -219,14 +274,22 @@ def test_context_drawn_under_features(with_context) -> None:
     assert map_view(with_context) == [[39.07, 117.2], [39.16, 117.3]]
 
 
+def _fit(html: str) -> list:
+    """The bounds the map opens on (its HedongGeo.fit call)."""
+    return json.loads(re.search(r"HedongGeo\.fit\(\w+, (\[\[.*?\]\]), ", html).group(1))
+
+
 def test_selected_feature_is_highlighted_and_fitted(small) -> None:
     html = _html(build_map(small, selected="renewal.dazhigu"))
-    assert "HedongGeo.highlight(" in html
+    assert re.findall(r"HedongGeo\.select\((.*?)\);", html) == ['"renewal.dazhigu"']
+    # Selected after every layer is drawn: the highlight is made from the drawn feature.
+    assert html.index("HedongGeo.select(") > html.rindex("HedongGeo.layer(")
     bounds = feature_bounds(small, "renewal.dazhigu")
     (s, w), (n, e) = bounds
     assert s < 39.1108 < n and w < 117.2292 < e
     assert n - s == pytest.approx(2 * 600 / 111_320, rel=1e-3)  # the accuracy circle fits
-    assert f"fitBounds(\n                {json.dumps(bounds)}" in html
+    assert _fit(html) == bounds
+    assert _fit(_html(build_map(small))) == map_view(small)
     with pytest.raises(UnknownIdError):
         build_map(small, selected="no.such.feature")
 
@@ -234,7 +297,19 @@ def test_selected_feature_is_highlighted_and_fitted(small) -> None:
 def test_unlocated_selection_draws_no_highlight(small) -> None:
     unlocated = small.layers["unlocated"]["id"].iloc[0]
     assert feature_bounds(small, unlocated) is None
-    assert "HedongGeo.highlight(" not in _html(build_map(small, selected=unlocated))
+    assert "HedongGeo.select(" not in _html(build_map(small, selected=unlocated))
+    assert selection_group(small, unlocated) is None
+
+
+def test_selection_group_highlights_the_drawn_feature(small) -> None:
+    m = build_map(small)
+    group = selection_group(small, "park.quadrant.se")
+    group.add_to(m)
+    html = _html(m)
+    assert f'HedongGeo.highlight({group.get_name()}, "park.quadrant.se");' in html
+    assert not group.control  # not an entry of the layer control
+    with pytest.raises(UnknownIdError):
+        selection_group(small, "no.such.feature")
 
 
 def test_gaode_shifts_data_to_gcj02(small, monkeypatch) -> None:
@@ -274,7 +349,7 @@ def test_streamlit_folium_gets_local_links_only(small) -> None:
     m.get_root().render()
     header = sf._get_header(m)
     script = sf._get_map_string(m)
-    assert "HedongGeo.layer(feature_group_div_" in script
+    assert script.count("HedongGeo.layer(") == 4
     assert "map_hedong" not in script and "map_hedong" not in header
     links = [url for el in _walk(m) for _, url in getattr(el, "default_js", [])]
     links += [url for el in _walk(m) for _, url in getattr(el, "default_css", [])]

@@ -1,7 +1,9 @@
 """The web map in a real browser (Debian's chromium via Playwright), served from 127.0.0.1.
 
 Proves what unit tests cannot: the page loads with every request on this machine, Leaflet runs,
-the layers, legend and tools appear, hostile names do not execute, and the tools work.
+the layers, legend and tools appear, hostile names do not execute, the tools work, and the one
+selection highlight (``HedongGeo.select``/``highlight``) and click hook do what a page needs.
+Every wait polls (Playwright's ``expect`` and ``wait_for_function``); none sleeps.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -24,6 +27,22 @@ from hedong_geo.layers import load_layers
 from hedong_geo.webmap import build_map
 
 pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+# The map is set up and has drawn its first clickable shape.
+READY = """() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
+  && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
+
+# How many clickable shapes of one feature the map has (by the feature id hedong.js sets).
+_LAYERS_OF = """(id) => {
+  const found = [];
+  HedongGeo.map.eachLayer((l) => {
+    if (l._path && l.options.interactive !== false && l.feature
+        && l.feature.properties.id === id) found.push(l);
+  });
+  return found.length;
+}"""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -104,7 +123,7 @@ def _open(p, chromium_path: str, url: str):
     page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.goto(url)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
+    page.wait_for_function(READY)
     return browser, page, seen
 
 
@@ -125,25 +144,25 @@ def test_map_loads_offline_and_renders(site: str, chromium_path: str) -> None:
         browser, page, seen = _open(p, chromium_path, site)
         try:
             assert page.evaluate("typeof window.L") == "object"
-            assert page.locator(".leaflet-container").is_visible()
+            expect(page.locator(".leaflet-container")).to_be_visible()
             assert page.locator("path.leaflet-interactive").count() >= 6
-            assert page.locator(".hd-legend").is_visible()
-            assert "图例" in page.locator(".hd-legend").inner_text()
-            assert page.locator(".leaflet-control-scale").is_visible()
-            assert page.locator(".hd-measure a").count() == 2
-            assert page.locator(".hd-fullscreen a").count() == 1
+            expect(page.locator(".hd-legend")).to_be_visible()
+            expect(page.locator(".hd-legend")).to_contain_text("图例")
+            expect(page.locator(".leaflet-control-scale")).to_be_visible()
+            expect(page.locator(".hd-measure a")).to_have_count(2)
+            expect(page.locator(".hd-fullscreen a")).to_have_count(1)
             # Dashed (schematic) outlines reach the SVG.
             assert page.locator("path[stroke-dasharray='8 6']").count() >= 1
-            # Hover the hostile point: its tooltip shows the name as text, no <img> is made.
             # Hover the hostile point with the mouse: the tooltip shows its name as text.
             x, y = page.evaluate(
                 """() => {
-                  for (const id in map_hedong._layers) {
-                    const l = map_hedong._layers[id];
+                  const map = HedongGeo.map;
+                  for (const id in map._layers) {
+                    const l = map._layers[id];
                     if (l.feature && l.feature.properties.id === 'renewal.xss'
                         && l instanceof L.CircleMarker && !(l instanceof L.Circle)) {
-                      const pt = map_hedong.latLngToContainerPoint(l.getLatLng());
-                      const box = map_hedong.getContainer().getBoundingClientRect();
+                      const pt = map.latLngToContainerPoint(l.getLatLng());
+                      const box = map.getContainer().getBoundingClientRect();
                       return [box.left + pt.x, box.top + pt.y];
                     }
                   }
@@ -151,10 +170,8 @@ def test_map_loads_offline_and_renders(site: str, chromium_path: str) -> None:
             )
             page.mouse.move(x, y)
             tooltip = page.locator(".hd-tooltip").first
-            assert "<img src=x onerror=alert(1)>" in tooltip.inner_text()
-            assert page.locator(".leaflet-container img[src='x']").count() == 0
-            page.screenshot(path="/tmp/webmap.png")
-            page.wait_for_timeout(300)
+            expect(tooltip).to_contain_text("<img src=x onerror=alert(1)>")
+            expect(page.locator(".leaflet-container img[src='x']")).to_have_count(0)
         finally:
             browser.close()
     assert seen["dialogs"] == []
@@ -173,25 +190,31 @@ def test_click_reports_feature_id_and_measure_works(site: str, chromium_path: st
             page.evaluate(
                 """() => {
                   window.clicked = [];
-                  for (const id in map_hedong._layers) {
-                    map_hedong._layers[id].on('click', e => {
+                  window.hooked = [];
+                  const map = HedongGeo.map;
+                  for (const id in map._layers) {
+                    map._layers[id].on('click', e => {
                       if (e.layer) window.clicked.push(e.layer.toGeoJSON().properties.id);
                     });
                   }
+                  HedongGeo.on('click', (id) => window.hooked.push(id));
                 }"""
             )
             box = page.locator("path[stroke-dasharray='8 6']").first.bounding_box()
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_function("() => window.clicked.length > 0")
             clicked = page.evaluate("window.clicked")
-            assert clicked and all(c for c in clicked)
+            assert all(c for c in clicked)
+            # The page's click hook names the same feature, once.
+            assert page.evaluate("window.hooked") == clicked[:1]
             # Measure a distance: two clicks and a double-click give a label in metres.
             page.locator(".hd-measure a").first.click()
             page.mouse.click(300, 300)
             page.mouse.click(500, 300)
             page.mouse.dblclick(500, 400)
-            label = page.locator(".hd-measure-label").inner_text()
-            assert page.locator(".hd-measure-label").count() == 1
-            assert label.endswith(("m", "km"))
+            label = page.locator(".hd-measure-label")
+            expect(label).to_have_count(1)
+            expect(label).to_have_text(re.compile(r"\d (m|km)$"))
         finally:
             browser.close()
     assert seen["errors"] == []
@@ -208,8 +231,8 @@ def test_inlined_page_works_from_file(tmp_path: Path, data_dir: Path, chromium_p
     with sync_playwright() as p:
         browser, page, seen = _open(p, chromium_path, path.as_uri())
         try:
-            assert page.locator(".hd-legend").is_visible()
-            assert "Legend" in page.locator(".hd-legend").inner_text()
+            expect(page.locator(".hd-legend")).to_be_visible()
+            expect(page.locator(".hd-legend")).to_contain_text("Legend")
         finally:
             browser.close()
     assert seen["errors"] == []
@@ -223,14 +246,62 @@ def test_map_runs_as_streamlit_folium_component(component_site: str, chromium_pa
     with sync_playwright() as p:
         browser, page, seen = _open(p, chromium_path, component_site)
         try:
-            assert page.locator(".hd-legend").is_visible()
-            assert page.locator(".leaflet-control-scale").is_visible()
+            expect(page.locator(".hd-legend")).to_be_visible()
+            expect(page.locator(".leaflet-control-scale")).to_be_visible()
             # The selected quadrant is highlighted on top and the view fits it.
-            assert page.locator(".leaflet-hdSelected-pane path").count() == 1
-            zoom = page.evaluate("map_div.getZoom()")
+            expect(page.locator(".leaflet-hdSelected-pane path")).to_have_count(1)
+            assert page.evaluate("window.map === HedongGeo.map")
+            zoom = page.evaluate("HedongGeo.map.getZoom()")
             assert zoom >= 14
         finally:
             browser.close()
     assert seen["errors"] == []
     assert seen["dialogs"] == []
     assert _foreign(seen["requests"]) == []
+
+
+def test_one_selection_highlight(site: str, chromium_path: str) -> None:
+    """HedongGeo.select draws one highlight from the feature as drawn, and replaces it."""
+    from playwright.sync_api import sync_playwright
+
+    selected = ".leaflet-hdSelected-pane path"
+    with sync_playwright() as p:
+        browser, page, seen = _open(p, chromium_path, site)
+        try:
+            expect(page.locator(selected)).to_have_count(0)
+            assert page.evaluate("HedongGeo.select('park.quadrant.se')") is True
+            expect(page.locator(selected)).to_have_count(1)
+            # Schematic stays dashed when selected, in the selection's colour, not clickable.
+            path = page.locator(selected).first
+            expect(path).to_have_attribute("stroke-dasharray", "8 6")
+            expect(path).to_have_attribute("stroke", "#f1c40f")
+            expect(path).not_to_have_class(re.compile("leaflet-interactive"))
+            # A point: a ring round its marker and its accuracy circle, replacing the quadrant.
+            # With bounds, the map fits them (zooming in from the whole fixture).
+            bounds = [[39.10, 117.22], [39.12, 117.24]]
+            zoom = page.evaluate("HedongGeo.map.getZoom()")
+            page.evaluate("(b) => HedongGeo.select('renewal.dazhigu', {bounds: b})", bounds)
+            expect(page.locator(selected)).to_have_count(2)
+            page.wait_for_function(
+                """([b, zoom]) => { const map = HedongGeo.map;
+                  return !map._animatingZoom && map.getZoom() > zoom
+                    && map.getBounds().contains(L.latLngBounds(b)); }""",
+                arg=[bounds, zoom],
+            )
+            # An unknown id draws nothing; null clears the selection.
+            assert page.evaluate("HedongGeo.select('no.such.feature')") is False
+            expect(page.locator(selected)).to_have_count(0)
+            page.evaluate("HedongGeo.select('infra.hucanghe')")
+            expect(page.locator(selected)).to_have_count(1)
+            page.evaluate("HedongGeo.select(null)")
+            expect(page.locator(selected)).to_have_count(0)
+            # Into another group (the app's feature_group_to_add): the page's own selection stays.
+            page.evaluate("HedongGeo.select('park.quadrant.ne')")
+            page.evaluate(
+                "HedongGeo.highlight(L.featureGroup().addTo(HedongGeo.map), 'park.quadrant.sw')"
+            )
+            expect(page.locator(selected)).to_have_count(2)
+            assert page.evaluate(_LAYERS_OF, "park.quadrant.se") == 1  # its own shape stays
+        finally:
+            browser.close()
+    assert seen["errors"] == []

@@ -1,13 +1,41 @@
 /* hedong-geo web map helpers (Leaflet 1.9, nothing else).
  *
- * Written for hedong_geo/webmap.py: feature layers with per-basis styles, the legend, and the
- * tools folium would otherwise take from a CDN (measure, fullscreen, mouse position).
- * Text that reaches innerHTML here (tooltips, legend, layer names) was HTML-escaped in Python.
+ * Written for hedong_geo/webmap.py: feature layers with per-basis styles, the one selection
+ * highlight, the legend, and the tools folium would otherwise take from a CDN (measure,
+ * fullscreen, mouse position). Text that reaches innerHTML here (tooltips, legend, layer names)
+ * was HTML-escaped in Python.
+ *
+ * The public API, for a page around the map (the static site's site.js) and for webmap.py:
+ *   HedongGeo.on("ready", fn)     fn(map) once the map is set up (before any layer is drawn)
+ *   HedongGeo.on("click", fn)     fn(id) when a feature is clicked
+ *   HedongGeo.select(id, opts)    highlight one feature on the map (null: none);
+ *                                 opts.bounds: also fit the map to these bounds
+ *   HedongGeo.highlight(target, id)  draw a feature's highlight into a layer group or map
+ *   HedongGeo.openAt(bounds)      open the map on these bounds instead of its default view
+ *                                 (call it from a "ready" callback)
  */
 (function () {
   "use strict";
 
   var HD = (window.HedongGeo = window.HedongGeo || {});
+
+  var hooks = { ready: [], click: [] };
+  var drawn = {}; // feature id → its GeoJSON feature as drawn (the first one drawn)
+  var opening = null; // bounds a page asked to open on (HD.openAt)
+  var current = null; // the highlight HD.select drew
+
+  HD.on = function (type, fn) {
+    if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click)");
+    hooks[type].push(fn);
+    if (type === "ready" && HD.map) fn(HD.map);
+    return HD;
+  };
+
+  function emit(type, arg) {
+    hooks[type].forEach(function (fn) {
+      fn(arg);
+    });
+  }
 
   // Panes keep areas under lines under points whatever order the layers are toggled in.
   var PANES = [
@@ -20,16 +48,29 @@
   ];
 
   HD.setup = function (map, opts) {
+    HD.map = map;
     HD.styles = opts.styles;
     HD.marker = opts.marker;
     HD.hover = opts.hover;
     HD.accuracy = opts.accuracy;
+    HD.selected = opts.selected;
     map.getContainer().style.background = opts.background;
     PANES.forEach(function (p) {
       if (!map.getPane(p[0])) {
         map.createPane(p[0]).style.zIndex = p[1];
       }
     });
+    emit("ready", map);
+  };
+
+  // The map's opening fit (webmap.py ends with it), unless a page asked for other bounds.
+  HD.fit = function (map, bounds, opts) {
+    map.fitBounds(opening || bounds, opts);
+    opening = null;
+  };
+
+  HD.openAt = function (bounds) {
+    opening = bounds;
   };
 
   function paneFor(type) {
@@ -109,29 +150,71 @@
         }
       }
       layer.feature = L.GeoJSON.asFeature(f);
-      if (interactive && f.properties.t) {
-        layer.bindTooltip(f.properties.t, { sticky: true, className: "hd-tooltip" });
+      if (interactive) {
+        var id = f.properties.id;
+        if (!drawn[id]) drawn[id] = f;
+        layer.on("click", function () {
+          emit("click", id);
+        });
+        if (f.properties.t) {
+          layer.bindTooltip(f.properties.t, { sticky: true, className: "hd-tooltip" });
+        }
       }
       layer.addTo(target);
     });
     return target;
   };
 
-  // The selected feature drawn on top, not clickable, in the highlight style.
-  HD.highlight = function (map, fc, style) {
-    var g = L.geoJSON(fc, {
+  /* ---- the selection: one highlight, drawn on top and not clickable ---- */
+
+  HD.highlight = function (target, id) {
+    var f = drawn[id];
+    if (!f) return null;
+    var s = HD.selected;
+    // A schematic outline stays dashed when selected: selection must not make it look surveyed.
+    var style = {
+      color: s.color,
+      weight: s.weight,
+      dashArray: (HD.styles[f.properties.k] || {}).dashArray,
+      fillColor: s.color,
+      fillOpacity: s.fill_opacity,
+      pane: "hdSelected",
+      interactive: false,
+    };
+    var layer = L.geoJSON(f, {
       pane: "hdSelected",
       interactive: false,
       style: function () {
         return style;
       },
-      pointToLayer: function (f, latlng) {
-        return f.properties.r
-          ? L.circle(latlng, L.extend({}, style, { radius: f.properties.r, pane: "hdSelected", interactive: false }))
-          : L.circleMarker(latlng, L.extend({}, style, { radius: 8, pane: "hdSelected", interactive: false }));
+      // A point: a ring round its marker, and its accuracy circle drawn strong.
+      pointToLayer: function (_, latlng) {
+        var ring = L.circleMarker(latlng, L.extend({}, style, { radius: s.radius, fill: false }));
+        if (!f.properties.r) return ring;
+        var circle = L.circle(latlng, L.extend({}, style, { radius: f.properties.r, fill: false }));
+        return L.featureGroup([circle, ring]);
       },
     });
-    return g.addTo(map);
+    return layer.addTo(target);
+  };
+
+  function fitTo(map, bounds) {
+    // A fit made while a zoom animation runs would be undone when that animation ends (the
+    // opening fit is one): fit once it has ended.
+    if (map._animatingZoom) {
+      map.once("zoomend", function () {
+        fitTo(map, bounds);
+      });
+      return;
+    }
+    map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+  }
+
+  HD.select = function (id, opts) {
+    if (current) HD.map.removeLayer(current);
+    current = id == null ? null : HD.highlight(HD.map, id);
+    if (current && opts && opts.bounds) fitTo(HD.map, opts.bounds);
+    return current !== null;
   };
 
   /* ---- legend ---- */

@@ -1,0 +1,238 @@
+"""What the web map sends the browser: features as small GeoJSON, styles, bounds and views.
+
+The browser gets only what the map shows: coordinates rounded to 6 decimals and, per feature,
+``id``, ``k`` (style key), ``t`` (tooltip HTML, escaped by ``tooltip.html.j2``) and ``r``
+(accuracy radius in metres, for points). On the Gaode basemap every geometry is shifted to
+GCJ-02 here, so drawn shapes, bounds and the selection agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+
+from hedong_geo.context import is_hedong
+from hedong_geo.i18n import t
+from hedong_geo.layers import GROUPS, LayerSet
+from hedong_geo.styles import feature_style, load_styles
+from hedong_geo.templating import render
+
+__all__ = [
+    "CONTEXT",
+    "FEATURE_GROUPS",
+    "context_features",
+    "feature_bounds",
+    "layer_features",
+    "located",
+    "map_view",
+    "style_table",
+    "view_for",
+]
+
+FEATURE_GROUPS = tuple(g for g in GROUPS if g != "context")
+CONTEXT = "context"
+# Shown when nothing located is on the map: central Hedong.
+DEFAULT_BOUNDS = [[39.085, 117.195], [39.165, 117.295]]
+
+
+def style_table(online: bool) -> dict[str, dict]:
+    """Leaflet path options by style key: ``group|basis`` for features, ``ctx|…`` for context."""
+    styles = load_styles()
+    table = {}
+    for group in FEATURE_GROUPS:
+        for basis in styles["bases"]:
+            s = feature_style(group, basis)
+            table[f"{group}|{basis}"] = {
+                "color": s["color"],
+                "fillColor": s["color"],
+                "weight": s["weight"],
+                "dashArray": s["dash"],
+                "fillOpacity": s["fill_opacity"],
+                "opacity": 0.9,
+            }
+    for key, s in styles["context"].items():
+        table[f"ctx|{key}"] = {
+            "color": s["color"],
+            "fillColor": s.get("fill_color", s["color"]),
+            "weight": s.get("weight", 1),
+            # Over tiles the district fill would hide the basemap: outlines only.
+            "fillOpacity": 0 if online else s.get("fill_opacity", 0.8),
+        }
+    return table
+
+
+def display_geometry(geom: Any, gcj02: bool) -> Any:
+    """The geometry as drawn: in GCJ-02 on the Gaode basemap, rounded to 6 decimals."""
+    if gcj02:
+        # Imported here: only the Gaode basemap needs it.
+        from hedong_geo.transform import geometry_to_gcj02
+
+        geom = geometry_to_gcj02(geom)
+    return shapely.transform(geom, lambda xy: np.round(xy, 6))
+
+
+def located(gdf: Any) -> Any:
+    """The rows of ``gdf`` that have a geometry to draw."""
+    keep = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    return gdf[keep.to_numpy()]
+
+
+def _is_hedong(row: Any) -> bool:
+    return is_hedong(str(row["id"]), row["name_zh"])
+
+
+def _tooltip(row: Any, lang: str) -> str:
+    """Tooltip HTML: the name, the other-language name, how it was located."""
+    other = "en" if lang == "zh" else "zh"
+    name = row[f"name_{lang}"] or row[f"name_{other}"] or row["id"]
+    alt = row[f"name_{other}"]
+    basis = load_styles()["bases"].get(row["location_basis"], {}).get("label", {}).get(lang)
+    note = basis or row["location_basis"]
+    accuracy = row["accuracy_m"]
+    if accuracy is not None and np.isfinite(accuracy):
+        note += f" · {t('map_accuracy', lang)} ±{accuracy:.0f} m"
+    return str(render("tooltip.html.j2", name=name, alt=alt if alt != name else None, note=note))
+
+
+def _feature(row: Any, geom: Any, key: str, tooltip: str | None, radius: float | None) -> dict:
+    props: dict[str, Any] = {"id": row["id"], "k": key}
+    if tooltip:
+        props["t"] = tooltip
+    if radius:
+        props["r"] = round(float(radius), 1)
+    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+
+
+def layer_features(gdf: Any, lang: str, gcj02: bool) -> list[dict]:
+    """A thematic layer's features for the browser, big areas first so small ones stay on top."""
+    rows = located(gdf)
+    order = np.argsort(-shapely.area(np.asarray(rows.geometry.values)), kind="stable")
+    out = []
+    for _, row in rows.iloc[order].iterrows():
+        geom = display_geometry(row.geometry, gcj02)
+        point = geom.geom_type in ("Point", "MultiPoint")
+        key = f"{row['group']}|{row['location_basis']}"
+        radius = row["accuracy_m"] if point else None
+        out.append(_feature(row, geom, key, _tooltip(row, lang), radius))
+    return out
+
+
+def context_features(gdf: Any, lang: str, gcj02: bool) -> tuple[list[dict], list[dict]]:
+    """Context as (outlines and river, not clickable; reference points, with tooltips)."""
+    rows = located(gdf)
+    shapes, points = [], []
+    # Neighbours first, Hedong last, so Hedong's outline is drawn over the shared borders.
+    ranked = sorted(
+        rows.iterrows(), key=lambda item: (item[1]["category"] != "boundary", _is_hedong(item[1]))
+    )
+    for _, row in ranked:
+        geom = display_geometry(row.geometry, gcj02)
+        category = row["category"]
+        if category == "boundary":
+            key = "ctx|hedong" if _is_hedong(row) else "ctx|neighbour"
+            shapes.append(_feature(row, geom, key, None, None))
+        elif category == "river":
+            shapes.append(_feature(row, geom, "ctx|river", None, None))
+        else:
+            points.append(_feature(row, geom, "ctx|reference_point", _tooltip(row, lang), None))
+    return shapes, points
+
+
+def _bounds(geoms: Iterable[Any]) -> list[list[float]] | None:
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    return [
+        [round(float(miny), 6), round(float(minx), 6)],
+        [round(float(maxy), 6), round(float(maxx), 6)],
+    ]
+
+
+def _with_accuracy(geom: Any, accuracy: float | None) -> Any:
+    """A point grown to the box of its accuracy circle, so zooming to it shows the circle."""
+    if geom.geom_type != "Point" or not accuracy:
+        return geom
+    dlat = accuracy / 111_320
+    dlon = accuracy / (111_320 * np.cos(np.radians(geom.y)))
+    return shapely.box(geom.x - dlon, geom.y - dlat, geom.x + dlon, geom.y + dlat)
+
+
+def feature_bounds(
+    layers: LayerSet, feature_id: str, *, gcj02: bool = False
+) -> list[list[float]] | None:
+    """Bounds ``[[south, west], [north, east]]`` of one feature, its accuracy circle included.
+
+    Parameters
+    ----------
+    layers : LayerSet
+        The loaded layers.
+    feature_id : str
+        The feature's ``id``.
+    gcj02 : bool
+        Give the bounds in GCJ-02 (for a map drawn on the Gaode basemap).
+
+    Returns
+    -------
+    list or None
+        Leaflet-ordered bounds, or None when the feature is unlocated.
+
+    Raises
+    ------
+    UnknownIdError
+        When no layer has a feature with that id.
+    """
+    row = layers.feature(feature_id)
+    if row.geometry is None or row.geometry.is_empty:
+        return None
+    geom = display_geometry(row.geometry, gcj02)
+    return _bounds([_with_accuracy(geom, row["accuracy_m"])])
+
+
+def view_for(
+    layers: LayerSet, feature_id: str, size: tuple[int, int] = (700, 560)
+) -> tuple[tuple[float, float], int] | None:
+    """Centre ``(lat, lon)`` and zoom that show a feature (its accuracy circle included) on a
+    map of ``size`` pixels; None when it is unlocated. For st_folium's ``center``/``zoom``,
+    which move the map without rebuilding it."""
+    bounds = feature_bounds(layers, feature_id)
+    if bounds is None:
+        return None
+    (south, west), (north, east) = bounds
+    lat = (south + north) / 2
+    # Web Mercator: 256 px span 360° of longitude at zoom 0, shrunk by cos(lat) in latitude.
+    fit_x = size[0] * 360 / (256 * max(east - west, 1e-6))
+    fit_y = size[1] * 360 * np.cos(np.radians(lat)) / (256 * max(north - south, 1e-6))
+    zoom = int(np.clip(np.floor(np.log2(min(fit_x, fit_y) * 0.8)), 10, 17))
+    return (round(lat, 6), round((west + east) / 2, 6)), zoom
+
+
+def map_view(layers: LayerSet, *, gcj02: bool = False) -> list[list[float]]:
+    """The initial view: Hedong's outline if there is a context layer, else all located features.
+
+    Returns
+    -------
+    list
+        Leaflet-ordered bounds ``[[south, west], [north, east]]``.
+    """
+    if CONTEXT in layers.layers:
+        ctx = located(layers.layers[CONTEXT])
+        hedong = [
+            row.geometry
+            for _, row in ctx.iterrows()
+            if row["category"] == "boundary" and _is_hedong(row)
+        ]
+        if hedong:
+            return _bounds(display_geometry(g, gcj02) for g in hedong)
+    geoms = []
+    for gdf in layers.layers.values():
+        rows = located(gdf)
+        geoms += [
+            _with_accuracy(display_geometry(r.geometry, gcj02), r["accuracy_m"])
+            for _, r in rows.iterrows()
+        ]
+    return _bounds(geoms) or DEFAULT_BOUNDS

@@ -13,8 +13,10 @@ from hedong_geo import plan, projects, search, settings
 from hedong_geo.assets import serve
 from hedong_geo.exports import FORMATS, export_to
 from hedong_geo.i18n import t
+from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.links import AppLinks
+from hedong_geo.mapdata import highlight_target
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
@@ -139,7 +141,7 @@ def show_detail(feature_id: str) -> None:
         st.warning(f"{t('unknown_feature', lang)} {feature_id}")
         return
     st.html(detail_html(detail, lang, links, related=False))
-    if not detail.located:
+    if not detail.located and not detail.zone:
         st.info(t("not_located_note", lang))
     if detail.related:
         st.markdown(f"#### {t('related', lang)}")
@@ -165,14 +167,17 @@ if state.view == "map":
         except KeyError:
             pass
     shown = shown_layers(stamp, filters)
-    selected = state.feature if state.feature in set(shown.features()["id"]) else None
-    if state.feature and not selected and state.feature in set(layers.features()["id"]):
+    in_shown = state.feature in set(shown.features()["id"])
+    # What the map highlights: the feature, or for a place tied only to a zone, the zone.
+    selected = highlight_target(shown, state.feature) if in_shown else None
+    if state.feature and not in_shown and state.feature in set(layers.features()["id"]):
         st.warning(f"{t('feature_filtered', lang)} {state.feature}")
     # A copy: st_folium renames elements of the map it is given, and the cached one is reused.
     m = copy.deepcopy(cached_map(stamp, state.layers, filters, lang, basemap))
     focus = st.session_state.pop("focus", None) or st.session_state.pop("first", state.feature)
     st.session_state["first"] = None  # a link's feature is flown to once, on opening
-    view_here = view_for(shown, focus, (480, 560)) if focus == selected and selected else None
+    flying = selected and focus and focus == state.feature
+    view_here = view_for(shown, selected, (480, 560)) if flying else None
     map_col, panel_col = st.columns([3, 2])
     with map_col:
         st_folium(
@@ -213,6 +218,8 @@ elif state.view == "projects":
     left.dataframe(projects.coverage_summary(layers, lang), hide_index=True)
     right.markdown(f"#### {t('zones', lang)}")
     right.dataframe(projects.zone_summary(layers, lang=lang), hide_index=True)
+elif state.view == "indicators":
+    st.html(indicators_html(lang, links))
 else:
     st.markdown((DOCS / f"about_{lang}.md").read_text(encoding="utf-8"))
 

@@ -6,13 +6,13 @@ Leaflet puts both into ``innerHTML``: every text here goes through ``legend.html
 
 from __future__ import annotations
 
-from hedong_geo.i18n import texts
-from hedong_geo.layers import LayerSet
+from hedong_geo.i18n import t, texts
+from hedong_geo.layers import STATUSES, LayerSet
 from hedong_geo.mapdata import CONTEXT, FEATURE_GROUPS, located
 from hedong_geo.styles import feature_style, load_styles
 from hedong_geo.templating import render
 
-__all__ = ["layer_label", "legend_html"]
+__all__ = ["layer_label", "legend_html", "status_colours"]
 
 # The line styles the legend explains, in this order; the first two are drawn as areas.
 LEGEND_BASES = ("derived", "schematic", "described", "reference")
@@ -41,13 +41,31 @@ def layer_label(layers: LayerSet, name: str, lang: str) -> tuple[int, str]:
     return key, str(render("swatches.html.j2", colours=colours, label=title))
 
 
-def legend_html(lang: str, context: bool) -> str:
-    """The legend: colour by plan group, line by location basis, and the context geography
-    (Hedong, its neighbours, the Haihe) when the map draws it."""
+def status_colours() -> dict[str, str]:
+    """The colour of each current status when the map is coloured by status."""
+    table = load_styles()["statuses"]
+    return {status: table[status]["color"] for status in STATUSES if status in table}
+
+
+def legend_html(
+    lang: str,
+    context: bool,
+    counts: dict[str, int] | None = None,
+    streets: bool = False,
+) -> str:
+    """The legend: colour by plan group or by status (a toggle; ``counts`` gives how many
+    features the map draws with each status), line by location basis, and the context
+    geography (Hedong, its neighbours, the Haihe; the 街道 zones when ``streets``) when the
+    map draws it."""
     styles = load_styles()
     groups = [
         {"color": styles["groups"][g]["color"], "label": styles["groups"][g]["label"][lang]}
         for g in FEATURE_GROUPS
+    ]
+    counts = counts or {}
+    statuses = [
+        {"color": colour, "label": t(f"status_{status}", lang), "count": counts.get(status, 0)}
+        for status, colour in status_colours().items()
     ]
     bases = []
     for basis in LEGEND_BASES:
@@ -66,5 +84,9 @@ def legend_html(lang: str, context: bool) -> str:
         ctx = styles["context"]
         for key in ("hedong", "neighbour", "river"):
             rows.append({**ctx[key], "label": text[key], "line": key == "river"})
-    html = render("legend.html.j2", text=text, groups=groups, bases=bases, context=rows)
+    if streets:
+        rows.append({**styles["context"]["street"], "label": text["streets"], "line": False})
+    html = render(
+        "legend.html.j2", text=text, groups=groups, statuses=statuses, bases=bases, context=rows
+    )
     return str(html)

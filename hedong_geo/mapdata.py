@@ -1,9 +1,12 @@
 """What the web map sends the browser: features as small GeoJSON, styles, bounds and views.
 
 The browser gets only what the map shows: coordinates rounded to 6 decimals and, per feature,
-``id``, ``k`` (style key), ``t`` (tooltip HTML, escaped by ``tooltip.html.j2``) and ``r``
-(accuracy radius in metres, for points). On the Gaode basemap every geometry is shifted to
-GCJ-02 here, so drawn shapes, bounds and the selection agree.
+``id``, ``k`` (style key), ``t`` (tooltip HTML, escaped by ``tooltip.html.j2``), ``r``
+(accuracy radius in metres, for points), ``s`` (current status, for colouring by status) and,
+for features drawn at one site with another, ``site``, ``n`` and ``l`` (the site's key, the
+name and the layer title, plain text for the chooser a click there opens). On the Gaode
+basemap every geometry is shifted to GCJ-02 here, so drawn shapes, bounds and the selection
+agree.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import shapely
 from shapely.geometry import mapping
 
 from hedong_geo.context import is_hedong
+from hedong_geo.describe import headline
 from hedong_geo.i18n import t
 from hedong_geo.layers import GROUPS, LayerSet
 from hedong_geo.styles import feature_style, load_styles
@@ -26,15 +30,22 @@ __all__ = [
     "FEATURE_GROUPS",
     "context_features",
     "feature_bounds",
+    "highlight_target",
     "layer_features",
     "located",
     "map_view",
+    "shared_sites",
+    "status_counts",
+    "street_features",
     "style_table",
     "view_for",
+    "zone_of",
 ]
 
 FEATURE_GROUPS = tuple(g for g in GROUPS if g != "context")
 CONTEXT = "context"
+# The approximate 街道 zones: drawn under the plan layers, muted, with their names.
+STREETS = "streets"
 # Shown when nothing located is on the map: central Hedong.
 DEFAULT_BOUNDS = [[39.085, 117.195], [39.165, 117.295]]
 
@@ -59,6 +70,7 @@ def style_table(online: bool) -> dict[str, dict]:
             "color": s["color"],
             "fillColor": s.get("fill_color", s["color"]),
             "weight": s.get("weight", 1),
+            "dashArray": s.get("dash"),
             # Over tiles the district fill would hide the basemap: outlines only.
             "fillOpacity": 0 if online else s.get("fill_opacity", 0.8),
         }
@@ -95,7 +107,17 @@ def _tooltip(row: Any, lang: str) -> str:
     accuracy = row["accuracy_m"]
     if accuracy is not None and np.isfinite(accuracy):
         note += f" · {t('map_accuracy', lang)} ±{accuracy:.0f} m"
-    return str(render("tooltip.html.j2", name=name, alt=alt if alt != name else None, note=note))
+    facts = row.get("facts") if hasattr(row, "get") else None
+    figures = headline(facts if isinstance(facts, list) else None, lang)
+    return str(
+        render(
+            "tooltip.html.j2",
+            name=name,
+            alt=alt if alt != name else None,
+            figures=figures,
+            note=note,
+        )
+    )
 
 
 def _feature(row: Any, geom: Any, key: str, tooltip: str | None, radius: float | None) -> dict:
@@ -107,8 +129,19 @@ def _feature(row: Any, geom: Any, key: str, tooltip: str | None, radius: float |
     return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
 
 
-def layer_features(gdf: Any, lang: str, gcj02: bool) -> list[dict]:
-    """A thematic layer's features for the browser, big areas first so small ones stay on top."""
+def layer_features(
+    gdf: Any,
+    lang: str,
+    gcj02: bool,
+    sites: dict[str, str] | None = None,
+    title: str = "",
+) -> list[dict]:
+    """A thematic layer's features for the browser, big areas first so small ones stay on top.
+
+    Each carries its current status (``s``, for colouring by status); a feature drawn at the
+    same site as another (``sites``: id → site key, :func:`shared_sites`) also carries the key
+    (``site``), its name (``n``) and its layer's ``title`` (``l``), for the chooser a click there
+    opens (plain text: the browser puts it in with ``textContent``)."""
     rows = located(gdf)
     order = np.argsort(-shapely.area(np.asarray(rows.geometry.values)), kind="stable")
     out = []
@@ -117,8 +150,68 @@ def layer_features(gdf: Any, lang: str, gcj02: bool) -> list[dict]:
         point = geom.geom_type in ("Point", "MultiPoint")
         key = f"{row['group']}|{row['location_basis']}"
         radius = row["accuracy_m"] if point else None
-        out.append(_feature(row, geom, key, _tooltip(row, lang), radius))
+        feature = _feature(row, geom, key, _tooltip(row, lang), radius)
+        feature["properties"]["s"] = row["status"]
+        if sites and row["id"] in sites:
+            other = "en" if lang == "zh" else "zh"
+            name = row[f"name_{lang}"] or row[f"name_{other}"]
+            feature["properties"].update(site=sites[row["id"]], n=name, l=title)
+        out.append(feature)
     return out
+
+
+def shared_sites(layers: LayerSet) -> dict[str, str]:
+    """Features drawn at one site (the same geometry to 6 decimals) with another: id → a key
+    naming the site. A click there offers each (issue: no two distinct located features share
+    a coordinate unless they are the same site, and then a click offers each)."""
+    by_site: dict[bytes, list[str]] = {}
+    for name, gdf in layers.layers.items():
+        if name in (CONTEXT, STREETS):
+            continue
+        for _, row in located(gdf).iterrows():
+            key = display_geometry(row.geometry, False).wkb
+            by_site.setdefault(key, []).append(row["id"])
+    out = {}
+    for ids in by_site.values():
+        if len(ids) > 1:
+            for fid in ids:
+                out[fid] = min(ids)
+    return out
+
+
+def status_counts(layers: LayerSet) -> dict[str, int]:
+    """How many features the map draws with each current status (context and 街道 left out)."""
+    counts: dict[str, int] = {}
+    for name, gdf in layers.layers.items():
+        if name in (CONTEXT, STREETS):
+            continue
+        for status in located(gdf)["status"]:
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def street_features(gdf: Any, lang: str, gcj02: bool) -> tuple[list[dict], list[dict]]:
+    """The 街道 zones as (outlines, labels): muted outlines under the plan layers, clickable only
+    where nothing else is, and each name as a label at a point inside its zone (``n``, plain
+    text). The zones are approximate and say so in the layer's title."""
+    rows = located(gdf)
+    shapes, labels = [], []
+    for _, row in rows.iterrows():
+        geom = display_geometry(row.geometry, gcj02)
+        shapes.append(_feature(row, geom, "ctx|street", None, None))
+        other = "en" if lang == "zh" else "zh"
+        name = row[f"name_{lang}"] or row[f"name_{other}"]
+        if lang == "en":
+            name = name.split(" (")[0]
+        spot = display_geometry(row.geometry.representative_point(), gcj02)
+        labels.append(
+            {
+                "type": "Feature",
+                "properties": {"id": row["id"], "n": name},
+                "geometry": mapping(spot),
+            }
+        )
+    return shapes, labels
 
 
 def context_features(gdf: Any, lang: str, gcj02: bool) -> tuple[list[dict], list[dict]]:
@@ -140,6 +233,37 @@ def context_features(gdf: Any, lang: str, gcj02: bool) -> tuple[list[dict], list
         else:
             points.append(_feature(row, geom, "ctx|reference_point", _tooltip(row, lang), None))
     return shapes, points
+
+
+def highlight_target(layers: LayerSet, feature_id: str) -> str | None:
+    """What the map highlights when ``feature_id`` is chosen: the feature itself when it is
+    drawn; for a place the plan ties only to a zone (unlocated, with a ``parent``), the nearest
+    drawn zone up its ``parent`` chain; None when there is nothing to draw. Raises
+    ``UnknownIdError`` for an unknown id."""
+    row = layers.feature(feature_id)
+    seen = {feature_id}
+    while row.geometry is None or row.geometry.is_empty:
+        parent = row["parent"]
+        if not isinstance(parent, str) or parent in seen:
+            return None
+        seen.add(parent)
+        try:
+            row = layers.feature(parent)
+        except KeyError:  # the parent's layer is filtered out or not loaded
+            return None
+    return row["id"]
+
+
+def zone_of(layers: LayerSet) -> dict[str, str]:
+    """Every feature the map cannot draw but whose zone it can: id → the zone highlighted when
+    it is chosen (:func:`highlight_target`), so a page's ``HedongGeo.select(id)`` shows it."""
+    out = {}
+    for row in layers.features().itertuples():
+        if row.layer != CONTEXT and (row.geometry is None or row.geometry.is_empty):
+            target = highlight_target(layers, row.id)
+            if target is not None:
+                out[row.id] = target
+    return out
 
 
 def _bounds(geoms: Iterable[Any]) -> list[list[float]] | None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import shapely
 
-from hedong_geo import plan
+from hedong_geo import places, plan
+from hedong_geo.describe import Step, fact_label, fact_value, steps, street_text
 from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
 from hedong_geo.links import AppLinks, Links
+from hedong_geo.mapdata import highlight_target
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import Markup, render
 from hedong_geo.text import segments
@@ -38,6 +41,20 @@ class Passage:
     headings: tuple[str, ...]
     html: Markup
     quote: str
+    stance: str = "none"  # what this passage states: planned, to_start, … or none
+    stance_label: str = ""
+    stance_words: str = ""
+
+
+@dataclass(frozen=True)
+class FactLine:
+    """One figure the plan gives, as the panel shows it: ``建筑面积 37 万 m²`` and its words."""
+
+    label: str
+    value: str
+    qualifier: str
+    words: str
+    block_id: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,11 @@ class Detail:
     located: bool
     passages: list[Passage] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
+    street: str | None = None
+    timeline: list[Step] = field(default_factory=list)
+    facts: list[FactLine] = field(default_factory=list)
+    members: list[Related] = field(default_factory=list)
+    zone: Related | None = None  # the zone the map highlights for a feature it cannot draw
 
 
 def mark_html(text: str, marks: Iterable[Sequence[int]]) -> Markup:
@@ -78,6 +100,8 @@ def cite_block(citation: dict[str, Any], lang: str = "zh") -> Passage:
     escaped, with the mentions the build cited (``marks``) marked; the heading path says where
     it stands."""
     blk = plan.block(citation["block"])
+    said = citation.get("stance") or {}
+    value = said.get("value", "none")
     return Passage(
         doc=blk.doc,
         doc_title=t(f"doc_{blk.doc}", lang),
@@ -85,6 +109,9 @@ def cite_block(citation: dict[str, Any], lang: str = "zh") -> Passage:
         headings=blk.headings[1:],
         html=mark_html(blk.text, citation.get("marks") or []),
         quote=citation["quote"],
+        stance=value,
+        stance_label=t(f"stance_{value}", lang),
+        stance_words=said.get("words", ""),
     )
 
 
@@ -159,6 +186,9 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
     zh, en = row["name_zh"], row["name_en"]
     titles = layer_titles()
     basis = row["location_basis"]
+    citations = row["citations"] or []
+    located = row.geometry is not None
+    target = highlight_target(layers, feature_id)
     return Detail(
         id=feature_id,
         name=zh if lang == "zh" else en,
@@ -169,10 +199,76 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
         basis=t(f"basis_{basis}", lang),
         accuracy_m=row["accuracy_m"],
         geometry_source=row["geometry_source"],
-        located=row.geometry is not None,
-        passages=[cite_block(c, lang) for c in row["citations"] or []],
+        located=located,
+        passages=[cite_block(c, lang) for c in citations],
         related=related_features(layers, feature_id, lang),
+        street=_street(layers, row, lang),
+        timeline=steps(citations, lang),
+        facts=[fact_line(f, lang) for f in _list(row.get("facts"))],
+        members=zone_members(layers, feature_id, lang),
+        zone=_named(layers, target, lang) if target and target != feature_id else None,
     )
+
+
+def _list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _named(layers: LayerSet, feature_id: str, lang: str, relation: str = "") -> Related:
+    row = layers.feature(feature_id)
+    return Related(feature_id, row["name_zh" if lang == "zh" else "name_en"], relation)
+
+
+def fact_line(fact: dict[str, Any], lang: str = "zh") -> FactLine:
+    """One fact of a layer (``{kind, value, unit, qualifier, block, words}``) for the panel;
+    the qualifier is English data, shown in English only (in Chinese the quoted words say
+    what the figure measures)."""
+    return FactLine(
+        label=fact_label(fact, lang),
+        value=fact_value(fact, lang),
+        qualifier=fact["qualifier"] if lang == "en" else "",
+        words=fact["words"],
+        block_id=fact["block"],
+    )
+
+
+def _street(layers: LayerSet, row: Any, lang: str) -> str | None:
+    """The 街道 line of a located feature (None for the unlocated and the 街道 themselves)."""
+    street, confidence = row.get("street"), row.get("street_confidence")
+    if row["category"] == "street_zone" or row.geometry is None:
+        return None
+    name = None
+    if isinstance(street, str) and street:
+        try:
+            name = layers.feature(street)["name_zh" if lang == "zh" else "name_en"]
+        except KeyError:  # the streets layer is not loaded: the id is all there is
+            name = street
+    return street_text(name, confidence if isinstance(confidence, str) else None, lang)
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, places.Zone]:
+    return {zone.id: zone for zone in places.load_zones()}
+
+
+def zone_members(layers: LayerSet, feature_id: str, lang: str = "zh") -> list[Related]:
+    """What a zone holds, each with how it belongs: the features the register lists in it
+    (``parent``, located or not) and, for a 街道, the features the build put in it with their
+    confidence (:func:`hedong_geo.places.members`; ``maybe`` ones left out)."""
+    features = layers.features()
+    features = features[features["layer"] != "context"]
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    found: dict[str, Related] = {}
+    for row in features[features["parent"] == feature_id].itertuples():
+        found[row.id] = Related(row.id, getattr(row, name_col), t("member_listed", lang))
+    zone = _zones().get(feature_id) if feature_id.startswith("street.") else None
+    if zone is not None:
+        names = dict(zip(features["id"], features[name_col], strict=True))
+        for member in places.members(features, zone):
+            if member.confidence in ("certain", "likely") and member.id in names:
+                relation = t(f"street_{member.confidence}", lang)
+                found.setdefault(member.id, Related(member.id, names[member.id], relation))
+    return list(found.values())
 
 
 def _status(row: Any, lang: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from hedong_geo.describe import timeline_text
+from hedong_geo.facts import KINDS
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, LayerSet
 from hedong_geo.panel import surely_inside
@@ -88,29 +90,74 @@ def find_places(layers: LayerSet, query: str, limit: int = 8) -> list[tuple[str,
     return [(fid, zh, en) for *_, fid, zh, en in sorted(found)[:limit]]
 
 
+# The figures shown as sortable columns of the projects table, in this order.
+FACT_COLUMNS = (
+    "area_km2",
+    "area_wan_m2",
+    "floor_area_wan_m2",
+    "height_m",
+    "length_km",
+    "depth_m",
+    "investment_yi",
+    "completion_year",
+)
+
+
+def fact_columns(features: pd.DataFrame, lang: str = "zh") -> dict[str, pd.Series]:
+    """One numeric column per kind of figure the features carry (``面积 (km²)``, ``高度 (m)``
+    …), the largest where a feature has several of a kind; blank where it has none. Numbers,
+    so the table sorts them as numbers."""
+    columns = {}
+    for kind in FACT_COLUMNS:
+        values = features["facts"].map(
+            lambda facts, kind=kind: max(
+                (f["value"] for f in facts or [] if f["kind"] == kind), default=None
+            )
+        )
+        if values.notna().any():
+            unit = KINDS.get(kind)
+            label = t(f"fact_{kind}", lang)
+            name = label if kind == "completion_year" or not unit else f"{label} ({unit})"
+            columns[name] = pd.to_numeric(values, errors="coerce")
+    return columns
+
+
 def project_table(layers: LayerSet, filters: Filters = Filters(), lang: str = "zh") -> pd.DataFrame:
-    """One row per feature (unlocated included, context excluded), ready for a table."""
+    """One row per feature (unlocated included, context excluded), ready for a table: names,
+    layer, category, the current status and the timeline of what each document states, the
+    街道, how it is located, its figures (sortable numbers) and its citations."""
     features = layers.features()
+    streets = dict(
+        zip(features["id"], features["name_zh" if lang == "zh" else "name_en"], strict=True)
+    )
     features = features[features["layer"] != "context"]
     features = apply_filters(features, filters)
     titles = layer_titles()
-    return pd.DataFrame(
+    street = features["street"].map(lambda s: streets.get(s, "") if isinstance(s, str) else "")
+    confidence = features["street_confidence"].map(
+        lambda c: f" ({t(f'street_{c}', lang)})" if c == "likely" else ""
+    )
+    table = pd.DataFrame(
         {
             "id": features["id"],
             t("name", lang): features["name_zh" if lang == "zh" else "name_en"],
             t("layer", lang): features["layer"].map(lambda n: titles.get(n, {}).get(lang, n)),
             t("category", lang): features["category"].map(lambda c: t(f"cat_{c}", lang)),
             t("status", lang): features["status"].map(lambda s: t(f"status_{s}", lang)),
+            t("timeline", lang): features["citations"].map(lambda cs: timeline_text(cs, lang)),
+            t("street", lang): (street + confidence).where(street != "", ""),
             t("location_basis", lang): features["location_basis"].map(
                 lambda b: t(f"basis_{b}", lang)
             ),
             t("accuracy", lang) + " (m)": features["accuracy_m"],
+            **fact_columns(features, lang),
             t("citations", lang): features["citations"].map(len),
             t("document", lang): features["citations"].map(
                 lambda cs: " · ".join(sorted({c["doc"] for c in cs}))
             ),
         }
-    ).sort_values("id", ignore_index=True)
+    )
+    return table.sort_values("id", ignore_index=True)
 
 
 def coverage_summary(layers: LayerSet, lang: str = "zh") -> pd.DataFrame:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from hedong_geo.i18n import LANGS
 
-VIEWS = ("map", "reader", "projects", "about")
+VIEWS = ("map", "reader", "projects", "indicators", "about")
 
 
 @dataclass(frozen=True)

@@ -32,15 +32,21 @@ from hedong_geo.assets import ASSET_BASE, localize
 from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap
 from hedong_geo.i18n import LANGS, texts
 from hedong_geo.layers import LayerSet
-from hedong_geo.legend import layer_label, legend_html
+from hedong_geo.legend import layer_label, legend_html, status_colours
 from hedong_geo.mapdata import (
     CONTEXT,
+    STREETS,
     context_features,
     feature_bounds,
+    highlight_target,
     layer_features,
     map_view,
+    shared_sites,
+    status_counts,
+    street_features,
     style_table,
     view_for,
+    zone_of,
 )
 from hedong_geo.styles import load_styles
 from hedong_geo.templating import json_script
@@ -166,6 +172,23 @@ class _Features(_Call):
         self.options_js = json_script(options)
 
 
+class _Labels(_Call):
+    """Names drawn on the map as text that takes no clicks, by ``HedongGeo.labels``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        HedongGeo.labels({{ this._parent.get_name() }}, {{ this.data_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict):
+        super().__init__()
+        self._name = "HedongLabels"
+        self.data_js = json_script(data)
+
+
 class _Highlight(_Call):
     """The highlight of one feature, drawn by ``HedongGeo.highlight`` into its parent group."""
 
@@ -254,7 +277,7 @@ class _Page(Figure):
         return super().render(**kwargs)
 
 
-def _setup_options(online: bool) -> dict:
+def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
     styles = load_styles()
     return {
         "styles": style_table(online),
@@ -263,6 +286,10 @@ def _setup_options(online: bool) -> dict:
         "accuracy": styles["accuracy"],
         "background": styles["background"],
         "selected": styles["selected"],
+        "statuses": status_colours(),
+        "street_label": styles["context"]["street"]["label_color"],
+        "same_site": texts("map", lang)["same_site"],
+        "zone_of": zone_of(layers),
     }
 
 
@@ -281,16 +308,37 @@ def _add_layers(m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: s
     labelled = sorted(
         (layer_label(layers, name, lang), name) for name in layers.layers if name != CONTEXT
     )
+    sites = shared_sites(layers)
     for (_, label), name in labelled:
-        features = layer_features(layers.layers[name], lang, gcj02)
+        gdf = layers.layers[name]
+        show = shown is None or name in shown
+        if name == STREETS:
+            _add_streets(m, gdf, label, show, lang, gcj02)
+            continue
+        title = (gdf.attrs.get("title") or {}).get(lang) or name
+        features = layer_features(gdf, lang, gcj02, sites, title)
         if not features:
             continue
-        group = _Group(name=label, show=shown is None or name in shown)
+        group = _Group(name=label, show=show)
         _Features({"type": "FeatureCollection", "features": features}, {}).add_to(group)
         group.add_to(m)
 
 
-def _add_controls(m: folium.Map, lang: str, gcj02: bool, context: bool) -> None:
+def _add_streets(m: folium.Map, gdf: Any, label: str, show: bool, lang: str, gcj02: bool):
+    """The 街道 zones under every plan layer (their own pane), named by labels that take no
+    clicks: a click reaches a zone only where no plan feature is."""
+    shapes, labels = street_features(gdf, lang, gcj02)
+    if not shapes:
+        return
+    group = _Group(name=label, show=show)
+    _Features({"type": "FeatureCollection", "features": shapes}, {"pane": "hdStreets"}).add_to(
+        group
+    )
+    _Labels({"type": "FeatureCollection", "features": labels}).add_to(group)
+    group.add_to(m)
+
+
+def _add_controls(m: folium.Map, layers: LayerSet, lang: str, gcj02: bool, context: bool) -> None:
     text = texts("map", lang)
     _LayerControl(collapsed=True).add_to(m)
     _Control("L.control.scale", {"metric": True, "imperial": False}).add_to(m)
@@ -298,7 +346,8 @@ def _add_controls(m: folium.Map, lang: str, gcj02: bool, context: bool) -> None:
     measure = {"text": {"distance": text["distance"], "area": text["area"], "hint": text["hint"]}}
     _Control("new L.Control.HdMeasure", measure).add_to(m)
     _Control("new L.Control.HdMousePosition", {"datum": "GCJ-02" if gcj02 else "WGS84"}).add_to(m)
-    _Control("new L.Control.HdLegend", {"html": legend_html(lang, context)}).add_to(m)
+    legend = legend_html(lang, context, status_counts(layers), STREETS in layers.layers)
+    _Control("new L.Control.HdLegend", {"html": legend}).add_to(m)
 
 
 def _stable_ids(m: folium.Map) -> None:
@@ -372,16 +421,17 @@ def build_map(
     centre = [(view[0][0] + view[1][0]) / 2, (view[0][1] + view[1][1]) / 2]
     m = folium.Map(location=centre, zoom_start=13, tiles=None, min_zoom=9, max_zoom=19)
     _Page().add_child(m)
-    _Setup(_setup_options(online)).add_to(m)
+    _Setup(_setup_options(layers, online, lang)).add_to(m)
     if online:
         add_basemaps(m, basemap, lang)
     _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02)
     if selected is not None:
-        bounds = feature_bounds(layers, selected, gcj02=gcj02)  # raises for an unknown id
-        if bounds is not None:
-            _Select(selected).add_to(m)
-            view = bounds
-    _add_controls(m, lang, gcj02, CONTEXT in layers.layers)
+        # An unlocated member of a zone: its zone is highlighted (raises for an unknown id).
+        target = highlight_target(layers, selected)
+        if target is not None:
+            _Select(target).add_to(m)
+            view = feature_bounds(layers, target, gcj02=gcj02)
+    _add_controls(m, layers, lang, gcj02, CONTEXT in layers.layers)
     _Fit(view, {"padding": [20, 20], "maxZoom": 17}).add_to(m)
 
     localize(m, asset_base)
@@ -392,13 +442,14 @@ def build_map(
 def selection_group(layers: LayerSet, feature_id: str) -> folium.FeatureGroup | None:
     """The selected feature's highlight, for st_folium's ``feature_group_to_add``: added to the
     map in the browser without rebuilding it, drawn by ``HedongGeo.highlight`` from the feature
-    as the map drew it. None when the feature is unlocated; ``UnknownIdError`` for an unknown
-    id."""
-    row = layers.feature(feature_id)
-    if row.geometry is None or row.geometry.is_empty:
+    as the map drew it. For a place the plan ties only to a zone, the zone is highlighted
+    (:func:`hedong_geo.mapdata.highlight_target`). None when there is nothing to draw;
+    ``UnknownIdError`` for an unknown id."""
+    target = highlight_target(layers, feature_id)
+    if target is None:
         return None
     group = _Group(name="selected", control=False)
-    _Highlight(feature_id).add_to(group)
+    _Highlight(target).add_to(group)
     return group
 
 

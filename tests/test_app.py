@@ -91,6 +91,51 @@ def test_unlocated_feature_says_so() -> None:
     assert [i.value for i in at.info] == [t("not_located_note", "zh")]
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ["进展（各文件所述）", "2024 政府工作报告", "建设中", "规划数据", "二号桥街道"]),
+        (
+            "en",
+            [
+                "Status as each document states it",
+                "2024 Work Report",
+                "under way",
+                "Figures the plan gives",
+                "34 firms",
+                "Erhaoqiao",
+            ],
+        ),
+    ],
+)
+def test_panel_shows_the_timeline_figures_and_street(lang: str, words: list[str]) -> None:
+    at = run(feature="park.yijichuang", lang=lang)
+    text = html.unescape(html_text(at))
+    for word in words:
+        assert word in text, word
+    assert 'class="hd-timeline"' in text and 'class="hd-figures"' in text
+
+
+def test_zone_panel_lists_its_members_and_a_member_names_its_zone() -> None:
+    at = run(feature="park.quadrant.ne")
+    text = html_text(at)
+    assert 'class="hd-members"' in text and 'data-feature="park.huakan-hq"' in text
+    member = run(feature="park.huakan-hq")
+    assert t("zone_shown", "zh") in html.unescape(html_text(member))
+    assert not member.info  # the zone is drawn instead: no "not on the map" note
+    assert not warnings(member)
+
+
+def test_indicator_view_shows_the_table() -> None:
+    at = run(view="indicators")
+    text = html_text(at)
+    assert 'class="hd-ind"' in text and text.count("<tr data-block=") == 19
+    assert "para=fyp.ind.r3" in text
+    en = run(view="indicators", lang="en")
+    assert "Life expectancy (years)" in html_text(en)
+    assert params(en)["view"] == "indicators"
+
+
 def test_map_view_without_feature_shows_the_hint() -> None:
     at = run()
     assert [i.value for i in at.info] == [t("click_hint", "zh")]
@@ -225,7 +270,7 @@ def test_search_passage_button_opens_the_reader() -> None:
     assert f'id="blk-{block.replace(".", "-")}"' in html_text(at)
 
 
-@pytest.mark.parametrize("view", ["about", "reader"])
+@pytest.mark.parametrize("view", ["about", "reader", "indicators"])
 def test_other_views_run(view: str) -> None:
     at = run(view=view, lang="en")
     assert params(at)["view"] == view

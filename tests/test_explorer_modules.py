@@ -142,11 +142,11 @@ def test_reader_links_what_the_build_cited(layers):
     spans = place_links(layers)
     assert (0, 4, "park.quadrant.se") in spans["fyp.box1.r2"]
     text = plan.block("wr.p2.s1.p4").text
-    # "…富民路、天津站等片区" is the renewal area, not the railway hub: the build does not cite
-    # the hub there, so the reader does not link it either.
-    linked = {fid for a, b, fid in spans.get("wr.p2.s1.p4", []) if text[a:b] == "天津站"}
-    assert "station.hub" not in linked
-    assert "一机床" in {text[a:b] for a, b, _ in spans["wr.p2.s1.p4"]}
+    # "富民路、天津站等片区": the renewal 片区, so the build no longer cites the station there.
+    assert [fid for a, b, fid in spans["wr.p2.s1.p4"] if text[a:b] == "富民路"] == [
+        "renewal.fuminlu-area"
+    ]
+    assert not [fid for a, b, fid in spans["wr.p2.s1.p4"] if fid == "station.hub"]
     # Every span is a citation of its feature, with these offsets.
     cited = {
         (c["block"], a, b, row.id)

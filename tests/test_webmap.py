@@ -13,7 +13,7 @@ import jinja2
 import pytest
 
 from hedong_geo import UnknownIdError
-from hedong_geo.layers import load_layers
+from hedong_geo.layers import STATUSES, load_layers
 from hedong_geo.styles import feature_style, load_styles
 from hedong_geo.webmap import (
     build_map,
@@ -136,9 +136,10 @@ def test_properties_are_id_style_tooltip_radius_only(small) -> None:
     feats = _features(_html(build_map(small)))
     assert "unlocated.pending" not in feats and all(f["geometry"] for f in feats.values())
     for f in feats.values():
-        assert set(f["properties"]) <= {"id", "k", "t", "r"}
+        assert set(f["properties"]) <= {"id", "k", "t", "r", "s", "site", "n", "l"}
     point = feats["renewal.dazhigu"]["properties"]
     assert point["k"] == "points|described" and point["r"] == 600.0
+    assert point["s"] in STATUSES
     assert feats["park.quadrant.sw"]["properties"]["k"] == "park|schematic"
     assert "r" not in feats["park.quadrant.sw"]["properties"]
 

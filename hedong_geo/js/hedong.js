@@ -11,8 +11,14 @@
  *   HedongGeo.select(id, opts)    highlight one feature on the map (null: none);
  *                                 opts.bounds: also fit the map to these bounds
  *   HedongGeo.highlight(target, id)  draw a feature's highlight into a layer group or map
+ *                                 (for a place tied only to a zone: the zone's)
  *   HedongGeo.openAt(bounds)      open the map on these bounds instead of its default view
  *                                 (call it from a "ready" callback)
+ *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"
+ *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
+ *
+ * Features drawn at one site (properties.site, from webmap.py) open a chooser on a click that
+ * lists each (properties.n, its layer properties.l); choosing one clicks that feature.
  */
 (function () {
   "use strict";
@@ -23,6 +29,9 @@
   var drawn = {}; // feature id → its GeoJSON feature as drawn (the first one drawn)
   var opening = null; // bounds a page asked to open on (HD.openAt)
   var current = null; // the highlight HD.select drew
+  var painted = []; // [{f, layer}] every feature drawn, for colouring by status
+  var sites = {}; // site key → [{f, layer}] features drawn at one site
+  var choosing = false; // a click the chooser makes: no chooser for it
 
   HD.on = function (type, fn) {
     if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click)");
@@ -40,6 +49,8 @@
   // Panes keep areas under lines under points whatever order the layers are toggled in.
   var PANES = [
     ["hdContext", 350],
+    ["hdStreets", 400],
+    ["hdStreetLabels", 405],
     ["hdAreas", 410],
     ["hdLines", 420],
     ["hdPoints", 430],
@@ -54,6 +65,10 @@
     HD.hover = opts.hover;
     HD.accuracy = opts.accuracy;
     HD.selected = opts.selected;
+    HD.statuses = opts.statuses || {};
+    HD.sameSite = opts.same_site;
+    HD.zoneOf = opts.zone_of || {};
+    HD.streetLabel = opts.street_label;
     map.getContainer().style.background = opts.background;
     PANES.forEach(function (p) {
       if (!map.getPane(p[0])) {
@@ -150,11 +165,17 @@
         }
       }
       layer.feature = L.GeoJSON.asFeature(f);
+      if (f.properties.s) painted.push({ f: f, layer: layer });
+      if (f.properties.site) {
+        (sites[f.properties.site] = sites[f.properties.site] || []).push({ f: f, layer: layer });
+      }
       if (interactive) {
         var id = f.properties.id;
         if (!drawn[id]) drawn[id] = f;
-        layer.on("click", function () {
+        layer.on("click", function (e) {
           emit("click", id);
+          var here = sites[f.properties.site];
+          if (!choosing && here && here.length > 1) choose(here, e.latlng);
         });
         if (f.properties.t) {
           layer.bindTooltip(f.properties.t, { sticky: true, className: "hd-tooltip" });
@@ -165,10 +186,86 @@
     return target;
   };
 
+  /* ---- names as labels, colour by status, the chooser of one site ---- */
+
+  HD.labels = function (target, fc) {
+    fc.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      var span = document.createElement("span");
+      span.textContent = f.properties.n;
+      if (HD.streetLabel) span.style.color = HD.streetLabel;
+      var icon = L.divIcon({ className: "hd-label", html: span, iconSize: null });
+      L.marker(L.latLng(c[1], c[0]), { icon: icon, interactive: false, keyboard: false, pane: "hdStreetLabels" }).addTo(target);
+    });
+    return target;
+  };
+
+  function paint(entry, colour) {
+    var style = HD.styles[entry.f.properties.k] || {};
+    var color = colour || style.color;
+    entry.layer.eachLayer
+      ? entry.layer.eachLayer(function (part) {
+          // A point's marker keeps its white ring; its accuracy circle and fill take the colour.
+          var isMarker = part instanceof L.CircleMarker && !(part instanceof L.Circle);
+          part.setStyle(isMarker && part.options.color === HD.marker.color ? { fillColor: color } : { color: color, fillColor: color });
+        })
+      : entry.layer.setStyle({ color: color, fillColor: color });
+  }
+
+  HD.colourBy = function (mode) {
+    HD.colouring = mode === "status" ? "status" : "group";
+    painted.forEach(function (entry) {
+      paint(entry, HD.colouring === "status" ? HD.statuses[entry.f.properties.s] : null);
+    });
+    return HD.colouring;
+  };
+
+  function choose(here, latlng) {
+    // A small popup listing each feature of the site; choosing one clicks it (so a page
+    // around the map, and streamlit-folium, hear of it as of any click).
+    var box = document.createElement("div");
+    box.className = "hd-chooser";
+    var head = document.createElement("div");
+    head.textContent = HD.sameSite || "";
+    box.appendChild(head);
+    var popup = L.popup({ className: "hd-chooser-popup", autoPan: true, maxWidth: 260 });
+    here.forEach(function (entry) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.setAttribute("data-feature", entry.f.properties.id);
+      var name = document.createElement("b");
+      name.textContent = entry.f.properties.n;
+      var layer = document.createElement("small");
+      layer.textContent = entry.f.properties.l;
+      b.appendChild(name);
+      b.appendChild(layer);
+      L.DomEvent.on(b, "click", function (ev) {
+        L.DomEvent.stop(ev);
+        HD.map.closePopup(popup);
+        var part = null;
+        entry.layer.eachLayer
+          ? entry.layer.eachLayer(function (p) {
+              if (p instanceof L.CircleMarker && !(p instanceof L.Circle)) part = p;
+            })
+          : (part = entry.layer);
+        choosing = true;
+        try {
+          (part || entry.layer).fire("click", { latlng: latlng, originalEvent: ev }, true);
+        } finally {
+          choosing = false;
+        }
+      });
+      box.appendChild(b);
+    });
+    popup.setLatLng(latlng).setContent(box).openOn(HD.map);
+    return popup;
+  }
+
   /* ---- the selection: one highlight, drawn on top and not clickable ---- */
 
   HD.highlight = function (target, id) {
-    var f = drawn[id];
+    // A place the plan ties only to a zone is not drawn: its zone is highlighted instead.
+    var f = drawn[id] || drawn[HD.zoneOf[id]];
     if (!f) return null;
     var s = HD.selected;
     // A schematic outline stays dashed when selected: selection must not make it look surveyed.
@@ -240,6 +337,14 @@
         });
         if (map.getSize().x < 1000) toggle();
       }
+      div.querySelectorAll("input[name=hd-colour-by]").forEach(function (input) {
+        L.DomEvent.on(input, "change", function () {
+          if (input.checked) {
+            HD.colourBy(input.value);
+            div.classList.toggle("hd-status-colours", input.value === "status");
+          }
+        });
+      });
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;

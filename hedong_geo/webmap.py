@@ -20,6 +20,7 @@ the layer control (:mod:`hedong_geo.legend`): Leaflet puts those strings into ``
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,6 +49,7 @@ from hedong_geo.mapdata import (
     view_for,
     zone_of,
 )
+from hedong_geo.places import OSM_ATTRIBUTION, osm_drawn
 from hedong_geo.styles import load_styles
 from hedong_geo.templating import json_script
 
@@ -259,6 +261,23 @@ class _Control(_Call):
         self.options_js = json_script(options)
 
 
+class _Attribution(_Call):
+    """A credit in the map's attribution control (``text`` is plain text, escaped)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "HedongAttribution"
+        self.text_js = json_script(html.escape(text))
+
+
 class _Page(Figure):
     """A Figure whose every render gives the same page.
 
@@ -348,6 +367,8 @@ def _add_controls(m: folium.Map, layers: LayerSet, lang: str, gcj02: bool, conte
     _Control("new L.Control.HdMousePosition", {"datum": "GCJ-02" if gcj02 else "WGS84"}).add_to(m)
     legend = legend_html(lang, context, status_counts(layers), STREETS in layers.layers)
     _Control("new L.Control.HdLegend", {"html": legend}).add_to(m)
+    if osm_drawn(layers.features()):  # ODbL: whoever shows OpenStreetMap data credits it
+        _Attribution(OSM_ATTRIBUTION).add_to(m)
 
 
 def _stable_ids(m: folium.Map) -> None:

@@ -375,3 +375,14 @@ def test_multipoint_features_keep_their_radius(tmp_path: Path, data_dir: Path) -
     feats = _features(_html(build_map(load_layers(tmp_path))))
     multi = feats[data["features"][0]["properties"]["id"]]
     assert multi["geometry"]["type"] == "MultiPoint" and multi["properties"]["r"] > 0
+
+
+def test_openstreetmap_data_is_credited_on_the_map(data_dir):
+    """ODbL: a map that draws features placed from OpenStreetMap says so; one that does not,
+    does not."""
+    from hedong_geo.places import OSM_ATTRIBUTION
+
+    page = build_map(load_layers()).get_root().render()
+    assert "attributionControl.addAttribution" in page and OSM_ATTRIBUTION in page
+    small = build_map(load_layers(data_dir / "layers_small")).get_root().render()
+    assert OSM_ATTRIBUTION not in small

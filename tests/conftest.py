@@ -35,6 +35,8 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     START_TIMEOUT,
     TIMEOUT,
     Session,
+    context_feature,
+    edit_feature,
     feature_point,
     fire,
     free_port,

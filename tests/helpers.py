@@ -9,6 +9,7 @@ The tests reach the same names through ``tests/conftest.py``, which adds what ne
 (skip or fail when chromium is missing, fixtures). Every wait here polls for a condition, with
 a deadline; none sleeps for a fixed time.
 
+- layer files: :func:`context_feature`, :func:`edit_feature`;
 - servers: :func:`free_port`, :func:`serve_app` (``python -m hedong_geo app`` or ``streamlit
   run SCRIPT``, ready when ``/_stcore/health`` answers), :func:`serve_folder` (a static file
   server), :func:`wait_for_port`, :func:`wait_for_health`, :func:`stop`, :func:`wait_until`;
@@ -25,6 +26,7 @@ from __future__ import annotations
 import functools
 import http.server
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -58,6 +60,51 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 START_TIMEOUT = 60.0
 #: Playwright's timeout for one wait, in milliseconds.
 TIMEOUT = 30_000
+
+
+# --- layer files --------------------------------------------------------------------------------
+
+
+def context_feature(
+    fid: str,
+    name_zh: str,
+    name_en: str,
+    category: str,
+    geometry: dict,
+    *,
+    basis: str = "derived",
+    accuracy_m: float = 200.0,
+) -> dict:
+    """A GeoJSON feature of the ``context`` layer with every property the layer schema wants
+    (``geometry`` a GeoJSON geometry), for a fixture context layer."""
+    properties = {
+        "id": fid,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "aliases": [],
+        "layer": "context",
+        "group": "context",
+        "category": category,
+        "status": "context",
+        "status_year": None,
+        "location_basis": basis,
+        "accuracy_m": accuracy_m,
+        "geometry_source": "test fixture",
+        "cross_district": False,
+        "parent": None,
+        "anchors": [],
+        "citations": [],
+        "facts": [],
+    }
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def edit_feature(layer_file: Path, feature_id: str, **properties: Any) -> None:
+    """Set ``properties`` of one feature in a layer file (a copy: e.g. a name with HTML)."""
+    data = json.loads(layer_file.read_text(encoding="utf-8"))
+    (feature,) = [f for f in data["features"] if f["properties"]["id"] == feature_id]
+    feature["properties"].update(properties)
+    layer_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 # --- polling ------------------------------------------------------------------------------------
@@ -319,15 +366,17 @@ _STILL_FOR = f"""([key, frames]) => {{ const map = {_MAP};
   window[key] = moving ? 0 : (window[key] || 0) + 1;
   return window[key] >= frames; }}"""
 _still_calls = itertools.count()
-# Leaflet's own event on the feature's clickable layer, as the mouse would give (it propagates
-# to the layer's group); false when the map has no such layer.
-FIRE = f"""([id, type]) => {{ const map = {_MAP};
+# The map, and in ``target`` the clickable layer of the feature ``id`` (the last one drawn).
+_TARGET = f"""const map = {_MAP};
   let target = null;
   map.eachLayer((l) => {{
     if (l._path && l.options.interactive && l.feature && l.feature.properties.id === id) {{
       target = l;
     }}
-  }});
+  }});"""
+# Leaflet's own event on the feature's clickable layer, as the mouse would give (it propagates
+# to the layer's group); false when the map has no such layer.
+FIRE = f"""([id, type]) => {{ {_TARGET}
   if (!target) return false;
   const at = target.getBounds ? target.getBounds().getCenter() : target.getLatLng();
   target.fire(type, {{latlng: at, originalEvent: new MouseEvent(type)}}, true);
@@ -336,13 +385,7 @@ FIRE = f"""([id, type]) => {{ const map = {_MAP};
 # A point of the page (or frame) where the feature's own clickable shape is the topmost element,
 # or null. With zoom=true and no such point (off screen, under the legend or another feature),
 # the map first zooms to the feature as a user would, without animation.
-FEATURE_POINT = f"""([id, zoom]) => {{ const map = {_MAP};
-  let target = null;
-  map.eachLayer((l) => {{
-    if (l._path && l.options.interactive && l.feature && l.feature.properties.id === id) {{
-      target = l;
-    }}
-  }});
+FEATURE_POINT = f"""([id, zoom]) => {{ {_TARGET}
   if (!target) return null;
   const find = () => {{
     const box = target._path.getBoundingClientRect();

@@ -20,18 +20,17 @@ import argparse
 import copy
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout
+sys.path.insert(0, str(ROOT / "tests"))  # the servers and browser helpers the tests use
+
+import helpers  # noqa: E402
 
 from hedong_geo import plan  # noqa: E402
 from hedong_geo.assets import install_static  # noqa: E402
@@ -39,120 +38,40 @@ from hedong_geo.layers import load_layers  # noqa: E402
 from hedong_geo.panel import feature_detail  # noqa: E402
 from hedong_geo.webmap import build_map, map_payload_bytes, selection_group  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FEATURES = ("park.quadrant.se", "station.zone.whole")
 CLICK_TARGET = 0.3
 PAYLOAD_TARGET = 1_000_000
 DEBOUNCE = 0.25  # s, streamlit-folium's debouncedUpdateComponentValue
-
-_FIRE_CLICK = """(id) => {
-  let target = null;
-  window.map.eachLayer((l) => {
-    if (l._path && l.options.interactive !== false && l.feature
-        && l.feature.properties.id === id) target = l;
-  });
-  const at = target.getBounds ? target.getBounds().getCenter() : target.getLatLng();
-  target.fire("click", {latlng: at, originalEvent: new MouseEvent("click")}, true);
+# The panel shows the clicked feature's passage and no longer the other's.
+_SWITCHED = """([want, old]) => {
+  const t = [...document.querySelectorAll('.hd-passage')].map(e => e.textContent).join(' ');
+  return t.includes(want) && !t.includes(old);
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(script: Path, cwd: Path):
-    """Start ``streamlit run script``; yields (url, start time, process)."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    cmd += ["--server.headless", "true", "--server.fileWatcherType", "none"]
-    cmd += ["--browser.gatherUsageStats", "false"]
-    start = time.perf_counter()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    url = f"http://localhost:{port}/"
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - start > 60:
-                    raise RuntimeError(f"{script} did not start") from None
-                time.sleep(0.05)
-        yield url, start
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _map_frame(page):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" in frame.url:
-                try:
-                    if frame.evaluate(
-                        "() => !!(window.map && window.map._loaded && document.querySelector("
-                        "'.leaflet-container path.leaflet-interactive'))"
-                    ):
-                        return frame
-                except Exception:
-                    pass
-        page.wait_for_timeout(20)
-    raise RuntimeError("no map")
-
-
-def _idle(page) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", polling=50
-    )
-
-
 def measure(browser, script: Path, cwd: Path, snippets: dict[str, str], clicks: int) -> dict:
-    """Cold start and click reruns of one app."""
-    with serve(script, cwd) as (url, start):
+    """Cold start and click reruns of one app (``streamlit run script`` in ``cwd``)."""
+    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    start = time.perf_counter()
+    with helpers.serve_app({"PYTHONPATH": pythonpath}, script=script, cwd=cwd) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
-        frame = _map_frame(page)
+        # Both apps: streamlit-folium's Leaflet map (the baseline has no HedongGeo).
+        frame = helpers.map_frame(page, ready=helpers.LEAFLET_READY, timeout=60_000)
         frame.locator(".leaflet-container").wait_for(state="visible")
         cold = time.perf_counter() - start
-        _idle(page)
+        helpers.settle(page)
         times = []
         for i in range(clicks):
             fid = FEATURES[i % len(FEATURES)]
             other = snippets[FEATURES[(i + 1) % len(FEATURES)]]
             t0 = time.perf_counter()
-            frame.evaluate(_FIRE_CLICK, fid)
+            helpers.fire(frame, fid)
             page.wait_for_function(
-                "([want, old]) => { const t = [...document.querySelectorAll('.hd-passage')]"
-                ".map(e => e.textContent).join(' ');"
-                " return t.includes(want) && !t.includes(old); }",
-                arg=[snippets[fid], other],
-                polling="raf",
-                timeout=30_000,
+                _SWITCHED, arg=[snippets[fid], other], polling="raf", timeout=30_000
             )
             times.append(time.perf_counter() - t0)
-            _idle(page)
+            helpers.settle(page)
         page.close()
     return {"cold": cold, "clicks": times}
 
@@ -216,12 +135,36 @@ def script_ms(script: Path, runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def _browser_runs(clicks: int, snippets: dict[str, str]) -> dict:
+    """:func:`measure` of the app and of the baseline, in one chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        # The baseline runs from a folder with the app's static/ and config beside it.
+        tmp = Path(tmp)
+        shutil.copy(ROOT / "bench" / "baseline_app.py", tmp / "baseline_app.py")
+        install_static(tmp / "static")
+        shutil.copytree(ROOT / ".streamlit", tmp / ".streamlit")
+        config = tmp / ".streamlit" / "config.toml"  # the baseline serves static/ itself
+        config.write_text(config.read_text("utf-8").replace("Serving = false", "Serving = true"))
+        browser = helpers.launch_chromium(p)
+        try:
+            return {
+                "app": measure(browser, ROOT / "app.py", ROOT, snippets, clicks),
+                "baseline": measure(browser, tmp / "baseline_app.py", tmp, snippets, clicks),
+            }
+        finally:
+            browser.close()
+
+
+def _row(label: str, a: float, b: float, scale: float = 1000) -> None:
+    print(f"{label:24}{a * scale:>10.0f}  {b * scale:>10.0f}  {a / b:>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clicks", type=int, default=10)
     args = parser.parse_args()
-
-    from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "bench"))
     from baseline_app import naive_map
@@ -233,75 +176,36 @@ def main() -> None:
         for fid in FEATURES
     }
     ours = build_map(layers)
-    base = naive_map(layers)
-    payload = {
-        "app": (map_payload_bytes(ours), component_bytes(ours)),
-        "baseline": (
-            len(base.get_root().render().encode("utf-8")),
-            component_bytes(naive_map(layers)),
-        ),
-    }
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        # The baseline runs from a folder with the app's static/ and config beside it.
-        tmp = Path(tmp)
-        shutil.copy(ROOT / "bench" / "baseline_app.py", tmp / "baseline_app.py")
-        install_static(tmp / "static")
-        shutil.copytree(ROOT / ".streamlit", tmp / ".streamlit")
-        config = tmp / ".streamlit" / "config.toml"  # the baseline serves static/ itself
-        config.write_text(config.read_text("utf-8").replace("Serving = false", "Serving = true"))
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        results["app"] = measure(browser, ROOT / "app.py", ROOT, snippets, args.clicks)
-        results["baseline"] = measure(browser, tmp / "baseline_app.py", tmp, snippets, args.clicks)
-        browser.close()
+    page_bytes = (map_payload_bytes(ours), len(naive_map(layers).get_root().render().encode()))
+    args_bytes = (component_bytes(ours), component_bytes(naive_map(layers)))
+    results = _browser_runs(args.clicks, snippets)
+    app, base = results["app"]["clicks"], results["baseline"]["clicks"]
+    app_click, base_click = statistics.median(app), statistics.median(base)
 
     print(f"{'':24}{'app':>12}{'baseline':>12}{'ratio':>8}")
-
-    def row(label: str, a: float, b: float, unit: str, scale: float = 1.0) -> None:
-        print(f"{label:24}{a * scale:>10.0f}{unit}{b * scale:>10.0f}{unit}{a / b:>8.2f}")
-
-    row("cold start (ms)", results["app"]["cold"], results["baseline"]["cold"], "  ", 1000)
-    app_click = statistics.median(results["app"]["clicks"])
-    base_click = statistics.median(results["baseline"]["clicks"])
-    row("click rerun, median (ms)", app_click, base_click, "  ", 1000)
-    row(
-        "click rerun, max (ms)",
-        max(results["app"]["clicks"]),
-        max(results["baseline"]["clicks"]),
-        "  ",
-        1000,
-    )
+    _row("cold start (ms)", results["app"]["cold"], results["baseline"]["cold"])
+    _row("click rerun, median (ms)", app_click, base_click)
+    _row("click rerun, max (ms)", max(app), max(base))
     # streamlit-folium waits 250 ms (a debounce) before it reports a click: a floor for both.
-    row(
-        "  less 250 ms debounce",
-        app_click - DEBOUNCE,
-        base_click - DEBOUNCE,
-        "  ",
-        1000,
-    )
-    row(
+    _row("  less 250 ms debounce", app_click - DEBOUNCE, base_click - DEBOUNCE)
+    _row(
         "script run, server (ms)",
         script_ms(ROOT / "app.py"),
         script_ms(ROOT / "bench" / "baseline_app.py"),
-        "  ",
-        1000,
     )
-    row(
+    _row(
         "map render, server (ms)",
         map_render_ms(lambda: (copy.deepcopy(ours), selection_group(layers, FEATURES[0]))),
         map_render_ms(lambda: (naive_map(layers), None)),
-        "  ",
-        1000,
     )
-    row("map page (kB)", payload["app"][0], payload["baseline"][0], "  ", 1 / 1000)
-    row("component args (kB)", payload["app"][1], payload["baseline"][1], "  ", 1 / 1000)
+    _row("map page (kB)", *page_bytes, scale=1 / 1000)
+    _row("component args (kB)", *args_bytes, scale=1 / 1000)
     ok_click = app_click <= CLICK_TARGET * base_click
-    ok_size = max(payload["app"]) <= PAYLOAD_TARGET
+    ok_size = max(page_bytes[0], args_bytes[0]) <= PAYLOAD_TARGET
     print(
         f"\nclick rerun {app_click / base_click:.2f}× baseline (target ≤ {CLICK_TARGET}): "
-        f"{'ok' if ok_click else 'MISSED'}; payload {max(payload['app']) / 1e6:.2f} MB "
+        f"{'ok' if ok_click else 'MISSED'}; payload "
+        f"{max(page_bytes[0], args_bytes[0]) / 1e6:.2f} MB "
         f"(target ≤ 1 MB): {'ok' if ok_size else 'MISSED'}"
     )
 

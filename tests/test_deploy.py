@@ -21,7 +21,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -33,13 +32,17 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import (
     DATA,
-    LOCAL_HOSTS,
     ROOT,
     START_TIMEOUT,
+    fire,
     free_port,
-    launch_chromium,
+    map_frame,
+    open_session,
     stop,
     wait_for_health,
+    wait_for_port,
+    wait_until,
+    watch,
 )
 
 from hedong_geo import settings
@@ -55,7 +58,6 @@ APP_HOST, SITE_HOST = "geo.hedong.example", "plan.hedong.example"
 USER, PASSWORD = "planner", "hedong-test-password"
 SE = "park.quadrant.se"
 SE_PASSAGE = "以核理化院和国机集团天津电气院为核心"
-TIMEOUT = 30_000  # ms, for Playwright
 
 
 # --- rendering the committed files for this machine ----------------------------------------------
@@ -201,20 +203,6 @@ def _configure(tmp: Path, nginx: str, ports: dict[str, int], backends: list[int]
     return tmp / "nginx.conf"
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited with {proc.returncode}: {log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nginx does not listen on {port}: {log.read_text()}") from None
-            time.sleep(0.05)  # polling interval
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     nginx = find_nginx()
@@ -244,7 +232,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         checked = subprocess.run([*base, "-t"], capture_output=True, text=True, timeout=30)
         assert checked.returncode == 0, checked.stderr
         proxy = start(base, tmp / "logs" / "nginx.out")
-        _wait_for_port(ports["tls"], proxy, tmp / "logs" / "error.log")
+        try:
+            wait_for_port(ports["tls"], proxy)
+        except RuntimeError as exc:
+            raise RuntimeError(
+                f"nginx: {exc}: {(tmp / 'logs' / 'error.log').read_text()}"
+            ) from None
         for proc, port, log in apps:
             try:
                 wait_for_health(f"http://127.0.0.1:{port}/", proc, START_TIMEOUT)
@@ -358,84 +351,45 @@ def test_sessions_stick_and_spread(deployment: Deployment) -> None:
     assert set().union(*served.values()) == both  # browsers spread over the processes
 
 
-def _outside(urls: list[str]) -> list[str]:
-    return [
-        u
-        for u in urls
-        if urlsplit(u).scheme not in ("data", "blob", "about")
-        and urlsplit(u).hostname not in LOCAL_HOSTS
-    ]
-
-
-def _map_frame(page):
-    """The streamlit-folium iframe once Leaflet has drawn its features (polled)."""
-    deadline = time.monotonic() + TIMEOUT / 1000
-    script = "() => !!(window.map && document.querySelector('path.leaflet-interactive'))"
-    while time.monotonic() < deadline:
-        for frame in page.frames:
-            if "streamlit_folium" in frame.url:
-                try:
-                    if frame.evaluate(script):
-                        return frame
-                except playwright_api.Error:  # a frame being replaced
-                    pass
-        page.wait_for_timeout(100)
-    raise AssertionError("no Leaflet map through the proxy")
-
-
-_CLICK = """(id) => window.map.eachLayer((l) => {
-  if (l._path && l.feature && l.feature.properties.id === id) {
-    const at = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
-    l.fire("click", {latlng: at, originalEvent: new MouseEvent("click")}, true);
-  }
-})"""
+def _websocket_logged(log: Path, route: str) -> list[tuple[str, str, str]]:
+    """(request, status, upstream) of the lines of ``route`` in the app's access log, once the
+    websocket's line is there (nginx writes it when the socket closes), else []."""
+    mine = [(r, s, u) for r, s, u, rt in upstreams(log) if rt == route]
+    done = any(r.startswith("GET /_stcore/stream") and s == "101" for r, s, _ in mine)
+    return mine if done else []
 
 
 @pytest.mark.browser
-def test_app_through_the_proxy_in_chromium(deployment: Deployment) -> None:
+def test_app_through_the_proxy_in_chromium(deployment: Deployment, browser) -> None:
     dep = deployment
-    requests: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            context = browser.new_context(
-                ignore_https_errors=True,  # our self-signed certificate
-                http_credentials={"username": USER, "password": PASSWORD},
-                viewport={"width": 1400, "height": 1000},
-            )
-            context.set_default_timeout(TIMEOUT)
-            page = context.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("websocket", lambda ws: requests.append(ws.url))
-            page.goto(dep.app)
-            frame = _map_frame(page)
-            # Interactive: a click goes over the websocket, the app runs and shows the passage.
-            frame.evaluate(_CLICK, SE)
-            passage = page.locator(".hd-passage", has_text=SE_PASSAGE)
-            playwright_api.expect(passage).to_be_visible()
-            cookies = {c["name"]: c["value"] for c in context.cookies()}
-            assert "_streamlit_xsrf" in cookies  # XSRF protection on
-            route = cookies["hedong_route"]
-            # The published site, public: no password, the map drawn from its own files.
-            site = browser.new_context(ignore_https_errors=True)
-            site_page = site.new_page()
-            site_page.on("request", lambda r: requests.append(r.url))
-            site_page.goto(dep.site)
-            site_page.wait_for_selector(".leaflet-container path.leaflet-interactive")
-            site.close()
-            context.close()  # closes the websocket: nginx logs it
-        finally:
-            browser.close()
-    assert any(u.startswith(f"wss://localhost:{urlsplit(dep.app).port}/") for u in requests)
-    assert not _outside(requests), _outside(requests)
+    # The app behind its password, with our self-signed certificate.
+    login = {"username": USER, "password": PASSWORD}
+    with open_session(browser, ignore_https_errors=True, http_credentials=login) as session:
+        page = session.page
+        page.goto(dep.app)
+        frame = map_frame(page)
+        # Interactive: a click goes over the websocket, the app runs and shows the passage.
+        fire(frame, SE)
+        passage = page.locator(".hd-passage", has_text=SE_PASSAGE)
+        playwright_api.expect(passage).to_be_visible()
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert "_streamlit_xsrf" in cookies  # XSRF protection on
+        route = cookies["hedong_route"]
+        # The published site, public: no password, the map drawn from its own files.
+        site = browser.new_context(ignore_https_errors=True)
+        site_page = site.new_page()
+        watch(site_page, session)
+        site_page.goto(dep.site)
+        site_page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+        site.close()
+    # Closing the context closed the websocket: nginx logs it.
+    assert any(u.startswith(f"wss://localhost:{urlsplit(dep.app).port}/") for u in session.requests)
+    session.assert_local()
     # Every request of that browser went to one app process, the websocket included.
-    deadline = time.monotonic() + 10
-    while True:
-        mine = [(r, s, u) for r, s, u, rt in upstreams(dep.log) if rt == route]
-        if any(r.startswith("GET /_stcore/stream") and s == "101" for r, s, _ in mine):
-            break
-        assert time.monotonic() < deadline, f"no websocket line in {dep.log}"
-        time.sleep(0.1)  # polling interval: nginx writes the line when the socket closes
+    wait_until(
+        lambda: _websocket_logged(dep.log, route), f"a websocket line in {dep.log}", timeout=10
+    )
+    mine = _websocket_logged(dep.log, route)
     assert len({u for _, _, u in mine}) == 1, mine
 
 

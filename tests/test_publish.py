@@ -1,21 +1,30 @@
 """The one-file HTML export and the static site: files, escaping, atomic writes, and in a real
-browser (Debian's chromium via Playwright) from file:// and from a local http.server."""
+browser (Debian's chromium via Playwright) from file:// and from a local http.server.
+
+The browser tests share one chromium (conftest's ``browser``), each in its own context, and
+every wait polls (``expect``, ``wait_for_function``).
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
+from conftest import (
+    LOCAL_HOSTS,
+    Session,
+    feature_point,
+    fire,
+    open_session,
+    serve_folder,
+    wait_until_still,
+)
 
 from hedong_geo._errors import ExportError, UnknownIdError, WriteError
 from hedong_geo.cli import main
@@ -23,6 +32,11 @@ from hedong_geo.exports import export_html, publish_site
 from hedong_geo.layers import load_layers
 from hedong_geo.links import page_name
 from hedong_geo.paths import LAYERS
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser tests skip (conftest's browser fixture); the others run
+    expect = None
 
 XSS = "<img src=x onerror=alert(1)>"
 SE = "park.quadrant.se"
@@ -225,39 +239,9 @@ def built(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(built: Path) -> Iterator[str]:
-    """``python -m http.server`` on 127.0.0.1 and a free port, serving ``built``."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    argv = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
-    proc = subprocess.Popen(
-        [*argv, "--directory", str(built)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("http.server did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _foreign(urls: list[str]) -> list[str]:
-    return [
-        u
-        for u in urls
-        if not u.startswith(("data:", "blob:", "about:", "file:"))
-        and (urlsplit(u).scheme not in ("http", "https") or urlsplit(u).hostname not in LOCAL_HOSTS)
-    ]
+    """An HTTP server on 127.0.0.1 and a free port, serving ``built``."""
+    with serve_folder(built) as base:
+        yield base
 
 
 def _url(kind: str, page: str, built: Path, request: pytest.FixtureRequest) -> str:
@@ -266,38 +250,17 @@ def _url(kind: str, page: str, built: Path, request: pytest.FixtureRequest) -> s
     return f"{request.getfixturevalue('server')}/{page}"
 
 
-def _open(p, chromium_path: str, url: str, viewport: tuple[int, int] = (1000, 700)):
-    browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    seen: dict[str, list[str]] = {"requests": [], "dialogs": [], "errors": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.goto(url)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
-    # The opening fit zooms with an animation: clicks aimed before it ends would miss.
-    page.wait_for_function(
-        "() => !map_hedong._animatingZoom"
-        " && !(map_hedong._panAnim && map_hedong._panAnim._inProgress)"
-    )
-    page.wait_for_timeout(300)
-    return browser, page, seen
-
-
-# Zoom to the feature, then find a point where its SVG path is the top element (page pixels).
-_POINT_ON = """(id) => {
-  for (const k in map_hedong._layers) {
-    const l = map_hedong._layers[k];
-    if (!(l._path && l.feature && l.feature.properties.id === id)) continue;
-    map_hedong.fitBounds(l.getBounds(), {animate: false});
-    const box = l._path.getBoundingClientRect();
-    for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
-      const x = box.left + box.width * i / 40, y = box.top + box.height * j / 40;
-      if (document.elementFromPoint(x, y) === l._path) return [x, y];
-    }
-  }
-  return null;
-}"""
+@contextmanager
+def _open(browser, url: str, viewport: tuple[int, int] = (1000, 700)) -> Iterator[Session]:
+    """The page at ``url``, once the map has drawn its features and stopped moving (the opening
+    fit zooms with an animation: clicks aimed before it ends would miss)."""
+    with open_session(browser, *viewport) as session:
+        session.page.goto(url)
+        session.page.wait_for_selector(
+            ".leaflet-container path.leaflet-interactive >> visible=true"
+        )
+        wait_until_still(session.page)
+        yield session
 
 
 # A feature path that is the top element somewhere on the map: [x, y, id] (a grid scan).
@@ -318,127 +281,91 @@ _ANY_ON_TOP = """() => {
 
 
 def _click_feature(page, feature_id: str) -> None:
-    """A real mouse click on the feature's path (zones may be covered by the accuracy circles
-    of the places inside them: then the click is fired through Leaflet on the path)."""
-    point = page.evaluate(_POINT_ON, feature_id)
-    if point:
+    """A real mouse click on the feature's path, zoomed to it (zones may be covered by the
+    accuracy circles of the places inside them: then the click is fired through Leaflet)."""
+    try:
+        point = feature_point(page, feature_id)
+    except LookupError:
+        fire(page, feature_id)
+    else:
         page.mouse.click(*point)
-        return
-    fired = page.evaluate(
-        """(id) => {
-          for (const k in map_hedong._layers) {
-            const l = map_hedong._layers[k];
-            if (l._path && l.feature && l.feature.properties.id === id) {
-              l.fire('click', {latlng: l.getCenter()}, true);
-              return true;
-            }
-          }
-          return false;
-        }""",
-        feature_id,
-    )
-    assert fired, f"no path of {feature_id!r} on the map"
 
 
-def _check(seen: dict) -> None:
-    assert seen["dialogs"] == []
-    assert seen["errors"] == []
-    assert _foreign(seen["requests"]) == []
+def _check(session: Session) -> None:
+    session.assert_local()
+    assert session.errors == []
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("kind", ["file", "http"])
 @pytest.mark.parametrize("page_path", ["map.html", "site/index.html"])
-def test_click_shows_passages(built, chromium_path, request, kind, page_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, _url(kind, page_path, built, request))
-        try:
-            assert page.locator(".leaflet-container").is_visible()
-            assert page.locator("path.leaflet-interactive").count() > 20
-            # A plain mouse click on whatever feature is on top somewhere opens that feature.
-            hit = page.evaluate(_ANY_ON_TOP)
-            assert hit, "no clickable feature on top anywhere"
-            page.mouse.click(hit[0], hit[1])
-            assert page.locator("#hd-detail").get_attribute("data-feature") == hit[2]
-            _click_feature(page, SE)
-            detail = page.locator("#hd-detail")
-            assert SE_TEXT in detail.inner_text()
-            assert detail.locator("mark", has_text="东南片区").count() >= 1
-            assert page.locator(".leaflet-hdSelected-pane path").count() >= 1
-        finally:
-            browser.close()
-    _check(seen)
+def test_click_shows_passages(built, browser, request, kind, page_path):
+    with _open(browser, _url(kind, page_path, built, request)) as session:
+        page = session.page
+        expect(page.locator(".leaflet-container")).to_be_visible()
+        assert page.locator("path.leaflet-interactive").count() > 20
+        # A plain mouse click on whatever feature is on top somewhere opens that feature.
+        hit = page.evaluate(_ANY_ON_TOP)
+        assert hit, "no clickable feature on top anywhere"
+        page.mouse.click(hit[0], hit[1])
+        expect(page.locator("#hd-detail")).to_have_attribute("data-feature", hit[2])
+        _click_feature(page, SE)
+        detail = page.locator("#hd-detail")
+        expect(detail).to_contain_text(SE_TEXT)
+        expect(detail.locator("mark", has_text="东南片区")).not_to_have_count(0)
+        expect(page.locator(".leaflet-hdSelected-pane path")).not_to_have_count(0)
+    _check(session)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("kind", ["file", "http"])
-def test_site_links_map_and_passages_both_ways(built, chromium_path, request, kind):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, _url(kind, "site/index.html", built, request))
-        try:
-            start_zoom = page.evaluate("map_hedong.getZoom()")
-            _click_feature(page, SE)
-            page.locator(f"#hd-detail a[href='plan/fyp.html#{SE_BLOCK}']").click()
-            page.wait_for_url(re.compile(rf"/site/plan/fyp\.html#{SE_BLOCK}$"))
-            block = page.locator(f"#{SE_BLOCK}")
-            assert SE_TEXT in block.inner_text()
-            # Back from the passage to the map, opened and zoomed on the feature.
-            block.locator(f"a.hd-place[data-feature='{SE}']").first.click()
-            page.wait_for_url(re.compile(rf"/site/index\.html#feature={re.escape(SE)}$"))
-            page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
-            assert SE_TEXT in page.locator("#hd-detail").inner_text()
-            assert page.evaluate("map_hedong.getZoom()") > start_zoom
-            # An unlocated place links to its feature page, which says so.
-            fyp = _url(kind, "site/plan/fyp.html", built, request)
-            page.goto(fyp)
-            link = page.locator("a.hd-place[href^='../features/']").first
-            link.click()
-            page.wait_for_url(re.compile(r"/site/features/[^/]+\.html$"))
-            assert "尚未定位" in page.locator("main").inner_text()
-        finally:
-            browser.close()
-    _check(seen)
+def test_site_links_map_and_passages_both_ways(built, browser, request, kind):
+    with _open(browser, _url(kind, "site/index.html", built, request)) as session:
+        page = session.page
+        start_zoom = page.evaluate("map_hedong.getZoom()")
+        _click_feature(page, SE)
+        page.locator(f"#hd-detail a[href='plan/fyp.html#{SE_BLOCK}']").click()
+        page.wait_for_url(re.compile(rf"/site/plan/fyp\.html#{SE_BLOCK}$"))
+        block = page.locator(f"#{SE_BLOCK}")
+        expect(block).to_contain_text(SE_TEXT)
+        # Back from the passage to the map, opened and zoomed on the feature.
+        block.locator(f"a.hd-place[data-feature='{SE}']").first.click()
+        page.wait_for_url(re.compile(rf"/site/index\.html#feature={re.escape(SE)}$"))
+        page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
+        expect(page.locator("#hd-detail")).to_contain_text(SE_TEXT)
+        wait_until_still(page)
+        assert page.evaluate("map_hedong.getZoom()") > start_zoom
+        # An unlocated place links to its feature page, which says so.
+        page.goto(_url(kind, "site/plan/fyp.html", built, request))
+        page.locator("a.hd-place[href^='../features/']").first.click()
+        page.wait_for_url(re.compile(r"/site/features/[^/]+\.html$"))
+        expect(page.locator("main")).to_contain_text("尚未定位")
+    _check(session)
 
 
 @pytest.mark.browser
-def test_hostile_names_stay_text(small, tmp_path, chromium_path):
-    from playwright.sync_api import sync_playwright
-
+def test_hostile_names_stay_text(small, tmp_path, browser):
     out = export_html(small, tmp_path / "small.html")
-    with sync_playwright() as p:
-        url = out.as_uri() + "#feature=renewal.xss"
-        browser, page, seen = _open(p, chromium_path, url)
-        try:
-            assert XSS in page.locator("#hd-detail .hd-name").inner_text()
-            assert page.locator("img[src='x']").count() == 0
-            page.evaluate("location.hash = '#feature=' + encodeURIComponent('<b>x</b>')")
-            page.wait_for_timeout(100)
-            assert "<b>x</b>" in page.locator("#hd-detail").inner_text()
-            assert page.locator("#hd-detail b").count() == 0
-        finally:
-            browser.close()
-    _check(seen)
+    with _open(browser, out.as_uri() + "#feature=renewal.xss") as session:
+        page = session.page
+        expect(page.locator("#hd-detail .hd-name")).to_contain_text(XSS)
+        assert page.locator("img[src='x']").count() == 0
+        page.evaluate("location.hash = '#feature=' + encodeURIComponent('<b>x</b>')")
+        expect(page.locator("#hd-detail")).to_contain_text("<b>x</b>")
+        assert page.locator("#hd-detail b").count() == 0
+    _check(session)
 
 
 @pytest.mark.browser
-def test_readable_on_a_phone(built, chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        url = (built / "site" / "index.html").as_uri() + f"#feature={SE}"
-        browser, page, seen = _open(p, chromium_path, url, viewport=(390, 844))
-        try:
-            box = page.locator(".leaflet-container").bounding_box()
-            panel = page.locator("#hd-panel").bounding_box()
-            assert box["width"] == 390 and box["height"] > 300
-            assert panel["y"] >= box["y"] + box["height"] - 1  # the panel is under the map
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.goto((built / "site" / "plan" / "fyp.html").as_uri() + f"#{SE_BLOCK}")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        finally:
-            browser.close()
-    _check(seen)
+def test_readable_on_a_phone(built, browser):
+    url = (built / "site" / "index.html").as_uri() + f"#feature={SE}"
+    with _open(browser, url, viewport=(390, 844)) as session:
+        page = session.page
+        box = page.locator(".leaflet-container").bounding_box()
+        panel = page.locator("#hd-panel").bounding_box()
+        assert box["width"] == 390 and box["height"] > 300
+        assert panel["y"] >= box["y"] + box["height"] - 1  # the panel is under the map
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.goto((built / "site" / "plan" / "fyp.html").as_uri() + f"#{SE_BLOCK}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _check(session)

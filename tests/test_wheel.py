@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import LOCAL_HOSTS, ROOT, launch_chromium, need_chromium, serve_app
+from conftest import ROOT, map_frame, open_session, serve_app
 
 from hedong_geo.assets import asset_files, served_url
 
@@ -166,29 +165,22 @@ def installed_app(installed: Installed) -> Iterator[tuple[str, Path]]:
         yield url, log
 
 
-def test_the_app_starts_and_serves_the_map_offline(installed_app: tuple[str, Path]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_the_app_starts_and_serves_the_map_offline(
+    installed_app: tuple[str, Path], browser
+) -> None:
+    from playwright.sync_api import expect
 
     url, log = installed_app
     with urllib.request.urlopen(url, timeout=10) as r:
         assert r.status == 200 and b"<noscript>" in r.read()
-    chromium = need_chromium()
-    requests: list[str] = []
-    with sync_playwright() as p:
-        browser = launch_chromium(p, chromium)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(url)
-            frame = page.frame_locator("iframe[src*='streamlit_folium']")
-            expect(frame.locator(".leaflet-container")).to_be_visible(timeout=60_000)
-            expect(frame.locator(".leaflet-interactive").first).to_be_attached()
-        finally:
-            browser.close()
-    outside = [u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS]
-    assert outside == [] and not [u for u in requests if "/app/static/" in u]
+    with open_session(browser) as session:
+        session.page.goto(url)
+        frame = map_frame(session.page, timeout=60_000)
+        expect(frame.locator(".leaflet-container")).to_be_visible()
+    session.assert_local()
+    assert not [u for u in session.requests if "/app/static/" in u]
     leaflet = served_url("vendor/leaflet/leaflet.js")
-    assert any(u.endswith(leaflet) for u in requests)
+    assert any(u.endswith(leaflet) for u in session.requests)
     with urllib.request.urlopen(url.rstrip("/") + leaflet, timeout=10) as r:
         assert r.read() == asset_files()["vendor/leaflet/leaflet.js"].read_bytes()
     text = log.read_text(encoding="utf-8", errors="replace")

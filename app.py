@@ -7,26 +7,35 @@ import tempfile
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from hedong_geo import plan, projects, search, settings
+from hedong_geo._errors import HedongGeoError
 from hedong_geo.assets import serve
 from hedong_geo.exports import FORMATS, export_to
 from hedong_geo.i18n import t
 from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
+from hedong_geo.limits import Busy, ExportLimiter
 from hedong_geo.links import AppLinks
 from hedong_geo.mapdata import highlight_target
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.reader import document_html, scroll_script
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import Markup, render
-from hedong_geo.urlstate import VIEWS, parse_state, state_params
+from hedong_geo.urlstate import VIEWS, parse_state, problem_messages, state_params
 from hedong_geo.webmap import build_map, selection_group, view_for
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test copy
+
+
+@st.cache_resource
+def export_limiter() -> ExportLimiter:
+    """One export limiter for the whole server process."""
+    return ExportLimiter()
 
 
 @st.cache_resource
@@ -71,7 +80,10 @@ stamp = files_stamp(LAYERS_DIR)
 layers = load_layers_cached(LAYERS_DIR)
 titles = layer_titles()
 state = parse_state(
-    st.query_params.to_dict(), known_layers=tuple(titles), block_exists=plan.has_block
+    {k: st.query_params.get_all(k) for k in st.query_params},
+    known_layers=tuple(titles),
+    block_exists=plan.has_block,
+    feature_exists=layers.has_feature,
 )
 lang = st.sidebar.radio(
     t("language", state.lang),
@@ -128,8 +140,8 @@ st.query_params.from_dict(state_params(state))
 link_box = st.sidebar.empty()  # filled last, when a click in this run has changed the view
 if layers.problems:
     st.warning(t("data_problems", lang) + "\n" + "\n".join(f"- `{p}`" for p in layers.problems))
-for param, value in state.problems:
-    st.warning(f"{t(f'url_{param}', lang)} {value!r}")
+for message in problem_messages(state, lang):
+    st.warning(message)
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang))
 
@@ -226,20 +238,31 @@ else:
 with st.sidebar.expander(t("export", lang)):
     fmt = st.selectbox(t("export_format", lang), FORMATS)
     if st.button(t("export_button", lang)):
-        with st.spinner(t("working", lang)), tempfile.TemporaryDirectory() as tmp:
-            out_file = Path(tmp) / f"hedong.{fmt}"
-            layer_names = list(state.layers) if state.layers else None
-            options = {"dpi": 300} if fmt == "png" else {}
-            export_to(
-                shown_layers(stamp, filters),
-                out_file,
-                fmt,
-                layers=layer_names,
-                feature=state.feature if fmt == "html" else None,
-                lang=lang,
-                **options,
-            )
-            st.download_button(t("download", lang), out_file.read_bytes(), file_name=out_file.name)
+        try:  # a few exports at once per process, one per session (hedong_geo.limits)
+            with (
+                export_limiter().slot(get_script_run_ctx().session_id),
+                st.spinner(t("working", lang)),
+                tempfile.TemporaryDirectory() as tmp,
+            ):
+                out_file = Path(tmp) / f"hedong.{fmt}"
+                layer_names = list(state.layers) if state.layers else None
+                options = {"dpi": 300} if fmt == "png" else {}
+                export_to(
+                    shown_layers(stamp, filters),
+                    out_file,
+                    fmt,
+                    layers=layer_names,
+                    feature=state.feature if fmt == "html" else None,
+                    lang=lang,
+                    **options,
+                )
+                st.download_button(
+                    t("download", lang), out_file.read_bytes(), file_name=out_file.name
+                )
+        except Busy:
+            st.warning(t("export_busy", lang))
+        except HedongGeoError as exc:  # e.g. the filters leave nothing to export
+            st.warning(str(exc))
 
 with link_box.container():
     st.caption(t("link_to_view", lang))

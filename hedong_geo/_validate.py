@@ -240,6 +240,8 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
     """
     layers = load_layers(layers_dir)
     problems = list(layers.problems)
+    if not layers.layers:  # nothing to check the plan, figures and review against
+        return problems
     counts = Counter(row.id for gdf in layers.layers.values() for row in gdf.itertuples())
     for fid, n in sorted(counts.items()):
         if n > 1:

@@ -1,6 +1,7 @@
 """Command line: ``python -m hedong_geo COMMAND`` (installed as ``hedong-geo``).
 
-Errors a user can act on go to stderr with exit status 2; nothing else is caught.
+Errors a user can act on go to stderr with exit status 2 (a file that cannot be read or
+written too); anything else is a bug, reported in one line with status 1, never a traceback.
 ``app`` starts the Streamlit app; its other arguments go to ``streamlit run``.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -132,6 +134,8 @@ def _plan_cite(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from hedong_geo.build import build_layers
 
+    if args.out and os.path.lexists(args.out) and not os.path.isdir(args.out):
+        raise HedongGeoError(f"--out {args.out!r} is a file; expected a folder for the layers")
     if not args.out and not paths.IN_CHECKOUT:
         raise HedongGeoError(
             "build writes a checkout's layers/ and this is an installed copy: "
@@ -160,7 +164,8 @@ def _coverage(args: argparse.Namespace) -> int:
 
     from hedong_geo.coverage import coverage, format_coverage
 
-    report = coverage(settings.get().layers_dir)
+    _layerset(args, "coverage")  # its problems as warnings; none readable: an error
+    report = coverage(args.layers_dir or settings.get().layers_dir)
     if args.json:
         _print_json({**asdict(report), "total": report.total})
     else:
@@ -171,11 +176,10 @@ def _coverage(args: argparse.Namespace) -> int:
 def _street(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from hedong_geo.layers import load_layers
     from hedong_geo.places import members, resolve_street
 
     zone = resolve_street(args.name)  # an unknown name: UnknownIdError listing the 13
-    layers = load_layers(args.layers_dir or settings.get().layers_dir)
+    layers = _layerset(args, "street")
     found = members(layers.features(), zone)
     if args.json:
         _print_json(
@@ -199,16 +203,17 @@ def _street(args: argparse.Namespace) -> int:
 # --- export and publish -----------------------------------------------------------------------
 
 
-def _layerset(args: argparse.Namespace):
-    """The layers an export or publish reads; their problems as warnings, none at all an error."""
-    from hedong_geo._errors import ExportError
+def _layerset(args: argparse.Namespace, command: str = "export"):
+    """The layers a command reads; their problems as warnings, none at all an error."""
     from hedong_geo.layers import load_layers
 
     layers_dir = args.layers_dir or settings.get().layers_dir
     layerset = load_layers(layers_dir)
     if not layerset.layers:
-        raise ExportError(
-            f"no layer files in {str(layers_dir)!r}; run `python -m hedong_geo build` first"
+        why = "; ".join(map(str, layerset.problems[:3])) or "no layer files"
+        raise HedongGeoError(
+            f"{command}: no layer files in {str(layers_dir)!r} could be read ({why}); "
+            "run `python -m hedong_geo build` or pass --layers-dir FOLDER"
         )
     for problem in layerset.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -335,6 +340,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
     coverage = commands.add_parser("coverage", help="how many places are located, by layer")
     coverage.add_argument("--json", action="store_true")
+    coverage.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     coverage.set_defaults(handler=_coverage)
     street = commands.add_parser(
         "street", help="the features in one 街道 (certain, likely) and those that may be"
@@ -387,3 +393,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HedongGeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path the user gave that cannot be read or written
+        where = f"{exc.filename!r}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: one line for the user, not a traceback
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} "
+            "(a bug in hedong-geo; please report it with the command you ran)",
+            file=sys.stderr,
+        )
+        return 1

@@ -52,6 +52,7 @@ class LayerSet:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     _all: gpd.GeoDataFrame | None = field(default=None, repr=False, compare=False)
+    _id_set: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def features(self, names: list[str] | None = None) -> gpd.GeoDataFrame:
         """All features of the named layers (default: all) in one frame, unlocated included.
@@ -76,6 +77,15 @@ class LayerSet:
         if len(match):
             return frame.loc[match[0]]
         raise UnknownIdError(f"no feature with id {feature_id!r} in layers {sorted(self.layers)}")
+
+    def has_feature(self, feature_id: str) -> bool:
+        """Whether a feature with this id loaded (a link or a click to check first)."""
+        return isinstance(feature_id, str) and feature_id in self._ids()
+
+    def _ids(self) -> frozenset[str]:
+        if self._id_set is None:
+            self._id_set = frozenset(self.features()["id"])
+        return self._id_set
 
 
 def _read_json(path: Path) -> Any:
@@ -161,12 +171,26 @@ def read_layer(path: str | Path) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     return gdf, problems
 
 
+def _not_a_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot be read as a folder of layer files, or None when it can."""
+    try:
+        if folder.is_dir():
+            return None
+        folder.stat()
+    except FileNotFoundError:
+        return "does not exist; expected a folder of layer files"
+    except OSError as exc:  # a symlink loop, no permission …
+        return f"cannot be read ({exc.strerror or exc}); expected a folder of layer files"
+    return "is a file, not a folder of layer files"
+
+
 def load_layers(layers_dir: str | Path = LAYERS) -> LayerSet:
     """Read every ``*.geojson`` in ``layers_dir``; a broken file becomes a problem, not a crash."""
     result = LayerSet()
     folder = Path(layers_dir)
-    if not folder.is_dir():
-        result.problems.append(Problem(str(folder), None, "is not a folder of layer files"))
+    why = _not_a_folder(folder)
+    if why:
+        result.problems.append(Problem(str(folder), None, why))
         return result
     for path in sorted(folder.glob("*.geojson")):
         try:
@@ -180,6 +204,8 @@ def load_layers(layers_dir: str | Path = LAYERS) -> LayerSet:
             continue
         result.layers[path.stem] = gdf
         result.problems.extend(problems)
+    if not result.layers and not result.problems:
+        result.problems.append(Problem(str(folder), None, "holds no layer files (*.geojson)"))
     return result
 
 

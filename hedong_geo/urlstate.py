@@ -1,18 +1,33 @@
 """The view as URL query parameters, both ways: ``?view=map&feature=park.quadrant.se&lang=en``.
 
-Parsing never raises on a bad link: unknown values are dropped and reported, so a stale link
-still opens the app (with a message) instead of an error page.
+Parsing never raises on a bad link: every parameter is checked, and a value that is unknown,
+malformed, too long or repeated with different values is dropped and reported once (as a
+``(kind, value)`` pair; :func:`problem_messages` words them), so a stale or forged link still
+opens the app with a message instead of an error page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from hedong_geo.i18n import LANGS
+from hedong_geo import schema
+from hedong_geo.i18n import LANGS, t
 
 VIEWS = ("map", "reader", "projects", "indicators", "about")
+PARAMS = ("view", "lang", "feature", "para", "layers", "doc")
+#: Longest value a parameter may have: every layer name joined by commas fits well within it.
+MAX_VALUE = 500
+#: Longest value shown back to the user in a message.
+MAX_SHOWN = 80
+# The id patterns of the layer schema: a value that cannot be an id is reported without
+# looking it up.
+_DEFS = schema.load()["$defs"]
+_FEATURE_ID = re.compile(_DEFS["id"]["pattern"])
+_BLOCK_ID = re.compile(_DEFS["citation"]["properties"]["block"]["pattern"])
+_LAYER_NAME = re.compile(schema.load()["properties"]["name"]["pattern"])
 
 
 @dataclass(frozen=True)
@@ -25,7 +40,8 @@ class ViewState:
     para: str | None = None
     layers: tuple[str, ...] | None = None  # None: every layer
     doc: str | None = None
-    # What a link asked for that does not exist: (parameter, value) pairs, dropped from the state.
+    # What a link asked for that is not there: (kind, value) pairs, dropped from the state.
+    # ``kind`` is a parameter name, ``repeated`` or ``unknown`` (a parameter the app has not).
     problems: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> ViewState:
@@ -33,49 +49,106 @@ class ViewState:
         return replace(self, **changes)
 
 
-def _first(params: Mapping, key: str) -> str | None:
+def _values(params: Mapping, key: str) -> list[str]:
     value = params.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value or None
+    if value is None:
+        return []
+    values = value if isinstance(value, list | tuple) else [value]
+    return [v if isinstance(v, str) else str(v) for v in values]
+
+
+def _read(params: Mapping, problems: list) -> dict[str, str]:
+    """One value per known parameter (the last, as Streamlit does); oddities into ``problems``."""
+    found = {}
+    for key in params:
+        values = _values(params, key)
+        if not values:
+            continue
+        if key not in PARAMS:
+            problems.append(("unknown", str(key)))
+            continue
+        if len(set(values)) > 1:
+            problems.append(("repeated", f"{key}={' | '.join(values)}"))
+        value = values[-1]
+        if len(value) > MAX_VALUE or not value.isprintable():
+            problems.append((key, value))
+            continue
+        if value:
+            found[key] = value
+    return found
+
+
+def _pick(value: str | None, ok: bool, kind: str, problems: list) -> str | None:
+    if value is not None and not ok:
+        problems.append((kind, value))
+        return None
+    return value
+
+
+def _layers(raw: str | None, known: tuple[str, ...], problems: list) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    wanted = tuple(dict.fromkeys(n.strip() for n in raw.split(",") if n.strip()))
+    bad = [n for n in wanted if not _LAYER_NAME.fullmatch(n) or (known and n not in known)]
+    if bad:
+        problems.append(("layers", ",".join(bad)))
+    return tuple(n for n in wanted if n not in bad)
 
 
 def parse_state(
-    params: Mapping, *, known_layers: tuple[str, ...] = (), block_exists=None
+    params: Mapping,
+    *,
+    known_layers: tuple[str, ...] = (),
+    block_exists: Callable[[str], bool] | None = None,
+    feature_exists: Callable[[str], bool] | None = None,
+    known_docs: tuple[str, ...] | None = None,
 ) -> ViewState:
     """Read a :class:`ViewState` from query parameters (a dict of str or list of str).
 
-    ``para`` implies the reader view unless a view is given; ``feature`` the map view.
+    ``para`` implies the reader view unless a view is given; ``feature`` the map view. Each
+    value is checked (its shape always; whether it exists when ``known_layers``,
+    ``block_exists`` or ``feature_exists`` is given; ``doc`` against ``known_docs``, by default
+    the plan's documents); what fails is left out and listed in ``problems``.
     """
-    problems = []
-    view = _first(params, "view")
-    if view not in VIEWS:
-        if view is not None:
-            problems.append(("view", view))
-        view = None
-    lang = _first(params, "lang") or "zh"
-    if lang not in LANGS:
-        problems.append(("lang", lang))
-        lang = "zh"
-    para = _first(params, "para")
-    if para and block_exists is not None and not block_exists(para):
-        problems.append(("para", para))
-        para = None
-    feature = _first(params, "feature")
-    layers = None
-    raw = _first(params, "layers")
-    if raw is not None:
-        wanted = tuple(n for n in raw.split(",") if n)
-        unknown = [n for n in wanted if known_layers and n not in known_layers]
-        if unknown:
-            problems.append(("layers", ",".join(unknown)))
-        layers = tuple(n for n in wanted if n not in unknown)
+    problems: list[tuple[str, str]] = []
+    raw = _read(params, problems)
+    view = _pick(raw.get("view"), raw.get("view") in VIEWS, "view", problems)
+    lang = _pick(raw.get("lang"), raw.get("lang") in LANGS, "lang", problems) or "zh"
+    para = raw.get("para")
+    para_ok = para is not None and bool(_BLOCK_ID.fullmatch(para))
+    para = _pick(para, para_ok and (block_exists is None or block_exists(para)), "para", problems)
+    feature = raw.get("feature")
+    feature_ok = feature is not None and bool(_FEATURE_ID.fullmatch(feature))
+    feature_ok = feature_ok and (feature_exists is None or feature_exists(feature))
+    feature = _pick(feature, feature_ok, "feature", problems)
+    layers = _layers(raw.get("layers"), known_layers, problems)
+    if known_docs is None:
+        from hedong_geo import plan
+
+        known_docs = tuple(plan.documents())
+    doc = raw.get("doc")
+    para_doc = para.split(".", 1)[0] if para else None
+    doc = _pick(doc, doc in known_docs and para_doc in (None, doc), "doc", problems) or para_doc
     if view is None:
         view = "reader" if para and not feature else "map"
-    doc = _first(params, "doc")
-    if para and not doc:
-        doc = para.split(".", 1)[0]
     return ViewState(view, lang, feature, para, layers, doc, tuple(problems))
+
+
+def shown_value(value: str) -> str:
+    """``value`` as a Markdown code span, shortened and with unprintable characters escaped:
+    a link's text is shown as typed, never rendered (no Markdown, HTML, math or emoji)."""
+    text = value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def problem_messages(state: ViewState, lang: str = "zh") -> list[str]:
+    """One Markdown message per problem of ``state``, in ``lang``: what the link asked for that
+    is not there (``geodata/i18n.json`` keys ``url_<kind>``) and the value, shown as text."""
+    return [f"{t(f'url_{kind}', lang)} {shown_value(value)}" for kind, value in state.problems]
 
 
 def state_params(state: ViewState) -> dict[str, str]:

@@ -11,7 +11,7 @@ import branca.element
 import folium
 import jinja2
 import pytest
-from conftest import context_feature
+from conftest import context_feature, edit_feature
 
 from hedong_geo import UnknownIdError
 from hedong_geo.layers import STATUSES, load_layers
@@ -176,9 +176,8 @@ def test_names_are_escaped(small) -> None:
 def test_data_is_never_read_as_template_syntax(tmp_path: Path, data_dir: Path) -> None:
     for path in (data_dir / "layers_small").glob("*.geojson"):
         shutil.copy(path, tmp_path / path.name)
-    data = json.loads((tmp_path / "renewal.geojson").read_text(encoding="utf-8"))
-    data["features"][0]["properties"]["name_zh"] = "{{ 7 * 7 }}{% if true %}x{% endif %}"
-    (tmp_path / "renewal.geojson").write_text(json.dumps(data), encoding="utf-8")
+    template = "{{ 7 * 7 }}{% if true %}x{% endif %}"
+    edit_feature(tmp_path / "renewal.geojson", "renewal.dazhigu", name_zh=template)
     m = build_map(load_layers(tmp_path))
     for _ in range(2):  # st_folium renders the same map again
         tips = [f["properties"].get("t", "") for f in _features(_html(m)).values()]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import edit_feature
 from streamlit.testing.v1 import AppTest
 
 from hedong_geo.i18n import t
@@ -328,11 +328,7 @@ def test_layers_dir_is_read_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, layers_copy: Path
 ) -> None:
     path = layers_copy / "jinmao_quadrants.geojson"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for feature in data["features"]:
-        if feature["properties"]["id"] == "park.quadrant.se":
-            feature["properties"]["name_zh"] = "测试东南片区"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    edit_feature(path, "park.quadrant.se", name_zh="测试东南片区")
     at = run(monkeypatch, layers_copy, feature="park.quadrant.se")
     assert panel_names(at)[0] == "测试东南片区"
     at = run(monkeypatch, None, feature="park.quadrant.se")
@@ -343,11 +339,7 @@ def test_feature_name_with_markup_stays_text(
     monkeypatch: pytest.MonkeyPatch, layers_copy: Path
 ) -> None:
     path = layers_copy / "jinmao_quadrants.geojson"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for feature in data["features"]:
-        if feature["properties"]["id"] == "park.quadrant.se":
-            feature["properties"]["name_en"] = "<img src=x onerror=alert(1)>"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    edit_feature(path, "park.quadrant.se", name_en="<img src=x onerror=alert(1)>")
     at = run(monkeypatch, layers_copy, feature="park.quadrant.se", lang="en")
     assert "<img" not in html_text(at)
     # Markdown elements never render raw HTML; the name arrives as the literal string.

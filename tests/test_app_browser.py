@@ -7,23 +7,25 @@ Every wait in the browser polls for what the test needs (``expect``, ``wait_for_
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
+from conftest import (
+    FEATURE_POINT,
+    ROOT,
+    Session,
+    edit_feature,
+    feature_point,
+    fire,
+    map_frame,
+    open_session,
+    serve_app,
+    settle,
+    wait_until_still,
+)
 
 from hedong_geo.assets import served_url
 
@@ -32,8 +34,8 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path("/tmp/hedong-geo-shots")
+APP = ROOT / "app.py"
 SE = "park.quadrant.se"
 SE_PASSAGE = "以核理化院和国机集团天津电气院为核心"
 STATION_ZONE = "station.zone.whole"  # an area the mouse can reach at the opening view
@@ -41,71 +43,16 @@ STATION_ZONE_NAME = "天津站站产城融合发展片区（全域，河东·和
 XSS = "<img src=x onerror=alert(1)>"
 XSS_FEATURE = "park.yijichuang"  # in renewal.geojson
 XSS_MOUSE_FEATURE = "culture.wanda-plaza"  # a point the mouse can reach at the opening view
-TIMEOUT = 30_000
 
 
 # --- the app server -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve(env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port; yields its URL once /_stcore/health answers."""
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    full_env = {**os.environ, **(env or {})}
-    out = open(log or os.devnull, "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {url} within 60 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("app") / "streamlit.log"
     env = {"HEDONG_GEO_LAYERS_DIR": ""}
-    with serve(env, log) as url:
+    with serve_app(env, log, script=APP) as url:
         yield url
 
 
@@ -116,211 +63,51 @@ def xss_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     layers = folder / "layers"
     shutil.copytree(ROOT / "layers", layers)
     for name, fid in (("renewal", XSS_FEATURE), ("consumption_culture", XSS_MOUSE_FEATURE)):
-        path = layers / f"{name}.geojson"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        (feature,) = [f for f in data["features"] if f["properties"]["id"] == fid]
-        feature["properties"]["name_zh"] = feature["properties"]["name_en"] = XSS
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    with serve({"HEDONG_GEO_LAYERS_DIR": str(layers)}, folder / "streamlit.log") as url:
+        edit_feature(layers / f"{name}.geojson", fid, name_zh=XSS, name_en=XSS)
+    env = {"HEDONG_GEO_LAYERS_DIR": str(layers)}
+    with serve_app(env, folder / "streamlit.log", script=APP) as url:
         yield url
 
 
 # --- the browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _playwright() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def _browsers(_playwright) -> Iterator[dict]:
-    launched: dict = {}
-    yield launched
-    for browser in launched.values():
-        browser.close()
-
-
-@pytest.fixture
-def browser(chromium_path: str, _playwright, _browsers: dict):
-    if chromium_path not in _browsers:
-        _browsers[chromium_path] = _playwright.chromium.launch(
-            executable_path=chromium_path, args=CHROMIUM_ARGS
-        )
-    return _browsers[chromium_path]
-
-
-@dataclass
-class Session:
-    """A page and everything it asked for: request URLs, dialogs, page errors."""
-
-    page: object
-    requests: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def outside(self) -> list[str]:
-        """Requests to anything but this machine (data:, blob:, about: are fine)."""
-        bad = []
-        for url in self.requests:
-            parts = urlsplit(url)
-            if parts.scheme in ("data", "blob", "about"):
-                continue
-            if parts.scheme not in ("http", "https", "ws", "wss") or (
-                parts.hostname not in LOCAL_HOSTS
-            ):
-                bad.append(url)
-        return bad
-
-
-def _open(browser, width: int = 1400, height: int = 1000, **kwargs) -> Iterator[Session]:
-    context = browser.new_context(viewport={"width": width, "height": height}, **kwargs)
-    context.set_default_timeout(TIMEOUT)
-    page = context.new_page()
-    session = Session(page)
-    page.on("request", lambda r: session.requests.append(r.url))
-    page.on("websocket", lambda ws: session.requests.append(ws.url))
-    page.on("pageerror", lambda e: session.errors.append(str(e)))
-
-    def on_dialog(dialog) -> None:
-        session.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    try:
-        yield session
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def session(browser) -> Iterator[Session]:
-    yield from _open(browser)
+    with open_session(browser) as opened:
+        yield opened
 
 
 @pytest.fixture
 def phone(browser) -> Iterator[Session]:
-    yield from _open(browser, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True)
+    with open_session(
+        browser, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True
+    ) as opened:
+        yield opened
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-# The component has drawn its Leaflet map, with our helpers, and a first clickable shape.
-MAP_READY = """() => !!(window.map && window.map._loaded && window.HedongGeo
-  && HedongGeo.map === window.map
-  && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
-
-# The map is neither zooming nor panning.
-MAP_STILL = """() => !window.map._animatingZoom
-  && !(window.map._panAnim && window.map._panAnim._inProgress)"""
-
-
-def map_frame(page):
-    """The streamlit-folium iframe once its Leaflet map is drawn.
-
-    Streamlit may replace the iframe while the first runs settle, so the wait is made on the
-    iframe there is now, in short polls, until the deadline."""
-    iframe = page.locator(MAP_IFRAME)
-    deadline = time.monotonic() + TIMEOUT / 1000
-    while True:
-        expect(iframe).to_have_count(1, timeout=TIMEOUT)
-        frame = iframe.element_handle().content_frame()
-        try:
-            if frame is not None:
-                frame.wait_for_function(MAP_READY, timeout=2_000)
-                return frame
-        except playwright_api.Error:  # not drawn yet, or this iframe was replaced
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError("no Leaflet map in the streamlit-folium iframe")
-
-
-# A point of the frame where the feature's own SVG path is the topmost element, or null. With
-# zoom=true and no such point (off screen, under the legend or another feature), the map first
-# zooms to the feature as a user would, without animation.
-_FIND_PATH = """([id, zoom]) => {
-  let target = null;
-  window.map.eachLayer((l) => {
-    if (l._path && l.options.interactive && l.feature && l.feature.properties.id === id) {
-      target = l;
-    }
-  });
-  if (!target) return null;
-  const find = () => {
-    const box = target._path.getBoundingClientRect();
-    for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {
-      const x = box.left + (box.width * i) / 24, y = box.top + (box.height * j) / 24;
-      if (document.elementFromPoint(x, y) === target._path) return [x, y];
-    }
-    return null;
-  };
-  const found = find();
-  if (found || !zoom) return found;
-  const bounds = target.getBounds ? target.getBounds() : L.latLngBounds([target.getLatLng()]);
-  window.map.fitBounds(bounds, {animate: false, maxZoom: 16, paddingTopLeft: [40, 40],
-                                paddingBottomRight: [260, 40]});
-  return find();
-}"""
-
-
-def feature_point(page, frame, feature_id: str, zoom: bool = True) -> tuple[float, float]:
-    """Page coordinates of a point on the feature's shape, clickable by the real mouse."""
-    frame.frame_element().scroll_into_view_if_needed()
-    frame.wait_for_function(MAP_STILL)  # a point found while the map moves would be missed
-    xy = frame.evaluate(_FIND_PATH, [feature_id, zoom])
-    assert xy, f"{feature_id} is not visible on the map"
-    box = frame.frame_element().bounding_box()
-    return box["x"] + xy[0], box["y"] + xy[1]
-
-
-# Leaflet's own event on the feature's layer, as the mouse would give (propagates to its group).
-_FIRE = """([id, type]) => {
-  let target = null;
-  window.map.eachLayer((l) => {
-    if (l._path && l.options.interactive && l.feature && l.feature.properties.id === id) {
-      target = l;
-    }
-  });
-  const at = target.getBounds ? target.getBounds().getCenter() : target.getLatLng();
-  target.fire(type, {latlng: at, originalEvent: new MouseEvent(type)}, true);
-}"""
 
 
 def click_feature(page, frame, feature_id: str, mouse: bool = True) -> None:
     """Click the feature with the mouse; with mouse=False fire Leaflet's click on its layer
     (for a feature the mouse cannot reach, see test_quadrant_is_clickable_with_the_mouse)."""
     if mouse:
-        page.mouse.click(*feature_point(page, frame, feature_id))
+        page.mouse.click(*feature_point(frame, feature_id))
     else:
-        frame.evaluate(_FIRE, [feature_id, "click"])
+        fire(frame, feature_id, "click")
 
 
 def hover_feature(page, frame, feature_id: str, mouse: bool = True) -> None:
     """Move the mouse onto the feature, or fire Leaflet's mouseover on its layer."""
     if mouse:
-        page.mouse.move(*feature_point(page, frame, feature_id))
+        page.mouse.move(*feature_point(frame, feature_id))
     else:
-        frame.evaluate(_FIRE, [feature_id, "mouseover"])
+        fire(frame, feature_id, "mouseover")
 
 
 def passage(page, text: str):
     return page.locator(".hd-passage", has_text=text)
-
-
-def settle(page) -> None:
-    """Wait until Streamlit has finished running the script (call it once what the test waits
-    for is on the page: a rerun that has not started yet is not waited for)."""
-    app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
-
-
-def assert_local(session: Session) -> None:
-    assert session.requests, "no requests recorded"
-    assert not session.outside(), session.outside()
-    assert not session.dialogs, session.dialogs
 
 
 # --- tests --------------------------------------------------------------------------------------
@@ -336,7 +123,7 @@ def test_map_loads_offline(session: Session, app_url: str) -> None:
     assert frame.evaluate("() => typeof window.HedongGeo.layer") == "function"
     expect(page.locator("h1", has_text="河东区规划地图")).to_be_visible()
     settle(page)
-    assert_local(session)
+    session.assert_local()
     assert not session.errors, session.errors
 
 
@@ -364,7 +151,7 @@ def test_click_shows_passage_without_remounting_the_map(session: Session, app_ur
     assert frame.evaluate("() => [window.__marker, window.map.__marker]") == [1, 1]
     expect(passage(page, SE_PASSAGE)).to_have_count(0)
     assert len([f for f in page.frames if "streamlit_folium" in f.url]) == 1
-    assert_local(session)
+    session.assert_local()
 
 
 def test_quadrants_are_clickable_with_the_mouse(session: Session, app_url: str) -> None:
@@ -372,8 +159,9 @@ def test_quadrants_are_clickable_with_the_mouse(session: Session, app_url: str) 
     page.goto(app_url)
     frame = map_frame(page)
     settle(page)
+    wait_until_still(frame)  # a point looked for while the map moves would be missed
     for quadrant in ("ne", "nw", "se", "sw"):
-        assert frame.evaluate(_FIND_PATH, [f"park.quadrant.{quadrant}", False]), quadrant
+        assert frame.evaluate(FEATURE_POINT, [f"park.quadrant.{quadrant}", False]), quadrant
     click_feature(page, frame, SE, mouse=True)
     expect(passage(page, SE_PASSAGE)).to_be_visible(timeout=5000)
     # The legend opens from its title and does not hide the park until asked.
@@ -399,7 +187,7 @@ def test_para_opens_the_reader_at_the_block(session: Session, app_url: str) -> N
     map_frame(page)
     expect(page.locator("h3", has_text=re.compile(r"\S"))).not_to_have_count(0)
     expect(page.get_by_test_id("stAlert")).to_have_count(0)
-    assert_local(session)
+    session.assert_local()
 
 
 def test_lang_en_switches_the_ui(session: Session, app_url: str) -> None:
@@ -414,7 +202,7 @@ def test_lang_en_switches_the_ui(session: Session, app_url: str) -> None:
     page.get_by_text("中文", exact=True).click()
     expect(page.locator("h1", has_text="河东区规划地图")).to_be_visible()
     expect(page).not_to_have_url(re.compile("lang=en"))
-    assert_local(session)
+    session.assert_local()
 
 
 def test_phone_layout(phone: Session, app_url: str) -> None:
@@ -439,7 +227,7 @@ def test_phone_layout(phone: Session, app_url: str) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, width
     page.screenshot(path=str(SHOTS / "phone-panel.png"))
-    assert_local(phone)
+    phone.assert_local()
 
 
 def test_data_text_is_escaped(session: Session, xss_url: str) -> None:
@@ -457,7 +245,7 @@ def test_data_text_is_escaped(session: Session, xss_url: str) -> None:
         expect(tooltip.first).to_be_visible()
         assert frame.locator(".hd-tooltip img").count() == 0
         if not mouse:
-            frame.evaluate(_FIRE, [fid, "mouseout"])
+            fire(frame, fid, "mouseout")
         click_feature(page, frame, fid, mouse=mouse)
         expect(page).to_have_url(re.compile(rf"feature={re.escape(fid)}"))
         expect(heading).to_be_visible()
@@ -473,4 +261,4 @@ def test_data_text_is_escaped(session: Session, xss_url: str) -> None:
     for where in page.frames:
         assert where.locator("img[src='x']").count() == 0
     assert not session.dialogs, session.dialogs
-    assert_local(session)
+    session.assert_local()

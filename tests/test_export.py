@@ -19,6 +19,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from conftest import context_feature
 from matplotlib import font_manager
 from matplotlib.image import imread
 from PIL import Image
@@ -53,32 +54,6 @@ def layerset(small: Path):
     return load_layers(small)
 
 
-def _context_feature(fid, name_zh, name_en, category, geometry):
-    return {
-        "type": "Feature",
-        "properties": {
-            "id": fid,
-            "name_zh": name_zh,
-            "name_en": name_en,
-            "aliases": [],
-            "layer": "context",
-            "group": "context",
-            "category": category,
-            "status": "context",
-            "status_year": None,
-            "location_basis": "derived",
-            "accuracy_m": 200.0,
-            "geometry_source": "test fixture",
-            "cross_district": False,
-            "parent": None,
-            "anchors": [],
-            "citations": [],
-            "facts": [],
-        },
-        "geometry": geometry,
-    }
-
-
 @pytest.fixture
 def with_context(small: Path, tmp_path: Path) -> Path:
     """The small layers plus a context layer: Hedong, one neighbour, a river, a reference point."""
@@ -88,10 +63,10 @@ def with_context(small: Path, tmp_path: Path) -> Path:
     neighbour = shapely.box(117.15, 39.07, 117.19, 39.15)
     river = shapely.LineString([(117.19, 39.15), (117.19, 39.07)])
     features = [
-        _context_feature("context.district.hedong", "河东区", "Hedong", "boundary", hedong),
-        _context_feature("context.district.heping", "和平区", "Heping", "boundary", neighbour),
-        _context_feature("context.haihe", "海河", "Haihe", "river", river),
-        _context_feature(
+        context_feature("context.district.hedong", "河东区", "Hedong", "boundary", hedong),
+        context_feature("context.district.heping", "和平区", "Heping", "boundary", neighbour),
+        context_feature("context.haihe", "海河", "Haihe", "river", river),
+        context_feature(
             "context.ref.zhigu", "直沽", "Zhigu", "reference_point", shapely.Point(117.229, 39.11)
         ),
     ]

@@ -3,7 +3,8 @@ Chinese and English, colour by status from the legend, the 街道 names, a membe
 highlighted, and the chooser where two features share a site. Screenshots of two panels at
 desktop and phone sizes go to /tmp/hedong-geo-shots (for a person to look at).
 
-Uses the app server, browser and helpers of ``test_app_browser``; every wait polls.
+Uses the app server and helpers of ``test_app_browser`` and the shared browser of
+``conftest``; every wait polls.
 """
 
 from __future__ import annotations
@@ -12,21 +13,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from conftest import Session, map_frame, open_session, settle, wait_until_still
 from test_app_browser import (  # noqa: F401 - fixtures used by name
-    MAP_STILL,
     SHOTS,
-    Session,
-    _browsers,
-    _open,
-    _playwright,
     app_url,
-    assert_local,
-    browser,
     click_feature,
     expect,
-    map_frame,
     session,
-    settle,
 )
 
 from hedong_geo.styles import load_styles
@@ -39,11 +32,11 @@ HIGHLIGHT = ".leaflet-hdSelected-pane path"
 
 
 @pytest.fixture(params=[(1440, 900), (390, 844)], ids=["desktop", "phone"])
-def sized(request, browser) -> Iterator[tuple[Session, str]]:  # noqa: F811
+def sized(request, browser) -> Iterator[tuple[Session, str]]:
     width, height = request.param
     extra = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True} if width < 500 else {}
-    for s in _open(browser, width, height, **extra):
-        yield s, f"{width}x{height}"
+    with open_session(browser, width, height, **extra) as opened:
+        yield opened, f"{width}x{height}"
 
 
 @pytest.mark.parametrize("feature", PANELS)
@@ -55,7 +48,7 @@ def test_panel_screenshots(sized, app_url: str, feature: str) -> None:  # noqa: 
     timeline = page.locator(".hd-timeline")
     expect(timeline).to_contain_text("2026 纲要")
     settle(page)
-    frame.wait_for_function(MAP_STILL)  # the map has flown to the feature
+    wait_until_still(frame)  # the map has flown to the feature
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"page-{feature}-{size}.png"))
     # The panel as a reader scrolls through it: from its name, then from its passages.
@@ -66,7 +59,7 @@ def test_panel_screenshots(sized, app_url: str, feature: str) -> None:  # noqa: 
     # Nothing wider than the screen, and the panel's text wraps inside it.
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], width
-    assert_local(shot)
+    shot.assert_local()
 
 
 @pytest.mark.parametrize(
@@ -100,7 +93,7 @@ def test_panel_timeline_and_figures(
     expect(cited.locator(".hd-stance-planned")).to_be_visible()
     members = page.locator(".hd-members a[data-feature='renewal.station-area']")
     expect(members).to_have_count(1)
-    assert_local(session)
+    session.assert_local()
 
 
 def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> None:  # noqa: F811
@@ -193,4 +186,4 @@ def test_same_site_click_offers_each(session: Session, app_url: str) -> None:  #
     expect(page).to_have_url(re.compile(r"feature=park\.yijichuang-industrial-parcel"))
     expect(frame.locator(".hd-chooser")).to_have_count(0)
     assert not session.errors, session.errors
-    assert_local(session)
+    session.assert_local()

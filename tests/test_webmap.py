@@ -11,6 +11,7 @@ import branca.element
 import folium
 import jinja2
 import pytest
+from conftest import context_feature, edit_feature
 
 from hedong_geo import UnknownIdError
 from hedong_geo.layers import STATUSES, load_layers
@@ -27,28 +28,6 @@ URL = re.compile(r"""(?:https?:)?//[^\s"'<>()\\]+""")
 LOCAL = re.compile(r"^(?:https?:)?//(?:127\.0\.0\.1|localhost)(?::\d+)?(?:/|$)")
 
 
-def _props(zh: str, en: str, fid: str, category: str, basis: str = "derived") -> dict:
-    return {
-        "id": fid,
-        "name_zh": zh,
-        "name_en": en,
-        "aliases": [],
-        "layer": "context",
-        "group": "context",
-        "category": category,
-        "status": "context",
-        "status_year": None,
-        "location_basis": basis,
-        "accuracy_m": 50.0,
-        "geometry_source": "test fixture",
-        "cross_district": False,
-        "parent": None,
-        "anchors": [],
-        "citations": [],
-        "facts": [],
-    }
-
-
 def _box(x0: float, y0: float, x1: float, y1: float) -> dict:
     ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
     return {"type": "Polygon", "coordinates": [ring]}
@@ -59,30 +38,39 @@ CONTEXT = {
     "name": "context",
     "title": {"zh": "底图", "en": "Context"},
     "features": [
-        {
-            "type": "Feature",
-            "properties": _props(
-                "河东区", "Hedong District", "context.district.hedong", "boundary"
-            ),
-            "geometry": _box(117.20, 39.07, 117.30, 39.16),
-        },
-        {
-            "type": "Feature",
-            "properties": _props("河西区", "Hexi District", "context.district.hexi", "boundary"),
-            "geometry": _box(117.15, 39.03, 117.21, 39.12),
-        },
-        {
-            "type": "Feature",
-            "properties": _props("海河", "Haihe", "context.haihe", "river"),
-            "geometry": {"type": "LineString", "coordinates": [[117.19, 39.14], [117.25, 39.06]]},
-        },
-        {
-            "type": "Feature",
-            "properties": _props(
-                "直沽站", "Zhigu station", "context.ref.zhigu", "reference_point", "reference"
-            ),
-            "geometry": {"type": "Point", "coordinates": [117.229228, 39.110811]},
-        },
+        context_feature(
+            "context.district.hedong",
+            "河东区",
+            "Hedong District",
+            "boundary",
+            _box(117.20, 39.07, 117.30, 39.16),
+            accuracy_m=50.0,
+        ),
+        context_feature(
+            "context.district.hexi",
+            "河西区",
+            "Hexi District",
+            "boundary",
+            _box(117.15, 39.03, 117.21, 39.12),
+            accuracy_m=50.0,
+        ),
+        context_feature(
+            "context.haihe",
+            "海河",
+            "Haihe",
+            "river",
+            {"type": "LineString", "coordinates": [[117.19, 39.14], [117.25, 39.06]]},
+            accuracy_m=50.0,
+        ),
+        context_feature(
+            "context.ref.zhigu",
+            "直沽站",
+            "Zhigu station",
+            "reference_point",
+            {"type": "Point", "coordinates": [117.229228, 39.110811]},
+            basis="reference",
+            accuracy_m=50.0,
+        ),
     ],
 }
 
@@ -188,9 +176,8 @@ def test_names_are_escaped(small) -> None:
 def test_data_is_never_read_as_template_syntax(tmp_path: Path, data_dir: Path) -> None:
     for path in (data_dir / "layers_small").glob("*.geojson"):
         shutil.copy(path, tmp_path / path.name)
-    data = json.loads((tmp_path / "renewal.geojson").read_text(encoding="utf-8"))
-    data["features"][0]["properties"]["name_zh"] = "{{ 7 * 7 }}{% if true %}x{% endif %}"
-    (tmp_path / "renewal.geojson").write_text(json.dumps(data), encoding="utf-8")
+    template = "{{ 7 * 7 }}{% if true %}x{% endif %}"
+    edit_feature(tmp_path / "renewal.geojson", "renewal.dazhigu", name_zh=template)
     m = build_map(load_layers(tmp_path))
     for _ in range(2):  # st_folium renders the same map again
         tips = [f["properties"].get("t", "") for f in _features(_html(m)).values()]

@@ -8,18 +8,16 @@ Every wait polls (Playwright's ``expect`` and ``wait_for_function``); none sleep
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
-import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
 
 import pytest
-from conftest import CHROMIUM_ARGS, LOCAL_HOSTS
+from conftest import MAP_READY, Session, open_session, serve_folder
 from test_webmap import CONTEXT
 
 from hedong_geo.assets import inline_assets, install_static
@@ -30,10 +28,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-# The map is set up and has drawn its first clickable shape.
-READY = """() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
-  && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
-
 # How many clickable shapes of one feature the map has (by the feature id hedong.js sets).
 _LAYERS_OF = """(id) => {
   const found = [];
@@ -43,23 +37,6 @@ _LAYERS_OF = """(id) => {
   });
   return found.length;
 }"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _serve(folder: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -80,7 +57,7 @@ def site(tmp_path: Path, layers) -> Iterator[str]:
     install_static(root / "app" / "static")
     page = build_map(layers, lang="zh").get_root().render()
     (root / "index.html").write_text(page, encoding="utf-8")
-    for base in _serve(root):
+    with serve_folder(root) as base:
         yield f"{base}/index.html"
 
 
@@ -105,7 +82,7 @@ def component_site(tmp_path: Path, layers) -> Iterator[str]:
         f"<script>{script}\nwindow.map = map_div;</script></body></html>"
     )
     (root / "index.html").write_text(page, encoding="utf-8")
-    for base in _serve(root):
+    with serve_folder(root) as base:
         yield f"{base}/index.html"
 
 
@@ -115,193 +92,155 @@ def _walk(element):
         yield from _walk(child)
 
 
-def _open(p, chromium_path: str, url: str):
-    browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": 1000, "height": 700})
-    seen = {"requests": [], "dialogs": [], "errors": []}
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.goto(url)
-    page.wait_for_function(READY)
-    return browser, page, seen
+@contextmanager
+def _open(browser: Any, url: str) -> Iterator[Session]:
+    """A 1000×700 page at ``url`` once the map is ready."""
+    with open_session(browser, 1000, 700) as session:
+        session.page.goto(url)
+        session.page.wait_for_function(MAP_READY)
+        yield session
 
 
-def _foreign(urls: list[str]) -> list[str]:
-    return [
-        u
-        for u in urls
-        if not u.startswith(("data:", "blob:", "about:"))
-        and (urlsplit(u).scheme not in ("http", "https", "file") or urlsplit(u).hostname or "")
-        not in LOCAL_HOSTS
-    ]
+def test_map_loads_offline_and_renders(site: str, browser: Any) -> None:
+    with _open(browser, site) as seen:
+        page = seen.page
+        assert page.evaluate("typeof window.L") == "object"
+        expect(page.locator(".leaflet-container")).to_be_visible()
+        assert page.locator("path.leaflet-interactive").count() >= 6
+        expect(page.locator(".hd-legend")).to_be_visible()
+        expect(page.locator(".hd-legend")).to_contain_text("图例")
+        expect(page.locator(".leaflet-control-scale")).to_be_visible()
+        expect(page.locator(".hd-measure a")).to_have_count(2)
+        expect(page.locator(".hd-fullscreen a")).to_have_count(1)
+        # Dashed (schematic) outlines reach the SVG.
+        assert page.locator("path[stroke-dasharray='8 6']").count() >= 1
+        # Hover the hostile point with the mouse: the tooltip shows its name as text.
+        x, y = page.evaluate(
+            """() => {
+              const map = HedongGeo.map;
+              for (const id in map._layers) {
+                const l = map._layers[id];
+                if (l.feature && l.feature.properties.id === 'renewal.xss'
+                    && l instanceof L.CircleMarker && !(l instanceof L.Circle)) {
+                  const pt = map.latLngToContainerPoint(l.getLatLng());
+                  const box = map.getContainer().getBoundingClientRect();
+                  return [box.left + pt.x, box.top + pt.y];
+                }
+              }
+            }"""
+        )
+        page.mouse.move(x, y)
+        tooltip = page.locator(".hd-tooltip").first
+        expect(tooltip).to_contain_text("<img src=x onerror=alert(1)>")
+        expect(page.locator(".leaflet-container img[src='x']")).to_have_count(0)
+    assert seen.dialogs == []
+    assert seen.errors == []
+    assert seen.outside() == []
+    assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in seen.requests)
 
 
-def test_map_loads_offline_and_renders(site: str, chromium_path: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, site)
-        try:
-            assert page.evaluate("typeof window.L") == "object"
-            expect(page.locator(".leaflet-container")).to_be_visible()
-            assert page.locator("path.leaflet-interactive").count() >= 6
-            expect(page.locator(".hd-legend")).to_be_visible()
-            expect(page.locator(".hd-legend")).to_contain_text("图例")
-            expect(page.locator(".leaflet-control-scale")).to_be_visible()
-            expect(page.locator(".hd-measure a")).to_have_count(2)
-            expect(page.locator(".hd-fullscreen a")).to_have_count(1)
-            # Dashed (schematic) outlines reach the SVG.
-            assert page.locator("path[stroke-dasharray='8 6']").count() >= 1
-            # Hover the hostile point with the mouse: the tooltip shows its name as text.
-            x, y = page.evaluate(
-                """() => {
-                  const map = HedongGeo.map;
-                  for (const id in map._layers) {
-                    const l = map._layers[id];
-                    if (l.feature && l.feature.properties.id === 'renewal.xss'
-                        && l instanceof L.CircleMarker && !(l instanceof L.Circle)) {
-                      const pt = map.latLngToContainerPoint(l.getLatLng());
-                      const box = map.getContainer().getBoundingClientRect();
-                      return [box.left + pt.x, box.top + pt.y];
-                    }
-                  }
-                }"""
-            )
-            page.mouse.move(x, y)
-            tooltip = page.locator(".hd-tooltip").first
-            expect(tooltip).to_contain_text("<img src=x onerror=alert(1)>")
-            expect(page.locator(".leaflet-container img[src='x']")).to_have_count(0)
-        finally:
-            browser.close()
-    assert seen["dialogs"] == []
-    assert seen["errors"] == []
-    assert _foreign(seen["requests"]) == []
-    assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in seen["requests"])
+def test_click_reports_feature_id_and_measure_works(site: str, browser: Any) -> None:
+    with _open(browser, site) as seen:
+        page = seen.page
+        # What streamlit-folium reads on a click: event.layer.toGeoJSON().properties.id.
+        page.evaluate(
+            """() => {
+              window.clicked = [];
+              window.hooked = [];
+              const map = HedongGeo.map;
+              for (const id in map._layers) {
+                map._layers[id].on('click', e => {
+                  if (e.layer) window.clicked.push(e.layer.toGeoJSON().properties.id);
+                });
+              }
+              HedongGeo.on('click', (id) => window.hooked.push(id));
+            }"""
+        )
+        box = page.locator("path[stroke-dasharray='8 6']").first.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function("() => window.clicked.length > 0")
+        clicked = page.evaluate("window.clicked")
+        assert all(c for c in clicked)
+        # The page's click hook names the same feature, once.
+        assert page.evaluate("window.hooked") == clicked[:1]
+        # Measure a distance: two clicks and a double-click give a label in metres.
+        page.locator(".hd-measure a").first.click()
+        page.mouse.click(300, 300)
+        page.mouse.click(500, 300)
+        page.mouse.dblclick(500, 400)
+        label = page.locator(".hd-measure-label")
+        expect(label).to_have_count(1)
+        expect(label).to_have_text(re.compile(r"\d (m|km)$"))
+    assert seen.errors == []
+    assert seen.outside() == []
 
 
-def test_click_reports_feature_id_and_measure_works(site: str, chromium_path: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, site)
-        try:
-            # What streamlit-folium reads on a click: event.layer.toGeoJSON().properties.id.
-            page.evaluate(
-                """() => {
-                  window.clicked = [];
-                  window.hooked = [];
-                  const map = HedongGeo.map;
-                  for (const id in map._layers) {
-                    map._layers[id].on('click', e => {
-                      if (e.layer) window.clicked.push(e.layer.toGeoJSON().properties.id);
-                    });
-                  }
-                  HedongGeo.on('click', (id) => window.hooked.push(id));
-                }"""
-            )
-            box = page.locator("path[stroke-dasharray='8 6']").first.bounding_box()
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_function("() => window.clicked.length > 0")
-            clicked = page.evaluate("window.clicked")
-            assert all(c for c in clicked)
-            # The page's click hook names the same feature, once.
-            assert page.evaluate("window.hooked") == clicked[:1]
-            # Measure a distance: two clicks and a double-click give a label in metres.
-            page.locator(".hd-measure a").first.click()
-            page.mouse.click(300, 300)
-            page.mouse.click(500, 300)
-            page.mouse.dblclick(500, 400)
-            label = page.locator(".hd-measure-label")
-            expect(label).to_have_count(1)
-            expect(label).to_have_text(re.compile(r"\d (m|km)$"))
-        finally:
-            browser.close()
-    assert seen["errors"] == []
-    assert _foreign(seen["requests"]) == []
-
-
-def test_inlined_page_works_from_file(tmp_path: Path, data_dir: Path, chromium_path: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_inlined_page_works_from_file(tmp_path: Path, data_dir: Path, browser: Any) -> None:
     layers = load_layers(data_dir / "layers_small")
     page_html = inline_assets(build_map(layers, lang="en").get_root().render())
     path = tmp_path / "map.html"
     path.write_text(page_html, encoding="utf-8")
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, path.as_uri())
-        try:
-            expect(page.locator(".hd-legend")).to_be_visible()
-            expect(page.locator(".hd-legend")).to_contain_text("Legend")
-        finally:
-            browser.close()
-    assert seen["errors"] == []
-    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:"))] == []
+    with _open(browser, path.as_uri()) as seen:
+        page = seen.page
+        expect(page.locator(".hd-legend")).to_be_visible()
+        expect(page.locator(".hd-legend")).to_contain_text("Legend")
+    assert seen.errors == []
+    assert [u for u in seen.requests if not u.startswith(("file:", "data:"))] == []
 
 
-def test_map_runs_as_streamlit_folium_component(component_site: str, chromium_path: str) -> None:
+def test_map_runs_as_streamlit_folium_component(component_site: str, browser: Any) -> None:
     """The pieces st_folium sends its iframe (header, js/css links, script) make a working map."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, component_site)
-        try:
-            expect(page.locator(".hd-legend")).to_be_visible()
-            expect(page.locator(".leaflet-control-scale")).to_be_visible()
-            # The selected quadrant is highlighted on top and the view fits it.
-            expect(page.locator(".leaflet-hdSelected-pane path")).to_have_count(1)
-            assert page.evaluate("window.map === HedongGeo.map")
-            zoom = page.evaluate("HedongGeo.map.getZoom()")
-            assert zoom >= 14
-        finally:
-            browser.close()
-    assert seen["errors"] == []
-    assert seen["dialogs"] == []
-    assert _foreign(seen["requests"]) == []
+    with _open(browser, component_site) as seen:
+        page = seen.page
+        expect(page.locator(".hd-legend")).to_be_visible()
+        expect(page.locator(".leaflet-control-scale")).to_be_visible()
+        # The selected quadrant is highlighted on top and the view fits it.
+        expect(page.locator(".leaflet-hdSelected-pane path")).to_have_count(1)
+        assert page.evaluate("window.map === HedongGeo.map")
+        zoom = page.evaluate("HedongGeo.map.getZoom()")
+        assert zoom >= 14
+    assert seen.errors == []
+    assert seen.dialogs == []
+    assert seen.outside() == []
 
 
-def test_one_selection_highlight(site: str, chromium_path: str) -> None:
+def test_one_selection_highlight(site: str, browser: Any) -> None:
     """HedongGeo.select draws one highlight from the feature as drawn, and replaces it."""
-    from playwright.sync_api import sync_playwright
-
     selected = ".leaflet-hdSelected-pane path"
-    with sync_playwright() as p:
-        browser, page, seen = _open(p, chromium_path, site)
-        try:
-            expect(page.locator(selected)).to_have_count(0)
-            assert page.evaluate("HedongGeo.select('park.quadrant.se')") is True
-            expect(page.locator(selected)).to_have_count(1)
-            # Schematic stays dashed when selected, in the selection's colour, not clickable.
-            path = page.locator(selected).first
-            expect(path).to_have_attribute("stroke-dasharray", "8 6")
-            expect(path).to_have_attribute("stroke", "#f1c40f")
-            expect(path).not_to_have_class(re.compile("leaflet-interactive"))
-            # A point: a ring round its marker and its accuracy circle, replacing the quadrant.
-            # With bounds, the map fits them (zooming in from the whole fixture).
-            bounds = [[39.10, 117.22], [39.12, 117.24]]
-            zoom = page.evaluate("HedongGeo.map.getZoom()")
-            page.evaluate("(b) => HedongGeo.select('renewal.dazhigu', {bounds: b})", bounds)
-            expect(page.locator(selected)).to_have_count(2)
-            page.wait_for_function(
-                """([b, zoom]) => { const map = HedongGeo.map;
-                  return !map._animatingZoom && map.getZoom() > zoom
-                    && map.getBounds().contains(L.latLngBounds(b)); }""",
-                arg=[bounds, zoom],
-            )
-            # An unknown id draws nothing; null clears the selection.
-            assert page.evaluate("HedongGeo.select('no.such.feature')") is False
-            expect(page.locator(selected)).to_have_count(0)
-            page.evaluate("HedongGeo.select('infra.hucanghe')")
-            expect(page.locator(selected)).to_have_count(1)
-            page.evaluate("HedongGeo.select(null)")
-            expect(page.locator(selected)).to_have_count(0)
-            # Into another group (the app's feature_group_to_add): the page's own selection stays.
-            page.evaluate("HedongGeo.select('park.quadrant.ne')")
-            page.evaluate(
-                "HedongGeo.highlight(L.featureGroup().addTo(HedongGeo.map), 'park.quadrant.sw')"
-            )
-            expect(page.locator(selected)).to_have_count(2)
-            assert page.evaluate(_LAYERS_OF, "park.quadrant.se") == 1  # its own shape stays
-        finally:
-            browser.close()
-    assert seen["errors"] == []
+    with _open(browser, site) as seen:
+        page = seen.page
+        expect(page.locator(selected)).to_have_count(0)
+        assert page.evaluate("HedongGeo.select('park.quadrant.se')") is True
+        expect(page.locator(selected)).to_have_count(1)
+        # Schematic stays dashed when selected, in the selection's colour, not clickable.
+        path = page.locator(selected).first
+        expect(path).to_have_attribute("stroke-dasharray", "8 6")
+        expect(path).to_have_attribute("stroke", "#f1c40f")
+        expect(path).not_to_have_class(re.compile("leaflet-interactive"))
+        # A point: a ring round its marker and its accuracy circle, replacing the quadrant.
+        # With bounds, the map fits them (zooming in from the whole fixture).
+        bounds = [[39.10, 117.22], [39.12, 117.24]]
+        zoom = page.evaluate("HedongGeo.map.getZoom()")
+        page.evaluate("(b) => HedongGeo.select('renewal.dazhigu', {bounds: b})", bounds)
+        expect(page.locator(selected)).to_have_count(2)
+        page.wait_for_function(
+            """([b, zoom]) => { const map = HedongGeo.map;
+              return !map._animatingZoom && map.getZoom() > zoom
+                && map.getBounds().contains(L.latLngBounds(b)); }""",
+            arg=[bounds, zoom],
+        )
+        # An unknown id draws nothing; null clears the selection.
+        assert page.evaluate("HedongGeo.select('no.such.feature')") is False
+        expect(page.locator(selected)).to_have_count(0)
+        page.evaluate("HedongGeo.select('infra.hucanghe')")
+        expect(page.locator(selected)).to_have_count(1)
+        page.evaluate("HedongGeo.select(null)")
+        expect(page.locator(selected)).to_have_count(0)
+        # Into another group (the app's feature_group_to_add): the page's own selection stays.
+        page.evaluate("HedongGeo.select('park.quadrant.ne')")
+        page.evaluate(
+            "HedongGeo.highlight(L.featureGroup().addTo(HedongGeo.map), 'park.quadrant.sw')"
+        )
+        expect(page.locator(selected)).to_have_count(2)
+        assert page.evaluate(_LAYERS_OF, "park.quadrant.se") == 1  # its own shape stays
+    assert seen.errors == []

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import launch_chromium, serve_app
-from test_app_browser import TIMEOUT, click_feature, expect, map_frame, passage, settle
+from conftest import TIMEOUT, launch_chromium, map_frame, serve_app, settle
+from test_app_browser import click_feature, expect, passage
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from hedong_geo import plan
 from hedong_geo.layers import BASES, load_layers
 from hedong_geo.paths import LAYERS
+from hedong_geo.places import OSM_MARK
 from hedong_geo.text import find_mentions
 
 # A run of Chinese (or 路名 digits) ending in a word that names a place.
@@ -35,7 +36,7 @@ def source_of(row) -> str:
     OpenStreetMap object, a reference point, the derived context data (district, river), the
     approximate 街道 zones, or an outline drawn from the plan's words and figures."""
     text = row.geometry_source or ""
-    if "© OpenStreetMap contributors" in text and row.location_basis in ("reference", "described"):
+    if OSM_MARK in text and row.location_basis in ("reference", "described"):
         return SOURCES[0]
     if row.category == "street_zone":
         return SOURCES[3]

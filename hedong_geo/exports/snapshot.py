@@ -34,7 +34,7 @@ from hedong_geo.exports.layout import Layout, page_layout, page_mm, text_width_e
 from hedong_geo.exports.listing import doc_text
 from hedong_geo.exports.selection import as_layerset, check_layers, layer_title
 from hedong_geo.exports.typeset import rc, wrap
-from hedong_geo.i18n import LANGS, texts
+from hedong_geo.i18n import LANGS, t, texts
 from hedong_geo.layers import LayerSet
 from hedong_geo.places import osm_drawn
 from hedong_geo.styles import feature_style, load_styles
@@ -127,7 +127,7 @@ def _render(
     subtitle = _subtitle(located, names, when, lang, page)
     note = text["note"] + (" " + text["unlocated"].format(n=unlocated) if unlocated else "")
     if osm_drawn(located):  # ODbL: whoever shows OpenStreetMap data credits it
-        note += " " + text["osm"]
+        note += " " + t("credit_osm", lang)
     note_lines = wrap(note, text_width_em(page, 6.0))
     layout = page_layout(page, subtitle_lines=len(subtitle), note_lines=len(note_lines))
 

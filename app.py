@@ -14,7 +14,7 @@ from hedong_geo import plan, projects, search, settings
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.assets import serve
 from hedong_geo.exports import FORMATS, export_to
-from hedong_geo.i18n import t
+from hedong_geo.i18n import LANGS, t
 from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.limits import Busy, ExportLimiter
@@ -87,8 +87,8 @@ state = parse_state(
 )
 lang = st.sidebar.radio(
     t("language", state.lang),
-    ["zh", "en"],
-    index=["zh", "en"].index(state.lang),
+    LANGS,
+    index=LANGS.index(state.lang),
     format_func={"zh": "中文", "en": "English"}.get,
     horizontal=True,
 )

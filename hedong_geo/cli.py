@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
+from hedong_geo.i18n import LANGS
 
 
 def _print_json(data: object) -> None:
@@ -362,7 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--paper", default="A4", choices=["A4", "A3"])
     export.add_argument("--orientation", default="landscape", choices=["portrait", "landscape"])
     export.add_argument("--dpi", type=int, default=300)
-    export.add_argument("--lang", default="zh", choices=["zh", "en"])
+    export.add_argument("--lang", default="zh", choices=LANGS)
     export.add_argument("--out", required=True)
     export.add_argument(
         "--overwrite", "--force", action="store_true", help="replace an existing --out file"
@@ -371,7 +372,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
-    publish.add_argument("--lang", default="zh", choices=["zh", "en"])
+    publish.add_argument("--lang", default="zh", choices=LANGS)
     publish.add_argument(
         "--force", action="store_true", help="replace OUT_DIR even if it holds other files"
     )

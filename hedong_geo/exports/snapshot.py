@@ -268,7 +268,7 @@ def _draw_context(ax: Any, layerset: LayerSet, lang: str) -> list[Any]:
             where.y,
             name,
             fontsize=6,
-            color="#7f8c8d",
+            color=load_styles()["groups"]["context"]["color"],
             ha="center",
             va="center",
             zorder=0.7,

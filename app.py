@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
-from streamlit_folium import st_folium
 
 from hedong_geo import plan, projects, search, settings
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.assets import serve
-from hedong_geo.exports import FORMATS, export_to
 from hedong_geo.i18n import LANGS, t
 from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.limits import Busy, ExportLimiter
-from hedong_geo.links import AppLinks
-from hedong_geo.mapdata import highlight_target
-from hedong_geo.panel import detail_html, feature_detail
-from hedong_geo.reader import document_html, scroll_script
+from hedong_geo.links import AppLinks, anchor
+from hedong_geo.mapview import write_map_page, write_panel_data
+from hedong_geo.reader import document_html
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import Markup, render
-from hedong_geo.urlstate import VIEWS, parse_state, problem_messages, state_params
-from hedong_geo.webmap import build_map, selection_group, view_for
+from hedong_geo.ui_map import map_component, serve_pages
+from hedong_geo.ui_page import page_sync
+from hedong_geo.urlstate import COLOURS, VIEWS, parse_state, problem_messages, state_query
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test copy
+BASEMAPS = ("none", *settings.get().basemaps)
 
 
 @st.cache_resource
@@ -46,6 +44,7 @@ def page_style() -> str:
 
 st.html(page_style())
 asset_url = serve()  # Leaflet & co. served from the installed packages
+serve_pages()  # the map pages and panel data (hedong_geo.mapview)
 
 
 @st.cache_resource(max_entries=16)
@@ -54,53 +53,61 @@ def shown_layers(stamp: tuple, filters: projects.Filters):
     return projects.filter_layers(load_layers_cached(LAYERS_DIR), filters)
 
 
-@st.cache_resource(max_entries=256)
-def cached_detail(stamp: tuple, feature_id: str, lang: str):
-    """The panel's content for a feature (raises UnknownIdError for a stale id)."""
-    return feature_detail(load_layers_cached(LAYERS_DIR), feature_id, lang)
-
-
 @st.cache_resource(max_entries=16)
-def cached_map(
+def map_files(
     stamp: tuple, names: tuple | None, filters: projects.Filters, lang: str, basemap: str
 ):
-    """The base map: the same for every click, so st_folium never rebuilds it."""
+    """URLs of the map page and the panel data: made once per layer state, filters and
+    language; a click never rebuilds them."""
     shown = shown_layers(stamp, filters)
-    return build_map(shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url)
+    page = write_map_page(shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url)
+    panels = write_panel_data(load_layers_cached(LAYERS_DIR), shown, lang, AppLinks(lang))
+    return page, panels
 
 
 def select(feature_id: str, view: str = "map") -> None:
     """Show a feature chosen outside the map (search, table, related): the map flies to it."""
-    st.session_state.update(feature=feature_id, focus=feature_id)
-    st.query_params.update(view=view, feature=feature_id)
-    st.query_params.pop("para", None)
+    st.session_state.view_state = st.session_state.view_state.with_(
+        view=view, feature=feature_id, para=None
+    )
+    st.session_state.fly = st.session_state.get("fly", 0) + 1
 
 
 stamp = files_stamp(LAYERS_DIR)
 layers = load_layers_cached(LAYERS_DIR)
 titles = layer_titles()
-state = parse_state(
-    {k: st.query_params.get_all(k) for k in st.query_params},
-    known_layers=tuple(titles),
-    block_exists=plan.has_block,
-    feature_exists=layers.has_feature,
-)
+# The address bar is the truth when a session starts (a link, a reload) and on Back/Forward;
+# otherwise the view is what this session made it (Python never writes the address bar: the
+# page component makes it equal to the view, see hedong_geo/ui_page.py).
+ctx = get_script_run_ctx()
+adopted = "view_state" not in st.session_state or bool(ctx and ctx.is_history_navigation)
+if adopted:
+    st.session_state.view_state = parse_state(
+        {k: st.query_params.get_all(k) for k in st.query_params},
+        known_layers=tuple(titles),
+        block_exists=plan.has_block,
+        feature_exists=layers.has_feature,
+        vocabularies={"categories": projects.categories(layers)},
+        basemaps=BASEMAPS,
+    )
+    st.session_state.fly = st.session_state.get("fly", 0) + 1
+before = st.session_state.view_state
 lang = st.sidebar.radio(
-    t("language", state.lang),
+    t("language", before.lang),
     LANGS,
-    index=LANGS.index(state.lang),
+    index=LANGS.index(before.lang),
     format_func={"zh": "中文", "en": "English"}.get,
     horizontal=True,
 )
 view = st.sidebar.radio(
-    " ",
+    t("view", lang),
     VIEWS,
-    index=VIEWS.index(state.view),
+    index=VIEWS.index(before.view),
     label_visibility="collapsed",
     format_func=lambda v: t(f"view_{v}", lang),
     horizontal=True,
 )
-state = state.with_(lang=lang, view=view, feature=st.session_state.get("feature", state.feature))
+state = before.with_(lang=lang, view=view)
 links = AppLinks(lang)
 
 query = st.sidebar.text_input(t("search", lang))
@@ -112,7 +119,7 @@ if query:
     for hit in search.search(query, limit=6):
         st.sidebar.html(render("search_hit.html.j2", hit=hit))
         if st.sidebar.button(t("open_in_reader", lang), key=f"h-{hit.block_id}"):
-            state = state.with_(view="reader", para=hit.block_id, doc=hit.doc)
+            state = state.with_(view="reader", para=hit.block_id, doc=hit.doc, feature=None)
 with st.sidebar.expander(t("filters", lang)):
     names = tuple(n for n in titles if n != "context")
     chosen = st.multiselect(
@@ -120,9 +127,18 @@ with st.sidebar.expander(t("filters", lang)):
         names,
         default=list(state.layers or names),
         format_func=lambda n: titles[n][lang],
+        placeholder=t("choose", lang),
     )
     picks = {
-        key: tuple(st.multiselect(t(label, lang), options, format_func=fmt))
+        key: tuple(
+            st.multiselect(
+                t(label, lang),
+                options,
+                default=[v for v in getattr(state, key) if v in options],
+                format_func=fmt,
+                placeholder=t("choose", lang),
+            )
+        )
         for key, label, options, fmt in (
             ("categories", "category", projects.categories(layers), lambda c: t(f"cat_{c}", lang)),
             ("statuses", "status", STATUSES, lambda s: t(f"status_{s}", lang)),
@@ -131,82 +147,62 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
-    online = list(settings.get().basemaps)
     basemap = st.selectbox(
-        t("basemap", lang), ["none", *online], format_func=lambda n: t(f"map_{n}", lang)
+        t("basemap", lang),
+        BASEMAPS,
+        index=BASEMAPS.index(state.basemap),
+        format_func=lambda n: t(f"map_{n}", lang),
     )
-state = state.with_(layers=None if set(chosen) == set(names) else tuple(chosen))
-st.query_params.from_dict(state_params(state))
-link_box = st.sidebar.empty()  # filled last, when a click in this run has changed the view
+colour = st.sidebar.radio(
+    t("colour_by", lang),
+    COLOURS,
+    index=COLOURS.index(state.colour),
+    format_func=lambda c: t(f"colour_{c}", lang),
+)
+state = state.with_(
+    layers=None if set(chosen) == set(names) else tuple(chosen),
+    basemap=basemap,
+    colour=colour,
+    **picks,
+)
+if adopted:
+    for message in problem_messages(state, lang):
+        st.warning(message)
 if layers.problems:
     st.warning(t("data_problems", lang) + "\n" + "\n".join(f"- `{p}`" for p in layers.problems))
-for message in problem_messages(state, lang):
-    st.warning(message)
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang))
 
 
-def show_detail(feature_id: str) -> None:
-    try:
-        detail = cached_detail(stamp, feature_id, lang)
-    except KeyError:
-        st.warning(f"{t('unknown_feature', lang)} {feature_id}")
-        return
-    st.html(detail_html(detail, lang, links, related=False))
-    if not detail.located and not detail.zone:
-        st.info(t("not_located_note", lang))
-    if detail.related:
-        st.markdown(f"#### {t('related', lang)}")
-    for r in detail.related:
-        st.button(f"{r.relation}: {r.name}", key=f"r-{r.id}", on_click=select, args=(r.id,))
+def on_map_click() -> None:
+    """A click in the browser chose a feature: the panel already shows it; remember it."""
+    clicked = st.session_state["map"]["feature"]
+    st.session_state.view_state = st.session_state.view_state.with_(feature=clicked, para=None)
 
 
-if state.view == "map":
-    # The map's last click, as st_folium left it under its key: read before drawing, so the
-    # panel and the highlight follow it in this same run.
-    clicked = (
-        ((st.session_state.get("map") or {}).get("last_active_drawing") or {})
-        .get("properties", {})
-        .get("id")
-    )
-    if clicked and clicked != st.session_state.get("clicked"):
-        st.session_state.update(clicked=clicked, feature=clicked)
-        st.query_params["feature"] = clicked
-        state = state.with_(feature=clicked, para=None)
-        try:  # a stale id (the layers changed under the page) is reported by the panel below
-            name = layers.feature(clicked)["name_zh" if lang == "zh" else "name_en"]
-            st.toast(f"{t('selected_toast', lang)} {name}")  # on a phone the panel is below
-        except KeyError:
-            pass
+@st.fragment
+def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
+    """The map and its panel: a click reruns only this (a few milliseconds of Python)."""
+    now = st.session_state.view_state
     shown = shown_layers(stamp, filters)
-    in_shown = state.feature in set(shown.features()["id"])
-    # What the map highlights: the feature, or for a place tied only to a zone, the zone.
-    selected = highlight_target(shown, state.feature) if in_shown else None
-    if state.feature and not in_shown and state.feature in set(layers.features()["id"]):
-        st.warning(f"{t('feature_filtered', lang)} {state.feature}")
-    # A copy: st_folium renames elements of the map it is given, and the cached one is reused.
-    m = copy.deepcopy(cached_map(stamp, state.layers, filters, lang, basemap))
-    focus = st.session_state.pop("focus", None) or st.session_state.pop("first", state.feature)
-    st.session_state["first"] = None  # a link's feature is flown to once, on opening
-    flying = selected and focus and focus == state.feature
-    view_here = view_for(shown, selected, (480, 560)) if flying else None
-    map_col, panel_col = st.columns([3, 2])
-    with map_col:
-        st_folium(
-            m,
-            key="map",
-            height=560,
-            use_container_width=True,
-            returned_objects=["last_active_drawing"],
-            center=view_here[0] if view_here else None,
-            zoom=view_here[1] if view_here else None,
-            feature_group_to_add=selection_group(shown, selected) if selected else None,
-        )
-    with panel_col:
-        if state.feature:
-            show_detail(state.feature)
-        else:
-            st.info(t("click_hint", lang))
+    if now.feature and now.feature not in set(shown.features()["id"]):
+        st.warning(f"{t('feature_filtered', now.lang)} {now.feature}")
+    page, panels = map_files(stamp, names, filters, now.lang, now.basemap)
+    map_component(
+        page=page,
+        panels=panels,
+        feature=now.feature,
+        nonce=st.session_state.get("fly", 0),
+        colour=now.colour,
+        lang=now.lang,
+        on_feature_change=on_map_click,
+    )
+
+
+scroll_to = None
+if state.view == "map":
+    st.session_state.view_state = state
+    map_and_panel(state.layers, filters)
 elif state.view == "reader":
     doc = st.radio(
         t("document", lang),
@@ -215,14 +211,15 @@ elif state.view == "reader":
         format_func=lambda d: t(f"doc_{d}", lang),
         horizontal=True,
     )
+    state = state.with_(doc=doc, para=state.para if (state.para or "").startswith(doc) else None)
     with st.container(height=700):
         st.html(document_html(doc, layers, highlight=state.para, lang=lang, links=links))
-    if state.para:
-        st.components.v1.html(scroll_script(state.para), height=0)
+    scroll_to = anchor(state.para) if state.para else None
 elif state.view == "projects":
     table = projects.project_table(layers, filters, lang)
     picked = st.dataframe(table, on_select="rerun", selection_mode="single-row", hide_index=True)
     if picked.selection.rows:
+        st.session_state.view_state = state
         select(table.iloc[picked.selection.rows[0]]["id"])
         st.rerun()
     left, right = st.columns(2)
@@ -235,9 +232,16 @@ elif state.view == "indicators":
 else:
     st.markdown((DOCS / f"about_{lang}.md").read_text(encoding="utf-8"))
 
+if state.view != "map":
+    st.session_state.view_state = state
+
 with st.sidebar.expander(t("export", lang)):
+    from hedong_geo.exports.formats import FORMATS  # the export stack loads only when used
+
     fmt = st.selectbox(t("export_format", lang), FORMATS)
     if st.button(t("export_button", lang)):
+        from hedong_geo.exports import export_to
+
         try:  # a few exports at once per process, one per session (hedong_geo.limits)
             with (
                 export_limiter().slot(get_script_run_ctx().session_id),
@@ -245,14 +249,14 @@ with st.sidebar.expander(t("export", lang)):
                 tempfile.TemporaryDirectory() as tmp,
             ):
                 out_file = Path(tmp) / f"hedong.{fmt}"
-                layer_names = list(state.layers) if state.layers else None
+                now = st.session_state.view_state
                 options = {"dpi": 300} if fmt == "png" else {}
                 export_to(
                     shown_layers(stamp, filters),
                     out_file,
                     fmt,
-                    layers=layer_names,
-                    feature=state.feature if fmt == "html" else None,
+                    layers=list(now.layers) if now.layers else None,
+                    feature=now.feature if fmt == "html" else None,
                     lang=lang,
                     **options,
                 )
@@ -264,6 +268,12 @@ with st.sidebar.expander(t("export", lang)):
         except HedongGeoError as exc:  # e.g. the filters leave nothing to export
             st.warning(str(exc))
 
-with link_box.container():
-    st.caption(t("link_to_view", lang))
-    st.code(links.view(state), language=None)
+with st.sidebar:
+    final = st.session_state.view_state
+    page_sync(
+        state_query(final),
+        push=not adopted and st.session_state.get("last_query") != state_query(final),
+        lang=lang,
+        scroll=scroll_to,
+    )
+    st.session_state.last_query = state_query(final)

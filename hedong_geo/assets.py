@@ -17,6 +17,7 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/leaflet/leaflet.js, leaflet.css, images/*.png
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
+    vendor/gesture/leaflet-gesture-handling.min.js, .min.css
     hedong/hedong.js, hedong.css
 """
 
@@ -48,6 +49,7 @@ __all__ = [
     "install_static",
     "localize",
     "serve",
+    "serve_folder",
     "served_url",
 ]
 
@@ -64,7 +66,10 @@ LOCAL = {
     "leaflet_css": "vendor/leaflet/leaflet.css",
     "jquery": "vendor/jquery/jquery.min.js",
     "awesome_markers_font_css": "vendor/fontawesome/css/all.min.css",
+    "gesture_js": "vendor/gesture/leaflet-gesture-handling.min.js",
+    "gesture_css": "vendor/gesture/leaflet-gesture-handling.min.css",
     "hedong_js": "hedong/hedong.js",
+    "hedong_bridge": "hedong/bridge.js",
     "hedong_css": "hedong/hedong.css",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers
@@ -111,11 +116,16 @@ def asset_files() -> dict[str, Path]:
     leaflet = _xstatic_dir("leaflet")
     jquery = _xstatic_dir("jquery")
     fontawesome = _xstatic_dir("font_awesome")
+    gesture = _xstatic_dir("leaflet_gesturehandling")
     files = {
         "vendor/leaflet/leaflet.js": leaflet / "leaflet.js",
         "vendor/leaflet/leaflet.css": leaflet / "leaflet.css",
         "vendor/jquery/jquery.min.js": jquery / "jquery.min.js",
         "vendor/fontawesome/css/all.min.css": fontawesome / "css" / "all.min.css",
+        "vendor/gesture/leaflet-gesture-handling.min.js": gesture
+        / "leaflet-gesture-handling.min.js",
+        "vendor/gesture/leaflet-gesture-handling.min.css": gesture
+        / "leaflet-gesture-handling.min.css",
     }
     for image in sorted((leaflet / "images").glob("*.png")):
         files[f"vendor/leaflet/images/{image.name}"] = image
@@ -133,6 +143,7 @@ _SERVED = {
     "leaflet": "vendor/leaflet/",
     "jquery": "vendor/jquery/",
     "fontawesome": "vendor/fontawesome/",
+    "gesture": "vendor/gesture/",
     "hedong": "hedong/",
 }
 _COMPONENT_URL = "/component/hedong_geo.assets."
@@ -143,6 +154,7 @@ def _served_folders() -> dict[str, Path]:
         "leaflet": _xstatic_dir("leaflet"),
         "jquery": _xstatic_dir("jquery"),
         "fontawesome": _xstatic_dir("font_awesome"),
+        "gesture": _xstatic_dir("leaflet_gesturehandling"),
         "hedong": OWN_JS,
     }
 
@@ -180,6 +192,15 @@ def serve() -> Callable[[str], str]:
     for name, folder in _served_folders().items():
         declare_component(name, path=folder)
     return served_url
+
+
+def serve_folder(name: str, folder: Path) -> str:
+    """Have the running Streamlit app serve ``folder`` as it is (a component folder, as
+    :func:`serve` does) and return its URL, ``/component/hedong_geo.assets.<name>/``."""
+    from streamlit.components.v1 import declare_component
+
+    declare_component(name, path=folder)
+    return f"{_COMPONENT_URL}{name}/"
 
 
 def install_static(dest: Path) -> list[Path]:

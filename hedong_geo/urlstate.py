@@ -9,7 +9,7 @@ opens the app with a message instead of an error page.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -17,7 +17,13 @@ from hedong_geo import schema
 from hedong_geo.i18n import LANGS, t
 
 VIEWS = ("map", "reader", "projects", "indicators", "about")
-PARAMS = ("view", "lang", "feature", "para", "layers", "doc")
+#: The filters a link carries (comma lists), each checked against its vocabulary.
+FILTERS = ("categories", "statuses", "docs", "bases")
+#: How features are coloured: by their group (default) or their status.
+COLOURS = ("group", "status")
+PARAMS = ("view", "lang", "feature", "para", "layers", "doc", *FILTERS, "basemap", "colour", "at")
+# The map's position, ``at=lat,lng,zoom``: written by the map in the browser, kept in links.
+_AT = re.compile(r"(-?\d{1,3}(?:\.\d{1,7})?),(-?\d{1,3}(?:\.\d{1,7})?),(\d{1,2})")
 #: Longest value a parameter may have: every layer name joined by commas fits well within it.
 MAX_VALUE = 500
 #: Longest value shown back to the user in a message.
@@ -40,6 +46,13 @@ class ViewState:
     para: str | None = None
     layers: tuple[str, ...] | None = None  # None: every layer
     doc: str | None = None
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
+    basemap: str = "none"
+    colour: str = "group"
+    at: str | None = None  # "lat,lng,zoom" of the map, as the map wrote it
     # What a link asked for that is not there: (kind, value) pairs, dropped from the state.
     # ``kind`` is a parameter name, ``repeated`` or ``unknown`` (a parameter the app has not).
     problems: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -95,6 +108,25 @@ def _layers(raw: str | None, known: tuple[str, ...], problems: list) -> tuple[st
     return tuple(n for n in wanted if n not in bad)
 
 
+def _listed(raw: str | None, allowed: Iterable[str], kind: str, problems: list) -> tuple[str, ...]:
+    """A comma list of vocabulary values (a filter); unknown values dropped and reported."""
+    if raw is None:
+        return ()
+    wanted = tuple(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
+    allowed = set(allowed)
+    bad = [v for v in wanted if v not in allowed]
+    if bad:
+        problems.append((kind, ",".join(bad)))
+    return tuple(v for v in wanted if v not in bad)
+
+
+def _at(raw: str | None, problems: list) -> str | None:
+    match = _AT.fullmatch(raw) if raw is not None else None
+    ok = match is not None and abs(float(match[1])) <= 90 and abs(float(match[2])) <= 180
+    ok = ok and 0 <= int(match[3]) <= 22
+    return _pick(raw, ok, "at", problems)
+
+
 def parse_state(
     params: Mapping,
     *,
@@ -102,13 +134,17 @@ def parse_state(
     block_exists: Callable[[str], bool] | None = None,
     feature_exists: Callable[[str], bool] | None = None,
     known_docs: tuple[str, ...] | None = None,
+    vocabularies: Mapping[str, Iterable[str]] | None = None,
+    basemaps: Iterable[str] = ("none",),
 ) -> ViewState:
     """Read a :class:`ViewState` from query parameters (a dict of str or list of str).
 
     ``para`` implies the reader view unless a view is given; ``feature`` the map view. Each
     value is checked (its shape always; whether it exists when ``known_layers``,
     ``block_exists`` or ``feature_exists`` is given; ``doc`` against ``known_docs``, by default
-    the plan's documents); what fails is left out and listed in ``problems``.
+    the plan's documents; the filters against ``vocabularies`` (filter name → allowed values,
+    by default the layer schema's, any category allowed); ``basemap`` against ``basemaps``);
+    what fails is left out and listed in ``problems``.
     """
     problems: list[tuple[str, str]] = []
     raw = _read(params, problems)
@@ -131,7 +167,34 @@ def parse_state(
     doc = _pick(doc, doc in known_docs and para_doc in (None, doc), "doc", problems) or para_doc
     if view is None:
         view = "reader" if para and not feature else "map"
-    return ViewState(view, lang, feature, para, layers, doc, tuple(problems))
+    vocab = {**_default_vocabularies(known_docs), **(vocabularies or {})}
+    filters = {}
+    for name in FILTERS:
+        filters[name] = _listed(raw.get(name), vocab[name], name, problems)
+    basemap = _pick(raw.get("basemap"), raw.get("basemap") in set(basemaps), "basemap", problems)
+    colour = _pick(raw.get("colour"), raw.get("colour") in COLOURS, "colour", problems)
+    return ViewState(
+        view,
+        lang,
+        feature,
+        para,
+        layers,
+        doc,
+        **filters,
+        basemap=basemap or "none",
+        colour=colour or "group",
+        at=_at(raw.get("at"), problems),
+        problems=tuple(problems),
+    )
+
+
+def _default_vocabularies(known_docs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {
+        "statuses": schema.vocabulary("status"),
+        "bases": schema.vocabulary("location_basis"),
+        "categories": schema.vocabulary("category"),
+        "docs": known_docs,
+    }
 
 
 def shown_value(value: str) -> str:
@@ -164,9 +227,23 @@ def state_params(state: ViewState) -> dict[str, str]:
         params["layers"] = ",".join(state.layers)
     if state.doc and state.view == "reader" and not state.para:
         params["doc"] = state.doc
+    for name in FILTERS:
+        if getattr(state, name):
+            params[name] = ",".join(getattr(state, name))
+    if state.basemap != "none":
+        params["basemap"] = state.basemap
+    if state.colour != "group":
+        params["colour"] = state.colour
+    if state.at and state.view == "map":
+        params["at"] = state.at
     return params
+
+
+def state_query(state: ViewState) -> str:
+    """The query string of ``state`` (no ``?``): what the address bar says for the view."""
+    return urlencode(state_params(state), safe=",")
 
 
 def state_url(state: ViewState, base: str = "") -> str:
     """A link to ``state``: ``base`` (e.g. ``http://host:8501/``) plus its query string."""
-    return f"{base}?{urlencode(state_params(state))}"
+    return f"{base}?{state_query(state)}"

@@ -156,6 +156,29 @@ class _Setup(JSCSSMixin, _Call):
         self.options_js = json_script(options)
 
 
+class _Embed(JSCSSMixin, _Call):
+    """The map inside the app's component: bridge.js (clicks and moves reported to the page
+    around it) and, on touch screens, two-finger panning (Leaflet.GestureHandling)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        HedongGeo.embed({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "HedongEmbed"
+        self.default_js = [
+            ("gesture_js", "vendor/gesture/leaflet-gesture-handling.min.js"),
+            ("hedong_bridge", "hedong/bridge.js"),
+        ]
+        self.default_css = [("gesture_css", "vendor/gesture/leaflet-gesture-handling.min.css")]
+        self.options_js = json_script(options)
+
+
 class _Features(_Call):
     """One FeatureCollection drawn into its parent FeatureGroup by ``HedongGeo.layer``."""
 
@@ -398,6 +421,7 @@ def build_map(
     basemap: str = "none",
     selected: str | None = None,
     asset_base: str = ASSET_BASE,
+    embed: bool = False,
 ) -> folium.Map:
     """The web map of ``layers``: one toggleable FeatureGroup per layer, legend and tools.
 
@@ -419,6 +443,9 @@ def build_map(
         Id of a feature to open on: highlighted, and the map fitted to it.
     asset_base : str
         URL of the static folder (see :func:`hedong_geo.assets.localize`).
+    embed : bool
+        A page for the app's map component (:mod:`hedong_geo.mapview`): clicks and moves are
+        reported to the page around it, and touch screens pan with two fingers.
 
     Returns
     -------
@@ -443,6 +470,8 @@ def build_map(
     m = folium.Map(location=centre, zoom_start=13, tiles=None, min_zoom=9, max_zoom=19)
     _Page().add_child(m)
     _Setup(_setup_options(layers, online, lang)).add_to(m)
+    if embed:
+        _Embed({"gesture": texts("gesture", lang)}).add_to(m)
     if online:
         add_basemaps(m, basemap, lang)
     _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02)

@@ -351,9 +351,8 @@ def open_session(
 _SHAPE = "document.querySelector('.leaflet-container path.leaflet-interactive')"
 #: Our map is set up (hedong.js's ``HedongGeo.map``) and has drawn a first clickable shape.
 MAP_READY = f"() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded && {_SHAPE})"
-#: In the app's streamlit-folium iframe: as :data:`MAP_READY`, on the component's map.
-APP_MAP_READY = f"""() => !!(window.map && window.map._loaded && window.HedongGeo
-  && HedongGeo.map === window.map && {_SHAPE})"""
+#: In the app's map component (its iframe): as :data:`MAP_READY`.
+APP_MAP_READY = MAP_READY
 #: Any Leaflet map of streamlit-folium (``window.map``) with a first clickable shape.
 LEAFLET_READY = f"() => !!(window.map && window.map._loaded && {_SHAPE})"
 _MAP = "((window.HedongGeo && HedongGeo.map) || window.map)"
@@ -402,7 +401,7 @@ FEATURE_POINT = f"""([id, zoom]) => {{ {_TARGET}
                           paddingBottomRight: [260, 40]}});
   return find();
 }}"""
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = ".hd-mv-map iframe"
 
 
 def map_frame(page: Any, ready: str = APP_MAP_READY, timeout: int = TIMEOUT) -> Any:
@@ -424,7 +423,7 @@ def map_frame(page: Any, ready: str = APP_MAP_READY, timeout: int = TIMEOUT) -> 
         except Error:  # not drawn yet, or this iframe was replaced
             pass
         if time.monotonic() > deadline:
-            raise AssertionError("no Leaflet map in the streamlit-folium iframe")
+            raise AssertionError("no Leaflet map in the map component's iframe")
 
 
 def wait_until_still(target: Any, frames: int = 3, timeout: int | None = None) -> None:

@@ -304,7 +304,8 @@
       });
       return;
     }
-    map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+    // Not closer than a few streets: a selected place is seen with what is around it.
+    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 15 });
   }
 
   HD.select = function (id, opts) {

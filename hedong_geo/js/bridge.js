@@ -1,0 +1,60 @@
+/* hedong-geo map page inside the app: talks to the page around it (hedong_geo/js/mapview.js).
+ *
+ * Loaded after hedong.js, only on pages made with build_map(embed=True). Messages go to the
+ * parent window of the same origin only, as {hd: 1, type, ...}:
+ *   out: {type: "click", id}               a feature was clicked
+ *        {type: "view", lat, lng, zoom}     the map moved (after the move ends)
+ *        {type: "ready"}                    the map is drawn and listens
+ *   in:  {type: "select", id, bounds}       highlight a feature (null: none); fly to bounds
+ *        {type: "view", lat, lng, zoom}     show this view
+ *        {type: "colour", mode}             colour by "group" or "status"
+ * The opening view comes from the page's hash, #at=lat,lng,zoom (the app's link), else the
+ * map's own opening fit.
+ */
+(function () {
+  "use strict";
+
+  var HD = window.HedongGeo;
+
+  function post(msg) {
+    msg.hd = 1;
+    if (window.parent !== window) window.parent.postMessage(msg, location.origin);
+  }
+
+  function hashView() {
+    var m = /(?:^#|&)at=(-?[\d.]+),(-?[\d.]+),(\d+)/.exec(location.hash);
+    return m ? { lat: +m[1], lng: +m[2], zoom: +m[3] } : null;
+  }
+
+  // Called by webmap.py's _Embed element, after the map is set up and before layers are drawn.
+  HD.embed = function (map, opts) {
+    // On a touch screen one finger scrolls the page; two move the map (the plugin's hint).
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    if (coarse && map.gestureHandling) {
+      map.options.gestureHandlingOptions = { text: opts.gesture, duration: 1200 };
+      map.gestureHandling.enable();
+    }
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      post({ type: "view", lat: +c.lat.toFixed(5), lng: +c.lng.toFixed(5), zoom: map.getZoom() });
+    });
+  };
+
+  HD.on("click", function (id) {
+    post({ type: "click", id: id });
+  });
+
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (e.origin !== location.origin || !d || d.hd !== 1 || !HD.map) return;
+    if (d.type === "select") HD.select(d.id, d.bounds ? { bounds: d.bounds } : null);
+    else if (d.type === "view") HD.map.setView([d.lat, d.lng], d.zoom);
+    else if (d.type === "colour") HD.colourBy(d.mode);
+  });
+
+  window.addEventListener("load", function () {
+    var v = hashView();
+    if (v && HD.map) HD.map.setView([v.lat, v.lng], v.zoom, { animate: false });
+    post({ type: "ready" });
+  });
+})();

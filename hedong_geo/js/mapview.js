@@ -1,0 +1,176 @@
+/* hedong-geo: the app's map component (Streamlit components v2; hedong_geo/ui_map.py).
+ *
+ * The map page (hedong_geo/mapview.py) runs in an iframe; the panel is this component's own.
+ * A click on the map is answered here, from panel data the page fetched once: the panel is
+ * filled, the address bar gets the feature (a new history entry), and only then is Python
+ * told (setStateValue "feature"), for the URL's other parts, the related buttons and exports.
+ * Python never re-sends the map: a rerun gives this function the same URLs, and the iframe,
+ * its view, its layers and its selection stay as they are.
+ *
+ * data (from Python): page (map page URL), panels (panel data URL), feature (the selection
+ * Python knows of), nonce (changes when Python itself chose a feature: the map flies to it),
+ * colour ("group"/"status"), text {loading, hint}.
+ */
+
+const panelCache = new Map(); // panel data URL → Promise of its JSON
+
+function loadPanels(url) {
+  if (!panelCache.has(url)) {
+    panelCache.set(
+      url,
+      fetch(url).then((r) => {
+        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+        return r.json();
+      })
+    );
+  }
+  return panelCache.get(url);
+}
+
+function post(frame, msg) {
+  msg.hd = 1;
+  if (frame.contentWindow) frame.contentWindow.postMessage(msg, location.origin);
+}
+
+/* The address bar: the feature is a view of its own (pushState); the map's position is not
+   (replaceState), so Back steps through features and views, never through pans. */
+function setParam(name, value, push) {
+  const url = new URL(location.href);
+  if (value == null) url.searchParams.delete(name);
+  else url.searchParams.set(name, value);
+  if (name === "feature") url.searchParams.set("view", "map");
+  if (url.href === location.href) return;
+  if (push) history.pushState(history.state, "", url.href);
+  else history.replaceState(history.state, "", url.href);
+}
+
+function atParam() {
+  return new URL(location.href).searchParams.get("at");
+}
+
+function show(st, id, fly) {
+  const panel = st.panel;
+  if (!st.data) {
+    st.pending = [id, fly];
+    return;
+  }
+  const html = id ? st.data.html[id] : null;
+  if (html === undefined) {
+    panel.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "hd-mv-note";
+    p.textContent = `${st.text.unknown} ${id}`;
+    panel.appendChild(p);
+  } else if (html === null) {
+    panel.replaceChildren();
+    const p = document.createElement("p");
+    p.className = "hd-mv-hint";
+    p.textContent = st.text.hint;
+    panel.appendChild(p);
+  } else {
+    panel.innerHTML = html; // made by a template with autoescape (hedong_geo/panel.py)
+    panel.setAttribute("data-feature", id);
+    panel.scrollTop = 0;
+  }
+  st.shown = id;
+  if (!st.ready) {
+    st.flyOnReady = fly; // the map is still loading: select once it listens
+    return;
+  }
+  const target = id && !st.data.bounds[id] ? st.data.zone_of[id] : id;
+  post(st.frame, {
+    type: "select",
+    id: target || null,
+    bounds: fly && target ? st.data.bounds[target] || null : null,
+  });
+}
+
+function onMessage(st, e) {
+  const d = e.data;
+  if (e.source !== st.frame.contentWindow || !d || d.hd !== 1) return;
+  if (d.type === "click") {
+    show(st, d.id, false);
+    setParam("feature", d.id, true);
+    // On a phone the panel is under the map: bring the answer into view.
+    if (st.root.clientWidth < 700) st.panel.scrollIntoView({ block: "start" });
+    st.setStateValue("feature", d.id);
+  } else if (d.type === "view") {
+    setParam("at", `${d.lat},${d.lng},${d.zoom}`, false);
+  } else if (d.type === "ready") {
+    st.ready = true;
+    post(st.frame, { type: "colour", mode: st.colour });
+    if (st.shown && st.data) show(st, st.shown, st.flyOnReady);
+  }
+}
+
+function onPanelClick(st, e) {
+  // A feature named in the panel (a member, a zone, a related place) opens here, flying to it.
+  const a = e.target.closest("a[data-feature]");
+  if (!a) return;
+  e.preventDefault();
+  const id = a.getAttribute("data-feature");
+  show(st, id, true);
+  setParam("feature", id, true);
+  st.setStateValue("feature", id);
+}
+
+function pageSrc(page, feature) {
+  const at = atParam();
+  const parts = [];
+  if (at) parts.push(`at=${at}`);
+  if (feature) parts.push(`feature=${encodeURIComponent(feature)}`);
+  return parts.length ? `${page}#${parts.join("&")}` : page;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  const root = parentElement.querySelector(".hd-mv");
+  let st = root.hdState;
+  if (!st) {
+    st = root.hdState = {
+      root,
+      frame: root.querySelector("iframe"),
+      panel: root.querySelector(".hd-mv-panel"),
+      page: null,
+      panels: null,
+      data: null,
+      shown: undefined,
+      nonce: null,
+      ready: false,
+    };
+    st.frame.setAttribute("title", data.text.label);
+    st.listener = (e) => onMessage(st, e);
+    window.addEventListener("message", st.listener);
+    st.panel.addEventListener("click", (e) => onPanelClick(st, e));
+  }
+  st.setStateValue = setStateValue;
+  st.text = data.text;
+  if (st.colour !== data.colour) {
+    st.colour = data.colour;
+    if (st.ready) post(st.frame, { type: "colour", mode: st.colour });
+  }
+  if (st.panels !== data.panels) {
+    st.panels = data.panels;
+    loadPanels(data.panels).then((json) => {
+      if (st.panels !== data.panels) return;
+      st.data = json;
+      const pending = st.pending;
+      st.pending = null;
+      if (pending) show(st, pending[0], pending[1]);
+      else if (st.shown !== undefined) show(st, st.shown, false);
+    });
+  }
+  const fly = data.nonce !== st.nonce && st.nonce !== null;
+  if (data.feature !== st.shown || fly) {
+    // A link opened on a feature flies to it, unless it also says where the map was.
+    show(st, data.feature, fly || (st.shown === undefined && !atParam()));
+  }
+  st.nonce = data.nonce;
+  if (st.page !== data.page) {
+    // A new map (other filters, language or basemap): it opens where the old one was.
+    st.page = data.page;
+    st.ready = false;
+    st.frame.src = pageSrc(data.page, data.feature);
+  }
+  return () => {};
+}

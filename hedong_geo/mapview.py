@@ -1,0 +1,124 @@
+"""The files behind the app's map: the map page and every feature's panel, written once.
+
+A click on the map must be answered in the browser, within a frame, without asking Python
+(issue 14). So what the browser needs is made once per layer state and language and written
+to a folder the app serves (:func:`pages_dir`, registered by :func:`hedong_geo.assets.serve`):
+
+- the **map page** (:func:`write_map_page`): the folium map of :mod:`hedong_geo.webmap`, with
+  ``bridge.js`` that reports clicks and moves to the page around it;
+- the **panel data** (:func:`write_panel_data`): the panel HTML of every feature in a language
+  (escaped by its template, :func:`hedong_geo.panel.detail_html`), each located feature's
+  bounds and the zone a place is shown by.
+
+File names carry a hash of their content, so a browser caches them for good and a rerun of
+the app sends only their URLs (a few hundred bytes), never the map again. Nothing here imports
+Streamlit; :mod:`hedong_geo.ui_map` mounts the component that shows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from hedong_geo._io import atomic_write_text
+from hedong_geo.layers import LayerSet
+from hedong_geo.links import Links
+from hedong_geo.mapdata import feature_bounds, zone_of
+from hedong_geo.panel import detail_html, feature_detail
+
+__all__ = ["PAGES_COMPONENT", "pages_dir", "panel_data", "write_map_page", "write_panel_data"]
+
+#: The component name under which the app serves :func:`pages_dir`
+#: (``/component/hedong_geo.assets.pages/<file>``).
+PAGES_COMPONENT = "pages"
+_PAGES_URL = f"/component/hedong_geo.assets.{PAGES_COMPONENT}/"
+
+
+@lru_cache(maxsize=1)
+def pages_dir() -> Path:
+    """This process's folder of generated map pages and panel data (a new temporary folder).
+
+    Made on first use; never inside the project, so an installed app writes nothing beside
+    its code. Files are named by content, so two processes could share one without harm.
+    """
+    return Path(tempfile.mkdtemp(prefix="hedong-geo-pages-"))
+
+
+def _put(stem: str, text: str, suffix: str, folder: Path | None) -> str:
+    """Write ``text`` as ``<stem>-<hash><suffix>`` (once) and return its URL (or file name)."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    name = f"{stem}-{digest}{suffix}"
+    target = (folder or pages_dir()) / name
+    if not target.exists():
+        atomic_write_text(target, text, overwrite=True)
+    return name if folder is not None else _PAGES_URL + name
+
+
+def write_map_page(
+    layers: LayerSet,
+    *,
+    visible: Iterable[str] | None = None,
+    lang: str = "zh",
+    basemap: str = "none",
+    asset_base: str | Callable[[str], str],
+    folder: Path | None = None,
+) -> str:
+    """Write the map page for ``layers`` and return its URL (its file name with ``folder``).
+
+    The page is :func:`hedong_geo.webmap.build_map` with ``embed=True``: it talks to the page
+    around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own.
+    """
+    from hedong_geo.webmap import build_map
+
+    m = build_map(
+        layers, visible=visible, lang=lang, basemap=basemap, asset_base=asset_base, embed=True
+    )
+    return _put(f"map-{lang}", m.get_root().render(), ".html", folder)
+
+
+def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> dict:
+    """What the map component shows without asking Python.
+
+    Parameters
+    ----------
+    layers : LayerSet
+        Every loaded layer: a panel for each feature, so a search or a link can open a
+        feature the filters hide (with a note) or one that is not located.
+    shown : LayerSet
+        The layers the map draws (filters applied): bounds for their located features.
+    lang : {"zh", "en"}
+        Language of the panels.
+    links : Links
+        Where a panel's links go.
+
+    Returns
+    -------
+    dict
+        ``html`` (id → panel HTML), ``names`` (id → name), ``bounds`` (id → Leaflet bounds, for
+        features on the map), ``zone_of`` (id → the zone shown for a place tied only to it).
+    """
+    frame = layers.features()
+    on_map = set(shown.features()["id"])
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    html, names, bounds = {}, {}, {}
+    for fid, name in zip(frame["id"], frame[name_col], strict=True):
+        html[fid] = detail_html(feature_detail(layers, fid, lang), lang, links)
+        names[fid] = name
+        if fid in on_map:
+            box = feature_bounds(shown, fid)
+            if box is not None:
+                bounds[fid] = box
+    return {"html": html, "names": names, "bounds": bounds, "zone_of": zone_of(layers)}
+
+
+def write_panel_data(
+    layers: LayerSet, shown: LayerSet, lang: str, links: Links, folder: Path | None = None
+) -> str:
+    """Write :func:`panel_data` as JSON and return its URL (its file name with ``folder``)."""
+    data = panel_data(layers, shown, lang, links)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _put(f"panels-{lang}", text, ".json", folder)

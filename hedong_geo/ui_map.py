@@ -1,0 +1,91 @@
+"""The app's map as a Streamlit component (components v2): map page in an iframe, panel beside.
+
+The files it shows are made by :mod:`hedong_geo.mapview`; the behaviour is in
+``hedong_geo/js/mapview.js``. A click is answered in the browser; Python hears of it as the
+component's ``feature`` state (a rerun of the fragment that holds the map, see ``app.py``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import streamlit as st
+
+from hedong_geo.assets import OWN_JS, serve_folder
+from hedong_geo.i18n import t
+from hedong_geo.mapview import PAGES_COMPONENT, pages_dir
+
+__all__ = ["map_component", "serve_pages"]
+
+_HTML = (
+    '<div class="hd-mv"><div class="hd-mv-map"><iframe allow="fullscreen" '
+    'referrerpolicy="same-origin"></iframe></div>'
+    '<aside class="hd-mv-panel" aria-live="polite"></aside></div>'
+)
+
+
+def serve_pages() -> None:
+    """Have Streamlit serve :func:`hedong_geo.mapview.pages_dir` (a component folder, read
+    as it is under ``/component/hedong_geo.assets.pages/``; registering again changes nothing)."""
+    serve_folder(PAGES_COMPONENT, pages_dir())
+
+
+@lru_cache(maxsize=1)
+def _component() -> Any:
+    return st.components.v2.component(
+        "hedong_geo.map",
+        html=_HTML,
+        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8"),
+        js=(OWN_JS / "mapview.js").read_text(encoding="utf-8"),
+    )
+
+
+def map_component(
+    *,
+    page: str,
+    panels: str,
+    feature: str | None,
+    nonce: int,
+    colour: str,
+    lang: str,
+    key: str = "map",
+    on_feature_change: Any = None,
+) -> Any:
+    """Mount (or update) the map component and return its state (``.feature``).
+
+    Parameters
+    ----------
+    page, panels : str
+        URLs of the map page and the panel data (:mod:`hedong_geo.mapview`).
+    feature : str or None
+        The selection Python knows of (from a link, a search, the table, Back).
+    nonce : int
+        Changed by Python when it chose ``feature`` itself: the map flies to it.
+    colour : {"group", "status"}
+        How the features are coloured.
+    lang : {"zh", "en"}
+        Language of the component's own words.
+    key : str
+        The component's key; its state is ``st.session_state[key]``.
+    on_feature_change : callable, optional
+        Called when a click in the browser changed the selection.
+    """
+    data = {
+        "page": page,
+        "panels": panels,
+        "feature": feature,
+        "nonce": nonce,
+        "colour": colour,
+        "text": {
+            "label": t("mapview_map_label", lang),
+            "hint": t("click_hint", lang),
+            "unknown": t("unknown_feature", lang),
+        },
+    }
+    return _component()(
+        key=key,
+        data=data,
+        default={"feature": feature},
+        on_feature_change=on_feature_change or (lambda: None),
+    )

@@ -185,7 +185,9 @@ def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
     """The map and its panel: a click reruns only this (a few milliseconds of Python)."""
     now = st.session_state.view_state
     shown = shown_layers(stamp, filters)
-    if now.feature and now.feature not in set(shown.features()["id"]):
+    if now.feature and not layers.has_feature(now.feature):  # renamed by a rebuild
+        st.warning(f"{t('unknown_feature', now.lang)} {now.feature}")
+    elif now.feature and now.feature not in set(shown.features()["id"]):
         st.warning(f"{t('feature_filtered', now.lang)} {now.feature}")
     page, panels = map_files(stamp, names, filters, now.lang, now.basemap)
     map_component(

@@ -53,6 +53,7 @@ class LayerSet:
     problems: list[Problem] = field(default_factory=list)
     _all: gpd.GeoDataFrame | None = field(default=None, repr=False, compare=False)
     _id_set: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _rows: dict[str, pd.Series] = field(default_factory=dict, repr=False, compare=False)
 
     def features(self, names: list[str] | None = None) -> gpd.GeoDataFrame:
         """All features of the named layers (default: all) in one frame, unlocated included.
@@ -72,10 +73,15 @@ class LayerSet:
 
     def feature(self, feature_id: str) -> pd.Series:
         """One feature by id; raises :class:`UnknownIdError` naming the id."""
+        row = self._rows.get(feature_id)
+        if row is not None:
+            return row
         frame = self.features()
         match = frame.index[frame["id"] == feature_id]
         if len(match):
-            return frame.loc[match[0]]
+            # Kept: the panel of every feature looks features up by id many times over.
+            self._rows[feature_id] = row = frame.loc[match[0]]
+            return row
         raise UnknownIdError(f"no feature with id {feature_id!r} in layers {sorted(self.layers)}")
 
     def has_feature(self, feature_id: str) -> bool:

@@ -25,10 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from hedong_geo._io import atomic_write_text
+from hedong_geo.i18n import t
 from hedong_geo.layers import LayerSet
 from hedong_geo.links import Links
 from hedong_geo.mapdata import feature_bounds, zone_of
 from hedong_geo.panel import detail_html, feature_detail
+from hedong_geo.templating import render
 
 __all__ = ["PAGES_COMPONENT", "pages_dir", "panel_data", "write_map_page", "write_panel_data"]
 
@@ -105,8 +107,12 @@ def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> di
     on_map = set(shown.features()["id"])
     name_col = "name_zh" if lang == "zh" else "name_en"
     html, names, bounds = {}, {}, {}
+    unlocated_note = str(render("mapview_note.html.j2", text=t("not_located_note", lang)))
     for fid, name in zip(frame["id"], frame[name_col], strict=True):
-        html[fid] = detail_html(feature_detail(layers, fid, lang), lang, links)
+        detail = feature_detail(layers, fid, lang)
+        html[fid] = detail_html(detail, lang, links)
+        if not detail.located and not detail.zone:
+            html[fid] = unlocated_note + html[fid]
         names[fid] = name
         if fid in on_map:
             box = feature_bounds(shown, fid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from hedong_geo.i18n import t
 from hedong_geo.layers import load_layers
+from hedong_geo.mapview import pages_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ROOT / "layers"
@@ -34,8 +36,27 @@ def run(monkeypatch: pytest.MonkeyPatch | None = None, layers_dir: Path | None =
     return at
 
 
+def component_data(at: AppTest, name: str) -> dict | None:
+    """What Python gave one of our components (``hedong_geo.map``, ``hedong_geo.page``)."""
+    for node in (*at.main, *at.sidebar):
+        proto = getattr(node, "proto", None)
+        if getattr(proto, "component_name", None) == f"hedong_geo.{name}":
+            return json.loads(proto.json)
+    return None
+
+
+def panel_html(at: AppTest) -> str:
+    """The panel the map component shows for the selected feature: its HTML in the panel data
+    file the component is given (what the browser fetches), "" when nothing is selected."""
+    data = component_data(at, "map")
+    if data is None or not data["feature"]:
+        return ""
+    panels = json.loads((pages_dir() / data["panels"].rsplit("/", 1)[1]).read_text("utf-8"))
+    return panels["html"].get(data["feature"], "")
+
+
 def html_text(at: AppTest) -> str:
-    return "\n".join(el.value for el in at.get("html"))
+    return "\n".join([*(el.value for el in at.get("html")), panel_html(at)])
 
 
 def panel_names(at: AppTest) -> list[str]:
@@ -49,7 +70,9 @@ def warnings(at: AppTest) -> list[str]:
 
 
 def params(at: AppTest) -> dict[str, str]:
-    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    """The address bar as the page component makes it (Python never writes it itself)."""
+    query = component_data(at, "page")["query"]
+    return {k: v for k, v in (pair.split("=", 1) for pair in query.split("&") if pair)}
 
 
 def sidebar_multiselect(at: AppTest, label_key: str, lang: str = "zh"):
@@ -76,19 +99,19 @@ def test_feature_param_shows_its_passage_in_the_panel() -> None:
     assert not warnings(at)
 
 
-def test_panel_related_button_selects_the_other_feature() -> None:
+def test_panel_links_its_related_features_for_the_map_to_open() -> None:
+    """Related places are links the map component opens in the browser (data-feature); the
+    click itself is tested in tests/test_app_browser.py."""
     at = run(feature="park.quadrant.se")
-    button = next(b for b in at.button if b.label.endswith("核理化院"))
-    button.click().run()
-    assert not at.exception
-    assert panel_names(at)[0] == "核理化院"
-    assert params(at)["feature"] == button.key.removeprefix("r-")
+    related = html_text(at).split('class="hd-related"', 1)[1]
+    ids = re.findall(r'data-feature="([^"]+)"[^>]*>核理化院<', related)
+    assert ids and load_layers(LAYERS).has_feature(ids[0])
 
 
 def test_unlocated_feature_says_so() -> None:
     unlocated = load_layers(LAYERS).layers["unlocated"]["id"].iloc[0]
     at = run(feature=unlocated)
-    assert [i.value for i in at.info] == [t("not_located_note", "zh")]
+    assert f'<p class="hd-mv-note">{t("not_located_note", "zh")}</p>' in panel_html(at)
 
 
 @pytest.mark.parametrize(
@@ -138,7 +161,8 @@ def test_indicator_view_shows_the_table() -> None:
 
 def test_map_view_without_feature_shows_the_hint() -> None:
     at = run()
-    assert [i.value for i in at.info] == [t("click_hint", "zh")]
+    data = component_data(at, "map")
+    assert data["feature"] is None and data["text"]["hint"] == t("click_hint", "zh")
     assert params(at) == {"view": "map"}
 
 
@@ -363,7 +387,8 @@ def test_export_panel_offers_the_file_for_download(fmt: str) -> None:
 def test_stale_click_is_a_warning_and_keeps_the_map() -> None:
     """A click on a feature the layers no longer have (renamed by a rebuild): a message."""
     at = run()
-    at.session_state["map"] = {"last_active_drawing": {"properties": {"id": "gone.feature"}}}
+    # What the map component's callback leaves when the browser reports such a click.
+    at.session_state["view_state"] = at.session_state["view_state"].with_(feature="gone.feature")
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("gone.feature" in w for w in warnings(at))

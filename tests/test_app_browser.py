@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     FEATURE_POINT,
+    MAP_IFRAME,
     ROOT,
     Session,
     edit_feature,
@@ -132,7 +133,7 @@ def test_click_shows_passage_without_remounting_the_map(session: Session, app_ur
     page.goto(app_url)
     frame = map_frame(page)
     settle(page)
-    frame.evaluate("() => { window.__marker = 1; window.map.__marker = 1; }")
+    frame.evaluate("() => { window.__marker = 1; HedongGeo.map.__marker = 1; }")
     # The SE quadrant: Leaflet's click on its layer (the mouse cannot reach it, see below).
     click_feature(page, frame, SE, mouse=False)
     expect(passage(page, SE_PASSAGE)).to_be_visible()
@@ -140,17 +141,17 @@ def test_click_shows_passage_without_remounting_the_map(session: Session, app_ur
     expect(page).to_have_url(re.compile(r"feature=park\.quadrant\.se"))
     settle(page)
     # Same iframe, same Leaflet map: the rerun did not rebuild the component.
-    assert len([f for f in page.frames if "streamlit_folium" in f.url]) == 1
+    assert len([f for f in page.frames if "/map-" in f.url]) == 1
     assert not frame.is_detached()
-    assert frame.evaluate("() => [window.__marker, window.map.__marker]") == [1, 1]
+    assert frame.evaluate("() => [window.__marker, HedongGeo.map.__marker]") == [1, 1]
     # A real mouse click on another area still keeps the map.
     click_feature(page, frame, STATION_ZONE)
     expect(page.get_by_role("heading", name=STATION_ZONE_NAME)).to_be_visible()
     expect(page).to_have_url(re.compile(r"feature=station\.zone\.whole"))
     settle(page)
-    assert frame.evaluate("() => [window.__marker, window.map.__marker]") == [1, 1]
+    assert frame.evaluate("() => [window.__marker, HedongGeo.map.__marker]") == [1, 1]
     expect(passage(page, SE_PASSAGE)).to_have_count(0)
-    assert len([f for f in page.frames if "streamlit_folium" in f.url]) == 1
+    assert len([f for f in page.frames if "/map-" in f.url]) == 1
     session.assert_local()
 
 
@@ -215,7 +216,7 @@ def test_phone_layout(phone: Session, app_url: str) -> None:
     page.screenshot(path=str(SHOTS / "phone-full.png"), full_page=True)
     iframe = frame.frame_element()
     iframe.scroll_into_view_if_needed()
-    expect(page.locator("iframe[title='streamlit_folium.st_folium']")).to_be_visible()
+    expect(page.locator(MAP_IFRAME)).to_be_visible()
     box = iframe.bounding_box()
     assert box["width"] <= 390 and box["width"] > 300 and box["height"] >= 300, box
     expect(frame.locator(".leaflet-container")).to_be_visible()

@@ -183,6 +183,8 @@ def on_map_click() -> None:
 @st.fragment
 def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
     """The map and its panel: a click reruns only this (a few milliseconds of Python)."""
+    if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
+        st.rerun()
     now = st.session_state.view_state
     shown = shown_layers(stamp, filters)
     if now.feature and not layers.has_feature(now.feature):  # renamed by a rebuild

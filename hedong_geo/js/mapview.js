@@ -104,6 +104,17 @@ function onMessage(st, e) {
 }
 
 function onPanelClick(st, e) {
+  // A step of the timeline or a figure links to its passage further down the panel: inside
+  // the component's shadow root the browser would not find it, so it is scrolled to here.
+  const inner = e.target.closest('a[href^="#"]');
+  if (inner) {
+    const there = st.panel.querySelector(`[id="${CSS.escape(inner.getAttribute("href").slice(1))}"]`);
+    if (there) {
+      e.preventDefault();
+      there.scrollIntoView({ block: "start" });
+    }
+    return;
+  }
   // A feature named in the panel (a member, a zone, a related place) opens here, flying to it.
   const a = e.target.closest("a[data-feature]");
   if (!a) return;

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 import jinja2  # noqa: E402
 import shapely  # noqa: E402
-from shapely.geometry import Point, mapping, shape  # noqa: E402
+from shapely.geometry import mapping, shape  # noqa: E402
 from shapely.ops import polylabel  # noqa: E402
 
 from hedong_geo import recipes  # noqa: E402
@@ -59,18 +59,23 @@ LABEL_REACH_M = {"adjacent": 2500, "other": 4000}
 # OpenStreetMap places drawn for orientation: class -> (OSM main classes, zoom the label appears
 # at, major). Major places outrank the others when labels compete for room.
 PLACE_CLASSES = {
-    "station": (("building",), 14, True),  # only names ending in 站 (see _place_class)
+    "station": (("building",), 13, True),  # only names ending in 站 (see _place_class)
     "hospital": (("hospital",), 14, True),
-    "university": (("university", "college"), 14, True),
-    "mall": (("mall", "department_store"), 14, True),
+    "university": (("university", "college"), 13, True),
+    "mall": (("mall", "department_store"), 12, True),
     "park": (("park", "recreation_ground", "stadium", "sports_centre"), 14, True),
     "landmark": (("museum", "attraction", "theatre", "memorial", "monument", "library"), 15, False),
     "school": (("school",), 15, False),
-    "clinic": (("clinic",), 16, False),
+    "clinic": (("clinic",), 16, False),  # and hospitals named 社区卫生服务中心 (see _place_class)
     "kindergarten": (("kindergarten",), 16, False),
     "market": (("market_place", "supermarket"), 16, False),
     "residential": (("residential",), 16, False),
 }
+# Names that say the place is a big one of its class: its label appears from this zoom (a
+# 公园 among parks, sports grounds and patches of green; a 医院 among hospitals).
+NAME_ZOOM = {"公园": 12, "医院": 13}
+# A hospital class object named like this is a neighbourhood clinic.
+CLINIC_NAMES = ("社区卫生服务中心",)
 # A place named like a metro station within this distance is that station: only the station is
 # labelled (天津站 the building and 天津站 the Line 9 station).
 SAME_AS_STATION_M = 500
@@ -227,6 +232,8 @@ def district_label_features(districts: list[dict]) -> list[dict]:
 
 
 def _place_class(props: dict) -> str | None:
+    if props["fclass"] == "hospital" and props["name"].endswith(CLINIC_NAMES):
+        return "clinic"
     for key, (fclasses, _, _) in PLACE_CLASSES.items():
         if props["fclass"] in fclasses:
             if key == "station" and not props["name"].endswith("站"):
@@ -291,6 +298,9 @@ def place_features(pois: list[dict], metro: list[dict], lazy_pinyin) -> list[dic
         if any(p["name"] == n and here.distance(s) <= SAME_AS_STATION_M for n, s in stations):
             continue
         _, min_zoom, major = PLACE_CLASSES[key]
+        for suffix, zoom in NAME_ZOOM.items():
+            if major and p["name"].endswith(suffix):
+                min_zoom = min(min_zoom, zoom)
         props = {
             "id": f"basemap.place.{p['poi_id']}",
             "poi_id": p["poi_id"],
@@ -305,11 +315,13 @@ def place_features(pois: list[dict], metro: list[dict], lazy_pinyin) -> list[dic
             "attribution": OSM_MARK,
         }
         chosen.append(_feature(props, shape(f["geometry"])))
-    # Major first, then by the zoom the label appears at, the larger sites first, then the id.
+    # Major first, then by the zoom the label appears at, Hedong's own first, the larger sites
+    # first, then by id.
     chosen.sort(
         key=lambda f: (
             not f["properties"]["major"],
             f["properties"]["min_zoom"],
+            not f["properties"]["in_hedong"],
             -f["properties"]["accuracy_m"],
             f["properties"]["poi_id"],
         )
@@ -452,6 +464,7 @@ def readme(files: dict[str, list[dict]]) -> str:
         same_as_station=SAME_AS_STATION_M,
         pinyin=PINYIN_PIN,
         width_accuracy=RIVER_WIDTH_ACCURACY_M,
+        name_zoom=NAME_ZOOM,
     )
 
 

@@ -17,7 +17,7 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/leaflet/leaflet.js, leaflet.css, images/*.png
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
-    hedong/hedong.js, hedong.css
+    hedong/hedong.js, hedong.css, labels.js, labels.css
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ LOCAL = {
     "awesome_markers_font_css": "vendor/fontawesome/css/all.min.css",
     "hedong_js": "hedong/hedong.js",
     "hedong_css": "hedong/hedong.css",
+    "hedong_labels_js": "hedong/labels.js",
+    "hedong_labels_css": "hedong/labels.css",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers
 # plugin (only for folium.Icon markers, which we do not draw), the Bootstrap 3 glyphicons, and

@@ -10,7 +10,6 @@ import re
 import shutil
 
 import pytest
-from shapely.geometry import shape
 
 from hedong_geo import LayerError
 from hedong_geo.basemap_layers import (

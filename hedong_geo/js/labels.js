@@ -5,8 +5,9 @@
  * class's min_zoom (or its own) up to its class's max_zoom; after every zoom, move, resize and
  * layer toggle, the candidates in view are tried in priority order (lower first: district
  * names, 街道, metro, major places, others; within one priority, in the order given) and a label
- * is shown only if its box overlaps no label already shown. Label sizes are measured once (again
- * when web fonts arrive), so a layout is arithmetic plus one style write per changed label.
+ * is shown only if its box overlaps no label already shown. A layout reads the candidates' sizes
+ * in one batch (one browser layout, whatever fonts have arrived since), then is arithmetic plus
+ * one style write per label that changes.
  *
  *   HedongLabels.basemap(group, data, opts)  water (data.water) and labels (data.labels:
  *                                            [lon, lat, text, class, dot, min_zoom]) into group
@@ -41,13 +42,8 @@
     });
     map.getPane("hdBaseLabels").style.pointerEvents = "none";
     map.on("zoomend moveend resize overlayadd overlayremove layeradd", schedule);
-    if (document.fonts && document.fonts.ready) {
-      document.fonts.ready.then(function () {
-        entries.forEach(function (e) {
-          e.w = 0;
-        });
-        schedule();
-      });
+    if (document.fonts && document.fonts.addEventListener) {
+      document.fonts.addEventListener("loadingdone", schedule); // label widths change
     }
     return map;
   }
@@ -146,12 +142,10 @@
   }
 
   function measure(list) {
-    // Reads only (one layout for all), before any write of this layout.
+    // Reads only (one browser layout for all), before any write of this layout.
     list.forEach(function (e) {
-      if (!e.w && e.marker._icon) {
-        e.w = e.el.offsetWidth;
-        e.h = e.el.offsetHeight;
-      }
+      e.w = e.el.offsetWidth;
+      e.h = e.el.offsetHeight;
     });
   }
 

@@ -61,6 +61,7 @@
     var style = classes[cls] || {};
     var span = document.createElement("span");
     span.className = "hd-bm-label hd-bm-" + cls + (dot ? " hd-bm-dotted" : "");
+    if (!/[\u4e00-\u9fff]/.test(text)) span.className += " hd-bm-latin"; // spaced less
     span.setAttribute("data-cls", cls);
     if (style.color) span.style.color = style.color;
     if (style.size) span.style.fontSize = style.size + "px";
@@ -180,9 +181,9 @@
     var placed = [];
     var show = new Set();
     candidates.forEach(function (e) {
-      var pt = map.latLngToContainerPoint(e.latlng);
-      if (pt.x < -e.w || pt.y < -e.h || pt.x > size.x + e.w || pt.y > size.y + e.h) return;
-      var b = box(e, pt);
+      var b = box(e, map.latLngToContainerPoint(e.latlng));
+      // Whole labels only: one cut by the map's edge is not shown.
+      if (b[0] < 0 || b[1] < 0 || b[2] > size.x || b[3] > size.y) return;
       if (hits(b, placed)) return;
       placed.push(b);
       show.add(e);

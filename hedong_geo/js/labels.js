@@ -5,8 +5,8 @@
  * class's min_zoom (or its own) up to its class's max_zoom; after every zoom, move, resize and
  * layer toggle, the candidates in view are tried in priority order (lower first: district
  * names, 街道, metro, major places, others; within one priority, in the order given) and a label
- * is shown only if its box overlaps no label already shown. A layout reads the candidates' sizes
- * in one batch (one browser layout, whatever fonts have arrived since), then is arithmetic plus
+ * is shown only if its box overlaps no label already shown. A label's size is read once, with the
+ * sizes of the others in one batch (again when web fonts arrive), so a layout is arithmetic plus
  * one style write per label that changes.
  *
  *   HedongLabels.basemap(group, data, opts)  water (data.water) and labels (data.labels:
@@ -43,7 +43,12 @@
     map.getPane("hdBaseLabels").style.pointerEvents = "none";
     map.on("zoomend moveend resize overlayadd overlayremove layeradd", schedule);
     if (document.fonts && document.fonts.addEventListener) {
-      document.fonts.addEventListener("loadingdone", schedule); // label widths change
+      document.fonts.addEventListener("loadingdone", function () {
+        entries.forEach(function (e) {
+          e.w = 0; // label widths change: measure again
+        });
+        schedule();
+      });
     }
     return map;
   }
@@ -145,8 +150,10 @@
   function measure(list) {
     // Reads only (one browser layout for all), before any write of this layout.
     list.forEach(function (e) {
-      e.w = e.el.offsetWidth;
-      e.h = e.el.offsetHeight;
+      if (!e.w) {
+        e.w = e.el.offsetWidth;
+        e.h = e.el.offsetHeight;
+      }
     });
   }
 

@@ -23,6 +23,7 @@ SHIPPED = [
     "geodata/*.md",
     "geodata/plan/*",
     "geodata/context/*",
+    "geodata/basemap/*",
     "geodata/osm/pois.geojson",
     "geodata/streets/streets.geojson",
     "geodata/reference/*",

@@ -18,7 +18,7 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
     vendor/gesture/leaflet-gesture-handling.min.js, .min.css
-    hedong/hedong.js, hedong.css
+    hedong/hedong.js, hedong.css, labels.js, labels.css, bridge.js, ...
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ LOCAL = {
     "hedong_js": "hedong/hedong.js",
     "hedong_bridge": "hedong/bridge.js",
     "hedong_css": "hedong/hedong.css",
+    "hedong_labels_js": "hedong/labels.js",
+    "hedong_labels_css": "hedong/labels.css",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers
 # plugin (only for folium.Icon markers, which we do not draw), the Bootstrap 3 glyphicons, and

@@ -6,6 +6,7 @@ Leaflet puts both into ``innerHTML``: every text here goes through ``legend.html
 
 from __future__ import annotations
 
+from hedong_geo.basemap_layers import basemap_legend_rows
 from hedong_geo.i18n import t, texts
 from hedong_geo.layers import STATUSES, LayerSet
 from hedong_geo.mapdata import CONTEXT, FEATURE_GROUPS, located
@@ -55,8 +56,9 @@ def legend_html(
 ) -> str:
     """The legend: colour by plan group or by status (a toggle; ``counts`` gives how many
     features the map draws with each status), line by location basis, and the context
-    geography (Hedong, its neighbours, the Haihe; the 街道 zones when ``streets``) when the
-    map draws it."""
+    geography (Hedong, its neighbours; the 街道 zones when ``streets``) with the offline
+    basemap drawn with it (the Haihe as water, metro stations, each kind of place, the
+    OpenStreetMap credit) when the map draws it."""
     styles = load_styles()
     groups = [
         {"color": styles["groups"][g]["color"], "label": styles["groups"][g]["label"][lang]}
@@ -82,11 +84,18 @@ def legend_html(
     rows = []
     if context:
         ctx = styles["context"]
-        for key in ("hedong", "neighbour", "river"):
-            rows.append({**ctx[key], "label": text[key], "line": key == "river"})
+        for key in ("hedong", "neighbour"):
+            rows.append({**ctx[key], "label": text[key], "kind": "area"})
     if streets:
-        rows.append({**styles["context"]["street"], "label": text["streets"], "line": False})
+        rows.append({**styles["context"]["street"], "label": text["streets"], "kind": "area"})
+    basemap = basemap_legend_rows(lang) if context else []
     html = render(
-        "legend.html.j2", text=text, groups=groups, statuses=statuses, bases=bases, context=rows
+        "legend.html.j2",
+        text=text,
+        groups=groups,
+        statuses=statuses,
+        bases=bases,
+        context=rows,
+        basemap=basemap,
     )
     return str(html)

@@ -30,6 +30,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from hedong_geo.assets import ASSET_BASE, localize
+from hedong_geo.basemap_layers import add_basemap, street_labels_element
 from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap
 from hedong_geo.i18n import LANGS, texts
 from hedong_geo.layers import LayerSet
@@ -197,23 +198,6 @@ class _Features(_Call):
         self.options_js = json_script(options)
 
 
-class _Labels(_Call):
-    """Names drawn on the map as text that takes no clicks, by ``HedongGeo.labels``."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        HedongGeo.labels({{ this._parent.get_name() }}, {{ this.data_js }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: dict):
-        super().__init__()
-        self._name = "HedongLabels"
-        self.data_js = json_script(data)
-
-
 class _Highlight(_Call):
     """The highlight of one feature, drawn by ``HedongGeo.highlight`` into its parent group."""
 
@@ -335,8 +319,11 @@ def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
     }
 
 
-def _add_layers(m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: str, gcj02: bool):
-    """The context layer (under everything), then one FeatureGroup per thematic layer."""
+def _add_layers(
+    m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: str, gcj02: bool, online: bool
+):
+    """The context layer and the offline basemap (under everything), then one FeatureGroup per
+    thematic layer."""
     if CONTEXT in layers.layers:
         shapes, points = context_features(layers.layers[CONTEXT], lang, gcj02)
         group = _Group(name=layer_label(layers, CONTEXT, lang)[1], show=True)
@@ -346,6 +333,7 @@ def _add_layers(m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: s
         if points:
             data = {"type": "FeatureCollection", "features": points}
             _Features(data, {"pane": "hdContext"}).add_to(group)
+        add_basemap(group, lang, gcj02=gcj02, online=online)
         group.add_to(m)
     labelled = sorted(
         (layer_label(layers, name, lang), name) for name in layers.layers if name != CONTEXT
@@ -376,7 +364,7 @@ def _add_streets(m: folium.Map, gdf: Any, label: str, show: bool, lang: str, gcj
     _Features({"type": "FeatureCollection", "features": shapes}, {"pane": "hdStreets"}).add_to(
         group
     )
-    _Labels({"type": "FeatureCollection", "features": labels}).add_to(group)
+    street_labels_element({"type": "FeatureCollection", "features": labels}).add_to(group)
     group.add_to(m)
 
 
@@ -474,7 +462,7 @@ def build_map(
         _Embed({"gesture": texts("gesture", lang)}).add_to(m)
     if online:
         add_basemaps(m, basemap, lang)
-    _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02)
+    _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02, online)
     if selected is not None:
         # An unlocated member of a zone: its zone is highlighted (raises for an unknown id).
         target = highlight_target(layers, selected)

@@ -198,7 +198,7 @@ def test_map_sends_status_and_styles_streets_under_everything(layers):
     page = build_map(layers).get_root().render()
     assert '"statuses": {"planned"' in page or '"statuses":{"planned"' in page
     assert '"pane": "hdStreets"' in page or '"pane":"hdStreets"' in page
-    assert "HedongGeo.labels(" in page and "二号桥街道" in page
+    assert "HedongLabels.add(" in page and "二号桥街道" in page
     assert '"s": "under_way"' in page or '"s":"under_way"' in page
     assert "ctx|street" in page
 

@@ -137,11 +137,14 @@ def test_street_names_are_drawn_and_take_no_clicks(
     page = session.page
     page.goto(app_url)
     frame = map_frame(page)
-    labels = frame.locator(".hd-label")
+    # Drawn as basemap labels (js/labels.js): all 12 in the page, shown where they fit.
+    labels = frame.locator(".hd-bm-street")
     expect(labels).to_have_count(12)
-    expect(frame.locator(".hd-label", has_text="二号桥街道")).to_have_count(1)
+    expect(frame.locator(".hd-bm-street", has_text="二号桥街道")).to_have_count(1)
     assert (
-        frame.evaluate("() => getComputedStyle(document.querySelector('.hd-label')).pointerEvents")
+        frame.evaluate(
+            "() => getComputedStyle(document.querySelector('.hd-bm-street')).pointerEvents"
+        )
         == "none"
     )
     # The zones lie in their own pane, under the plan layers' areas.

@@ -1,0 +1,217 @@
+/* hedong-geo offline basemap: the Haihe as water, and labels that never collide.
+ *
+ * Written for hedong_geo/basemap_layers.py (Leaflet 1.9, nothing else; needs hedong.js's
+ * HedongGeo.map). Every label is a marker that takes no clicks. A label is a candidate from its
+ * class's min_zoom (or its own) up to its class's max_zoom; after every zoom, move, resize and
+ * layer toggle, the candidates in view are tried in priority order (lower first: district
+ * names, 街道, metro, major places, others; within one priority, in the order given) and a label
+ * is shown only if its box overlaps no label already shown. A label's size is read once, with the
+ * sizes of the others in one batch (again when web fonts arrive), so a layout is arithmetic plus
+ * one style write per label that changes.
+ *
+ *   HedongLabels.basemap(group, data, opts)  water (data.water) and labels (data.labels:
+ *                                            [lon, lat, text, class, dot, min_zoom]) into group
+ *   HedongLabels.add(group, fc, cls)          points with properties.n as labels of class cls
+ *   HedongLabels.layout()                     lay the labels out now (tests; normally automatic)
+ *   HedongLabels.shown()                      the labels shown now: [{text, cls}]
+ */
+(function () {
+  "use strict";
+
+  var HL = (window.HedongLabels = window.HedongLabels || {});
+  var entries = []; // every label: {marker, el, latlng, p, seq, zmin, zmax, dot, w, h, shown}
+  var classes = {}; // label class -> {priority, min_zoom, max_zoom, color, size}
+  var dots = {}; // dot key -> colour
+  var map = null;
+  var pending = false;
+  var sorted = true;
+  var GAP = 3; // px kept free around every label
+  var DOT = 8; // px: a place's dot, its centre at the place
+
+  var PANES = [
+    ["hdBaseWater", 355], // over the district fills, under the 街道 and every plan layer
+    ["hdBaseLabels", 404], // under the plan layers (hdAreas 410 …), over the 街道 zones
+  ];
+
+  function attach() {
+    if (map) return map;
+    map = window.HedongGeo && window.HedongGeo.map;
+    if (!map) throw new Error("HedongLabels: HedongGeo.setup has not run");
+    PANES.forEach(function (p) {
+      if (!map.getPane(p[0])) map.createPane(p[0]).style.zIndex = p[1];
+    });
+    map.getPane("hdBaseLabels").style.pointerEvents = "none";
+    map.on("zoomend moveend resize overlayadd overlayremove layeradd", schedule);
+    if (document.fonts && document.fonts.addEventListener) {
+      document.fonts.addEventListener("loadingdone", function () {
+        entries.forEach(function (e) {
+          e.w = 0; // label widths change: measure again
+        });
+        schedule();
+      });
+    }
+    return map;
+  }
+
+  function schedule() {
+    if (pending) return;
+    pending = true;
+    (window.requestAnimationFrame || setTimeout)(function () {
+      pending = false;
+      HL.layout();
+    });
+  }
+
+  function labelElement(text, cls, dot) {
+    var style = classes[cls] || {};
+    var span = document.createElement("span");
+    span.className = "hd-bm-label hd-bm-" + cls + (dot ? " hd-bm-dotted" : "");
+    if (!/[\u4e00-\u9fff]/.test(text)) span.className += " hd-bm-latin"; // spaced less
+    span.setAttribute("data-cls", cls);
+    if (style.color) span.style.color = style.color;
+    if (style.size) span.style.fontSize = style.size + "px";
+    if (dot) {
+      var i = document.createElement("i");
+      i.className = dot === "metro" ? "hd-bm-dot hd-bm-station" : "hd-bm-dot";
+      if (dot !== "metro") i.style.background = dots[dot] || "#999";
+      span.appendChild(i);
+    }
+    span.appendChild(document.createTextNode(text));
+    span.style.visibility = "hidden";
+    return span;
+  }
+
+  function addLabel(target, lon, lat, text, cls, dot, zmin) {
+    var style = classes[cls] || {};
+    var el = labelElement(text, cls, dot);
+    var latlng = L.latLng(lat, lon);
+    var icon = L.divIcon({ className: "hd-bm-anchor", html: el, iconSize: null });
+    var marker = L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "hdBaseLabels" });
+    entries.push({
+      marker: marker,
+      el: el,
+      latlng: latlng,
+      p: style.priority === undefined ? 9 : style.priority,
+      seq: entries.length,
+      zmin: zmin === null || zmin === undefined ? style.min_zoom || 0 : zmin,
+      zmax: style.max_zoom === undefined ? 99 : style.max_zoom,
+      dot: !!dot,
+      w: 0,
+      h: 0,
+      shown: false,
+    });
+    sorted = false;
+    marker.addTo(target);
+  }
+
+  HL.basemap = function (group, data, opts) {
+    attach();
+    classes = opts.labels || classes;
+    dots = opts.places || dots;
+    var water = opts.water;
+    var fill = opts.online ? water.fill_opacity_online : water.fill_opacity;
+    L.geoJSON(data.water, {
+      pane: "hdBaseWater",
+      interactive: false,
+      style: { color: water.color, weight: water.weight, fillColor: water.fill_color, fillOpacity: fill },
+    }).addTo(group);
+    // The context layer's centreline (the river's proxy) becomes the water's minimum width:
+    // at low zoom, where the band is thinner than a few pixels, the river still reads as water.
+    group.eachLayer(function (layer) {
+      if (layer.feature && layer.feature.properties.k === "ctx|river" && layer.setStyle) {
+        layer.setStyle({ color: water.fill_color, weight: water.centreline_weight, opacity: 1, dashArray: null });
+      }
+    });
+    // ODbL: the credit is shown while the group (with its OpenStreetMap places) is on the map.
+    group.options.attribution = escapeHtml(opts.attribution);
+    data.labels.forEach(function (r) {
+      addLabel(group, r[0], r[1], r[2], r[3], r[4], r[5]);
+    });
+    schedule();
+    return group;
+  };
+
+  HL.add = function (group, fc, cls) {
+    attach();
+    fc.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      addLabel(group, c[0], c[1], f.properties.n, cls, "", null);
+    });
+    schedule();
+    return group;
+  };
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  function measure(list) {
+    // Reads only (one browser layout for all), before any write of this layout.
+    list.forEach(function (e) {
+      if (!e.w) {
+        e.w = e.el.offsetWidth;
+        e.h = e.el.offsetHeight;
+      }
+    });
+  }
+
+  function box(e, pt) {
+    var left = e.dot ? pt.x - DOT / 2 : pt.x - e.w / 2;
+    var top = pt.y - e.h / 2;
+    return [left - GAP, top - GAP, left + e.w + GAP, top + e.h + GAP];
+  }
+
+  function hits(a, boxes) {
+    for (var i = 0; i < boxes.length; i++) {
+      var b = boxes[i];
+      if (a[0] < b[2] && a[2] > b[0] && a[1] < b[3] && a[3] > b[1]) return true;
+    }
+    return false;
+  }
+
+  HL.layout = function () {
+    if (!map || !map._loaded) return;
+    if (!sorted) {
+      entries.sort(function (a, b) {
+        return a.p - b.p || a.seq - b.seq;
+      });
+      sorted = true;
+    }
+    var zoom = map.getZoom();
+    var size = map.getSize();
+    var candidates = entries.filter(function (e) {
+      return e.marker._icon && zoom >= e.zmin && zoom < e.zmax;
+    });
+    measure(candidates);
+    var placed = [];
+    var show = new Set();
+    candidates.forEach(function (e) {
+      var b = box(e, map.latLngToContainerPoint(e.latlng));
+      // Whole labels only: one cut by the map's edge is not shown.
+      if (b[0] < 0 || b[1] < 0 || b[2] > size.x || b[3] > size.y) return;
+      if (hits(b, placed)) return;
+      placed.push(b);
+      show.add(e);
+    });
+    entries.forEach(function (e) {
+      var on = show.has(e);
+      if (on !== e.shown) {
+        e.el.style.visibility = on ? "visible" : "hidden";
+        e.shown = on;
+      }
+    });
+    return placed.length;
+  };
+
+  HL.shown = function () {
+    return entries
+      .filter(function (e) {
+        return e.shown && e.marker._icon;
+      })
+      .map(function (e) {
+        return { text: e.el.textContent, cls: e.el.getAttribute("data-cls") };
+      });
+  };
+})();

@@ -262,22 +262,24 @@ def _source(sid: str, entry: dict, origin: Path, packaged: bool) -> TileSource:
     fields = (
         _local(entry, origin, fail) if entry["kind"] in LOCAL_KINDS else _remote(sid, entry, fail)
     )
+    given = {
+        "name": entry.get("name"),
+        "subdomains": entry.get("subdomains"),
+        "min_zoom": entry.get("min_zoom"),
+        "max_zoom": entry.get("max_zoom", 19),
+        "max_native_zoom": entry.get("max_native_zoom"),
+        "tms": entry.get("tms", False),
+        "bounds": tuple(entry["bounds"]) if "bounds" in entry else None,
+        "lang": entry.get("lang"),
+        "key": entry.get("key"),
+    }
     made = TileSource(
         id=sid,
         kind=entry["kind"],
         crs=entry["crs"],
         attribution=entry["attribution"],
         origin=origin,
-        name=entry.get("name"),
-        subdomains=entry.get("subdomains"),
-        min_zoom=entry.get("min_zoom"),
-        max_zoom=entry.get("max_zoom", 19),
-        max_native_zoom=entry.get("max_native_zoom"),
-        tms=entry.get("tms", False),
-        bounds=tuple(entry["bounds"]) if "bounds" in entry else None,
-        lang=entry.get("lang"),
-        key=entry.get("key"),
-        **fields,
+        **{**given, **fields},  # a local file's own zooms and bounds unless the entry says
     )
     _check_zooms(made, fail)
     return replace(made, labels=_labels(sid, entry, made, fail))

@@ -368,3 +368,22 @@ def test_the_failure_message_is_in_both_languages(small) -> None:
         html = _html(build_map(small, basemap="osm", lang=lang))
         assert json.dumps(words, ensure_ascii=False)[1:-1] in html
     assert "HedongTiles.watch" not in _html(build_map(small))  # offline: nothing to watch
+
+
+def test_the_bureau_guide_example_loads(tmp_path: Path) -> None:
+    """docs/basemaps.md's example file is valid, and its table names every field there is."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "basemaps.md").read_text("utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    (tmp_path / "tiles").mkdir()
+    make_mbtiles(tmp_path / "tiles" / "hedong.mbtiles")
+    (tmp_path / "tilesources.yaml").write_text(example, encoding="utf-8")
+    sources = load_file(tmp_path / "tilesources.yaml")
+    assert list(sources) == ["bureau_vec", "bureau_wmts", "bureau_rest", "hedong_file"]
+    assert sources["bureau_rest"].shifted and sources["hedong_file"].local
+    fields = json.loads(
+        (Path(tilesources.__file__).parent / "schema" / "tilesources.schema.json").read_text(
+            "utf-8"
+        )
+    )["$defs"]["source"]["properties"]
+    missing = [f for f in fields if f"`{f}`" not in doc and f != "key"]  # key: built-in only
+    assert missing == []

@@ -18,7 +18,8 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
     vendor/gesture/leaflet-gesture-handling.min.js, .min.css
-    hedong/hedong.js, hedong.css, labels.js, labels.css, bridge.js, ...
+    hedong/hedong.js, hedong.css, labels.js, labels.css, bridge.js, tilesources.js, ...
+    tiles/<id>/{z}/{x}/{y}.png   a local tile source's tiles (hedong_geo.basemaps)
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ LOCAL = {
     "hedong_css": "hedong/hedong.css",
     "hedong_labels_js": "hedong/labels.js",
     "hedong_labels_css": "hedong/labels.css",
+    "hedong_tilesources_js": "hedong/tilesources.js",
+    "hedong_tilesources_css": "hedong/tilesources.css",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers
 # plugin (only for folium.Icon markers, which we do not draw), the Bootstrap 3 glyphicons, and
@@ -164,11 +167,16 @@ def _served_folders() -> dict[str, Path]:
 def served_url(rel: str) -> str:
     """The URL at which the app serves the asset at path ``rel`` of the layout (see :func:`serve`).
 
+    A local tile source's folder ``tiles/<id>/`` is the component ``tiles_<id>``.
+
     Raises
     ------
     KeyError
         For a path outside the asset layout.
     """
+    if rel.startswith("tiles/") and rel.count("/") >= 2:
+        sid, rest = rel[len("tiles/") :].split("/", 1)
+        return f"{_COMPONENT_URL}tiles_{sid}/{rest}"
     for name, prefix in _SERVED.items():
         if rel.startswith(prefix):
             return f"{_COMPONENT_URL}{name}/{rel[len(prefix) :]}"
@@ -180,8 +188,10 @@ def serve() -> Callable[[str], str]:
 
     Registers the XStatic packages' folders and ``hedong_geo/js`` as component folders of
     this server process (Streamlit serves them, read-only, under
-    ``/component/hedong_geo.assets.<name>/``). Nothing is written anywhere. Call it in the app
-    script (cheap; registering again changes nothing); outside a Streamlit run it does nothing.
+    ``/component/hedong_geo.assets.<name>/``), and the folder of each local tile source
+    (``tiles_<id>``; unpacked into ``HEDONG_GEO_TILE_CACHE`` the first time, see
+    :func:`hedong_geo.basemaps.local_folders`). Call it in the app script (cheap; registering
+    again changes nothing); outside a Streamlit run it does nothing.
 
     Returns
     -------
@@ -191,8 +201,12 @@ def serve() -> Callable[[str], str]:
     """
     from streamlit.components.v1 import declare_component
 
+    from hedong_geo.basemaps import local_folders  # the tile sources, read when serving
+
     for name, folder in _served_folders().items():
         declare_component(name, path=folder)
+    for sid, folder in local_folders().items():
+        declare_component(f"tiles_{sid}", path=folder)
     return served_url
 
 

@@ -19,7 +19,6 @@ from hedong_geo import paths
 from hedong_geo._errors import HedongGeoError
 
 __all__ = [
-    "ONLINE_BASEMAPS",
     "PREFIX",
     "VARIABLES",
     "Settings",
@@ -31,8 +30,8 @@ __all__ = [
 ]
 
 PREFIX = "HEDONG_GEO_"
-#: The online basemaps the web map can draw (``none``, the offline default, is always offered).
-ONLINE_BASEMAPS = ("osm", "gaode", "tianditu")
+#: Where tiles unpacked from local .mbtiles/.pmtiles files go by default.
+TILE_CACHE = Path("~/.cache/hedong-geo/tiles")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -67,11 +66,27 @@ VARIABLES: tuple[Variable, ...] = (
         "Tianditu API key; with it the Tianditu basemap is offered.",
     ),
     Variable(
+        "HEDONG_GEO_TILE_SOURCES",
+        "tile_sources",
+        "unset (the built-in sources only)",
+        "A JSON or YAML file of the deployment's own tile basemaps: intranet XYZ or WMTS "
+        "services, local `.mbtiles`/`.pmtiles` files (see `docs/basemaps.md`). Checked at "
+        "start; a bad entry is an error naming the file, the source and the problem.",
+    ),
+    Variable(
+        "HEDONG_GEO_TILE_CACHE",
+        "tile_cache",
+        "`~/.cache/hedong-geo/tiles`",
+        "Folder where the tiles of local `.mbtiles`/`.pmtiles` files are unpacked once "
+        "(a folder per file version), to be served to the browser.",
+    ),
+    Variable(
         "HEDONG_GEO_BASEMAPS",
         "basemaps",
-        "`osm,gaode` (and `tianditu` with a key)",
-        "Online basemaps the app offers besides the offline one, comma-separated, from "
-        "`osm`, `gaode`, `tianditu`; `none` offers none (a deployment with no internet).",
+        "the sources of `HEDONG_GEO_TILE_SOURCES`, then `osm,gaode` (and `tianditu` with a key)",
+        "Tile basemaps the app offers besides the offline one, comma-separated, by id: "
+        "`osm`, `gaode`, `tianditu` or one of `HEDONG_GEO_TILE_SOURCES`; `none` offers none "
+        "(a deployment with no internet).",
     ),
     Variable(
         "HEDONG_GEO_REQUIRE_BROWSER",
@@ -97,6 +112,8 @@ class Settings:
 
     layers_dir: Path
     tianditu_key: str
+    tile_sources: Path | None
+    tile_cache: Path
     basemaps: tuple[str, ...]
     require_browser: bool
     require_gdal: bool
@@ -112,18 +129,33 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name}={value!r}: expected 1/true/yes or 0/false/no")
 
 
-def _basemaps(value: str | None, key: str) -> tuple[str, ...]:
+def _tile_sources(value: str | None) -> tuple[Path | None, tuple[str, ...]]:
+    """The configured tile sources file and the ids of its sources (checked: see
+    :mod:`hedong_geo.tilesources`, imported here as it imports nothing of ours that reads
+    settings)."""
+    from hedong_geo.tilesources import TileSourceError, builtin, catalogue
+
+    path = Path(value).expanduser() if value else None
+    try:
+        sources = catalogue(path)
+    except TileSourceError as exc:
+        raise SettingsError(f"HEDONG_GEO_TILE_SOURCES={value!r}: {exc}") from None
+    return path, tuple(sid for sid in sources if sid not in builtin())
+
+
+def _basemaps(value: str | None, key: str, configured: tuple[str, ...]) -> tuple[str, ...]:
     name = "HEDONG_GEO_BASEMAPS"
+    builtin = ("osm", "gaode", "tianditu") if key else ("osm", "gaode")
     if value is None or not value.strip():
-        return ("osm", "gaode", "tianditu") if key else ("osm", "gaode")
+        return (*configured, *builtin)
     picked = [v.strip() for v in value.split(",") if v.strip()]
     if picked == ["none"]:
         return ()
-    unknown = [v for v in picked if v not in ONLINE_BASEMAPS]
+    known = [*configured, "osm", "gaode", "tianditu"]
+    unknown = [v for v in picked if v not in known]
     if unknown:
         raise SettingsError(
-            f"{name}={value!r}: unknown basemap(s) {unknown}; "
-            f"choose from {list(ONLINE_BASEMAPS)} or 'none'"
+            f"{name}={value!r}: unknown basemap(s) {unknown}; choose from {known} or 'none'"
         )
     if "tianditu" in picked and not key:
         raise SettingsError(f"{name}={value!r}: tianditu needs HEDONG_GEO_TIANDITU_KEY")
@@ -151,10 +183,14 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
             env[name] = environ[legacy]
     key = env.get("HEDONG_GEO_TIANDITU_KEY", "").strip()
     layers = env.get("HEDONG_GEO_LAYERS_DIR")
+    sources, configured = _tile_sources(env.get("HEDONG_GEO_TILE_SOURCES"))
+    cache = env.get("HEDONG_GEO_TILE_CACHE")
     return Settings(
         layers_dir=Path(layers).expanduser() if layers else paths.LAYERS,
         tianditu_key=key,
-        basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key),
+        tile_sources=sources,
+        tile_cache=Path(cache or TILE_CACHE).expanduser(),
+        basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key, configured),
         require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),
         require_gdal=_flag(env, "HEDONG_GEO_REQUIRE_GDAL"),
     )

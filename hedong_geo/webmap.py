@@ -29,9 +29,9 @@ from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from hedong_geo.assets import ASSET_BASE, localize
+from hedong_geo.assets import ASSET_BASE, AssetBase, localize
 from hedong_geo.basemap_layers import add_basemap, street_labels_element
-from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap
+from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap, shifted
 from hedong_geo.i18n import LANGS, texts
 from hedong_geo.layers import LayerSet
 from hedong_geo.legend import layer_label, legend_html, status_colours
@@ -375,7 +375,9 @@ def _add_controls(m: folium.Map, layers: LayerSet, lang: str, gcj02: bool, conte
     _Control("new L.Control.HdFullscreen", {"title": text["fullscreen"]}).add_to(m)
     measure = {"text": {"distance": text["distance"], "area": text["area"], "hint": text["hint"]}}
     _Control("new L.Control.HdMeasure", measure).add_to(m)
-    _Control("new L.Control.HdMousePosition", {"datum": "GCJ-02" if gcj02 else "WGS84"}).add_to(m)
+    # On GCJ-02 tiles tilesources.js converts the position back: the user reads WGS84.
+    datum = text["datum_gcj02"] if gcj02 else "WGS84"
+    _Control("new L.Control.HdMousePosition", {"datum": datum}).add_to(m)
     legend = legend_html(lang, context, status_counts(layers), STREETS in layers.layers)
     _Control("new L.Control.HdLegend", {"html": legend}).add_to(m)
     if osm_drawn(layers.features()):  # ODbL: whoever shows OpenStreetMap data credits it
@@ -408,7 +410,7 @@ def build_map(
     lang: str = "zh",
     basemap: str = "none",
     selected: str | None = None,
-    asset_base: str = ASSET_BASE,
+    asset_base: AssetBase = ASSET_BASE,
     embed: bool = False,
 ) -> folium.Map:
     """The web map of ``layers``: one toggleable FeatureGroup per layer, legend and tools.
@@ -423,14 +425,17 @@ def build_map(
         None shows all. The context layer is always shown. Unknown names are ignored.
     lang : {"zh", "en"}
         Language of names, tooltips, the legend and the controls.
-    basemap : {"none", "osm", "gaode", "tianditu"}
-        ``none`` (default) loads nothing from the internet. ``osm`` and ``tianditu`` add online
-        WGS84 basemaps (Tianditu only when ``HEDONG_GEO_TIANDITU_KEY`` is set); ``gaode`` adds Gaode
-        tiles and shifts the data to GCJ-02 to match them.
+    basemap : str
+        ``none`` (default) loads nothing from the internet. Else a tile source id
+        (:mod:`hedong_geo.tilesources`): ``osm`` and ``tianditu`` add online WGS84/CGCS2000
+        basemaps (Tianditu only when ``HEDONG_GEO_TIANDITU_KEY`` is set); ``gaode`` (or any
+        GCJ-02 source) shifts the data to GCJ-02 to match its tiles; a deployment's own
+        sources come from ``HEDONG_GEO_TILE_SOURCES``.
     selected : str, optional
         Id of a feature to open on: highlighted, and the map fitted to it.
-    asset_base : str
-        URL of the static folder (see :func:`hedong_geo.assets.localize`).
+    asset_base : str or callable
+        URL of the static folder (see :func:`hedong_geo.assets.localize`); a local tile
+        source is served under it at ``tiles/<id>/``.
     embed : bool
         A page for the app's map component (:mod:`hedong_geo.mapview`): clicks and moves are
         reported to the page around it, and touch screens pan with two fingers.
@@ -450,7 +455,7 @@ def build_map(
     if lang not in LANGS:
         raise ValueError(f"lang is {lang!r}; expected one of {list(LANGS)}")
     check_basemap(basemap)
-    gcj02 = basemap == "gaode"
+    gcj02 = shifted(basemap)
     online = basemap != "none"
 
     view = map_view(layers, gcj02=gcj02)
@@ -461,7 +466,8 @@ def build_map(
     if embed:
         _Embed({"gesture": texts("gesture", lang)}).add_to(m)
     if online:
-        add_basemaps(m, basemap, lang)
+        offline = {k: s["fillOpacity"] for k, s in style_table(False).items() if k[:4] == "ctx|"}
+        add_basemaps(m, basemap, lang, asset_base, offline)
     _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02, online)
     if selected is not None:
         # An unlocated member of a zone: its zone is highlighted (raises for an unknown id).

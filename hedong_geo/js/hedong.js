@@ -16,6 +16,8 @@
  *                                 (call it from a "ready" callback)
  *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
+ *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
+ *                                 datum (GCJ-02): the mouse position and measures use it
  *
  * Features drawn at one site (properties.site, from webmap.py) open a chooser on a click that
  * lists each (properties.n, its layer properties.l); choosing one clicks that feature.
@@ -354,13 +356,19 @@
 
   /* ---- mouse position ---- */
 
+  // A point as the user should read it: in WGS84 even on GCJ-02 tiles (HD.toWgs84).
+  function wgs84(latlng) {
+    return HD.toWgs84 ? HD.toWgs84(latlng) : latlng;
+  }
+
   L.Control.HdMousePosition = L.Control.extend({
     options: { position: "bottomleft", datum: "WGS84" },
     onAdd: function (map) {
       var div = L.DomUtil.create("div", "hd-mouse-position leaflet-control");
       var datum = this.options.datum;
       map.on("mousemove", function (e) {
-        div.textContent = e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5) + " (" + datum + ")";
+        var at = wgs84(e.latlng);
+        div.textContent = at.lat.toFixed(5) + ", " + at.lng.toFixed(5) + " (" + datum + ")";
       });
       map.on("mouseout", function () {
         div.textContent = "";
@@ -534,8 +542,9 @@
       this._stop(false);
     },
 
-    _result: function (pts) {
+    _result: function (points) {
       var map = this._map;
+      var pts = points.map(wgs84);
       var length = 0;
       for (var i = 1; i < pts.length; i++) length += map.distance(pts[i - 1], pts[i]);
       if (this._mode === "area") {

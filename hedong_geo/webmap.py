@@ -8,11 +8,9 @@ folium would take from a CDN (measure, fullscreen, mouse position) in our own
 only a bonus: if their tiles fail, the vector layers stay.
 
 What the browser gets is kept small and stable (:mod:`hedong_geo.mapdata`), and element ids do
-not change between runs, so the same arguments give the same HTML and streamlit-folium does not
-remount the map. A click reports the feature as ``last_active_drawing`` with ``properties.id``.
-The selected feature is highlighted by ``HedongGeo.highlight`` in the browser, from the feature
-as drawn: :func:`selection_group` (the app) and ``build_map(selected=…)`` use that one function,
-as does the static site.
+not change between runs, so the same arguments give the same page (the app names its map pages
+by their content, :mod:`hedong_geo.mapview`). The selected feature is highlighted in the
+browser by ``HedongGeo.select`` from the feature as drawn, in the app and the static site alike.
 
 All text from the data is HTML-escaped by templates before it reaches a tooltip, the legend or
 the layer control (:mod:`hedong_geo.legend`): Leaflet puts those strings into ``innerHTML``.
@@ -61,7 +59,6 @@ __all__ = [
     "feature_bounds",
     "map_payload_bytes",
     "map_view",
-    "selection_group",
     "view_for",
 ]
 
@@ -198,23 +195,6 @@ class _Features(_Call):
         self.options_js = json_script(options)
 
 
-class _Highlight(_Call):
-    """The highlight of one feature, drawn by ``HedongGeo.highlight`` into its parent group."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        HedongGeo.highlight({{ this._parent.get_name() }}, {{ this.id_js }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, feature_id: str):
-        super().__init__()
-        self._name = "HedongHighlight"
-        self.id_js = json_script(feature_id)
-
-
 class _Select(_Call):
     """The page's selection on opening: ``HedongGeo.select`` (after every layer is drawn)."""
 
@@ -291,7 +271,7 @@ class _Page(Figure):
     folium adds each element's header and script to the Figure while rendering, some keyed by
     names it makes up on the spot (``Layer.render`` creates a new ``ElementAddToElement`` each
     time), so a second render of the same map would repeat them. Starting each render from
-    the bare page keeps :func:`map_payload_bytes` and streamlit-folium's renders identical.
+    the bare page keeps :func:`map_payload_bytes` and every render identical.
     """
 
     def render(self, **kwargs: Any) -> str:
@@ -481,20 +461,6 @@ def build_map(
     localize(m, asset_base)
     _stable_ids(m)
     return m
-
-
-def selection_group(layers: LayerSet, feature_id: str) -> folium.FeatureGroup | None:
-    """The selected feature's highlight, for st_folium's ``feature_group_to_add``: added to the
-    map in the browser without rebuilding it, drawn by ``HedongGeo.highlight`` from the feature
-    as the map drew it. For a place the plan ties only to a zone, the zone is highlighted
-    (:func:`hedong_geo.mapdata.highlight_target`). None when there is nothing to draw;
-    ``UnknownIdError`` for an unknown id."""
-    target = highlight_target(layers, feature_id)
-    if target is None:
-        return None
-    group = _Group(name="selected", control=False)
-    _Highlight(target).add_to(group)
-    return group
 
 
 def map_payload_bytes(m: folium.Map) -> int:

@@ -21,7 +21,6 @@ from hedong_geo.webmap import (
     feature_bounds,
     map_payload_bytes,
     map_view,
-    selection_group,
 )
 
 URL = re.compile(r"""(?:https?:)?//[^\s"'<>()\\]+""")
@@ -286,18 +285,6 @@ def test_unlocated_selection_draws_no_highlight(small) -> None:
     unlocated = small.layers["unlocated"]["id"].iloc[0]
     assert feature_bounds(small, unlocated) is None
     assert "HedongGeo.select(" not in _html(build_map(small, selected=unlocated))
-    assert selection_group(small, unlocated) is None
-
-
-def test_selection_group_highlights_the_drawn_feature(small) -> None:
-    m = build_map(small)
-    group = selection_group(small, "park.quadrant.se")
-    group.add_to(m)
-    html = _html(m)
-    assert f'HedongGeo.highlight({group.get_name()}, "park.quadrant.se");' in html
-    assert not group.control  # not an entry of the layer control
-    with pytest.raises(UnknownIdError):
-        selection_group(small, "no.such.feature")
 
 
 def test_gaode_shifts_data_to_gcj02(small, monkeypatch) -> None:

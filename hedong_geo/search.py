@@ -20,13 +20,24 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from hedong_geo import plan
+from hedong_geo import names, plan
 from hedong_geo._errors import UnknownIdError
-from hedong_geo.names import to_simplified
+from hedong_geo.i18n import block_position, heading_path, t
+from hedong_geo.names import Match, Place, to_simplified
 from hedong_geo.templating import Markup, render
 from hedong_geo.text import segments, squeeze
 
-__all__ = ["Corpus", "Hit", "build_index", "corpus_of", "rank", "search"]
+__all__ = [
+    "Corpus",
+    "Hit",
+    "Results",
+    "build_index",
+    "corpus_of",
+    "find",
+    "hit_label",
+    "rank",
+    "search",
+]
 
 SNIPPET_CHARS = 80
 _K1, _B = 1.2, 0.75
@@ -297,3 +308,68 @@ def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> Ma
         cut_before=start > 0,
         cut_after=end < len(text),
     )
+
+
+# --- places and passages together, for a search box ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a search box shows for one query.
+
+    ``passages_for`` is the name the passages were sought for when it is not the query as
+    typed (``yijichuang`` → 一机床, ``棉三`` → 棉3创意街区), ``""`` otherwise; ``nearby`` are
+    the closest names when nothing was found (for "did you mean …")."""
+
+    query: str
+    places: tuple[Match, ...]
+    passages: tuple[Hit, ...]
+    passages_for: str = ""
+    nearby: tuple[Match, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether the query found neither a place nor a passage."""
+        return not self.places and not self.passages
+
+
+def _literal(query: str, top: Match) -> bool:
+    """Whether ``top`` matched the query as typed (in characters, not pinyin, a numeral
+    variant or a slip), so the passages are best sought for the query itself."""
+    as_typed = squeeze(to_simplified(query))[0]
+    return top.how in ("exact", "prefix", "contains") and names.normalise(query) == as_typed
+
+
+def find(
+    places: Iterable[Place], query: str, place_limit: int = 8, passage_limit: int = 6
+) -> Results:
+    """Places and passages for a search box: the places :func:`hedong_geo.names.match` finds,
+    the passages :func:`search` finds (for the place's own name when the query found it by
+    pinyin, a variant or a slip, so ``yijichuang`` shows the passages on 一机床) and, when
+    nothing is found, the nearest names (:func:`hedong_geo.names.nearby`)."""
+    query = query.strip()
+    if not query:
+        return Results(query, (), ())
+    places = tuple(places)
+    found = names.match(places, query, place_limit)
+    sought = query
+    if found and not _literal(query, found[0]):
+        top = found[0]
+        sought = top.name_zh if top.matched == top.name_en else top.matched
+    hits = search(sought, limit=passage_limit)
+    if not hits and sought != query:
+        sought, hits = query, search(query, limit=passage_limit)
+    nearby = () if found or hits else tuple(names.nearby(places, query))
+    return Results(query, tuple(found), tuple(hits), "" if sought == query else sought, nearby)
+
+
+def hit_label(hit: Hit, lang: str = "zh") -> str:
+    """A passage found, named by where it stands, in ``lang``: the document, its heading and
+    its place under it (``纲要 › 第四节 空间布局 › 专栏 1：金贸产业园 · 第 2 行`` / ``Plan outline
+    › Section 4: Spatial layout › Box 1: Jinmao Industrial Park · row 2``), so no two results
+    read alike."""
+    blk = plan.block(hit.block_id)
+    path = heading_path(blk, lang)[-2:]
+    where = " › ".join((t(f"doc_short_{blk.doc}", lang), *path))
+    position = block_position(blk, lang)
+    return f"{where} · {position}" if position else where

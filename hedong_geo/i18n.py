@@ -11,6 +11,7 @@ from typing import Any
 from hedong_geo.paths import GEODATA, PLAN_DIR
 
 LANGS = ("zh", "en")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}  # <html lang> of a page in each language
 HEADINGS_EN = PLAN_DIR / "headings_en.json"
 
 

@@ -143,9 +143,8 @@ def test_no_panel_shows_raw_ids_or_developer_text(layers, lang):
         for pattern in DEVELOPER:
             hit = pattern.search(text)
             if hit:
-                bad.append(
-                    f"{fid}: {hit.group(0)!r} in …{text[max(0, hit.start() - 40) : hit.end() + 40]}…"
-                )
+                around = text[max(0, hit.start() - 40) : hit.end() + 40]
+                bad.append(f"{fid}: {hit.group(0)!r} in …{around}…")
                 break
     assert not bad, f"{len(bad)} panels ({lang}) show developer text:\n" + "\n".join(bad[:20])
 

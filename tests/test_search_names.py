@@ -110,7 +110,9 @@ def test_passage_labels_are_headings_and_differ():
             assert len(set(labels)) == len(labels), labels
             assert not any(h.block_id in label for h in search(query) for label in labels)
     label = hit_label(next(h for h in search("一机床") if h.block_id == "fyp.box1.r4"), "en")
-    assert label == "Plan outline › Section 4: Spatial layout › Box 1: Jinmao Industrial Park · row 4"
+    assert label == (
+        "Plan outline › Section 4: Spatial layout › Box 1: Jinmao Industrial Park · row 4"
+    )
 
 
 def test_traditional_passage_query():

@@ -7,22 +7,32 @@ One home for these phrases, used by the panel, the map's tooltip and the project
   建成 (已建成)``;
 - :func:`fact_value` / :func:`headline`: a figure as the plan gives it (``6.53 km²``);
 - :func:`street_text`: the 街道 a feature lies in and how surely, said to be an approximate
-  zone (the streets layer is not an official boundary).
+  zone (the streets layer is not an official boundary);
+- :func:`source_words`: where its geometry comes from, in plain words (no ids);
+- :func:`summary`: what the plan says about it, in the language asked for, written from its
+  passages' stances, its figures and where it lies.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from hedong_geo import places
 from hedong_geo.citing import timeline
 from hedong_geo.i18n import t
+from hedong_geo.paths import CONTEXT_DIR
+from hedong_geo.places import OSM_ATTRIBUTION
+from hedong_geo.register import load_register
 
 __all__ = [
     "Step",
     "fact_value",
     "headline",
+    "source_words",
     "steps",
     "street_text",
     "timeline_text",
@@ -137,3 +147,83 @@ def street_text(name: str | None, confidence: str | None, lang: str = "zh") -> s
         return None
     how, zone = t(f"street_{confidence}", lang), t("street_zone_note", lang)
     return f"{name}（{how} · {zone}）" if lang == "zh" else f"{name} ({how} — {zone})"
+
+
+# --- where a feature's geometry comes from, in plain words -----------------------------------
+
+
+@lru_cache(maxsize=1)
+def _recipes() -> dict[str, dict[str, Any]]:
+    """Each register entry's geometry (recipe and arguments), by feature id."""
+    return {entry.id: dict(entry.geometry) for entry in load_register()}
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> dict[str, dict[str, str]]:
+    """The names of the OSM objects and reference points recipes name, by their id."""
+    names = {pid: {"zh": poi.name, "en": poi.name} for pid, poi in places.load_pois().items()}
+    data = json.loads((CONTEXT_DIR / "reference_points.geojson").read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        p = feature["properties"]
+        names[p["ref_id"]] = {"zh": p["name_zh"], "en": p["name_en"]}
+    return names
+
+
+def source_words(
+    feature_id: str, basis: str, accuracy_m: float | None, located: bool, lang: str = "zh"
+) -> str:
+    """Where a feature's geometry comes from, for people: ``位置取自 OpenStreetMap 上的「棉3创意
+    街区」，误差约 250 米。`` / ``Placed at “棉3创意街区” on OpenStreetMap, to within about
+    250 m.``, with the OpenStreetMap credit where OSM data is used. No ids and no developer
+    notes (those stay in the layer's ``geometry_source``); a feature the register does not
+    know is described by its location basis alone."""
+    geometry = _recipes().get(feature_id, {})
+    recipe = geometry.get("recipe") if located else "unlocated"
+    if recipe is None:
+        recipe = f"basis_{basis}"
+    elif recipe == "osm" and geometry.get("also"):
+        recipe = "osm_circle"
+    named = _place_names().get(geometry.get("poi") or geometry.get("ref") or "", {})
+    fields = {
+        "name": named.get(lang, ""),
+        "accuracy": f"{accuracy_m:.0f}" if accuracy_m else "",
+        "width": geometry.get("width_m", ""),
+        "length": geometry.get("length_km", ""),
+        "area": geometry.get("area_km2", ""),
+    }
+    words = t(f"source_{recipe}", lang).format(**fields)
+    if recipe.startswith("osm"):
+        words += " " + OSM_ATTRIBUTION
+    return words
+
+
+def summary(
+    name: str,
+    layer_title: str,
+    timeline: Iterable[Step],
+    facts: Iterable[Mapping[str, Any]],
+    street: str | None,
+    passages: int,
+    lang: str = "en",
+) -> str:
+    """What the plan says about a feature, in a few sentences written from its passages: its
+    layer, what each document states (the stance read from the passage, its words quoted),
+    the figures the texts give, its 街道 and how many passages name it. For a reader of
+    ``lang`` who cannot read the Chinese passages the panel quotes (English): ``Tianjin
+    Station is in the layer “一站 The station”. The 2024 Work Report states it as existing
+    (“…”). …``"""
+    parts = [t("summary_lead", lang).format(name=name, layer=layer_title)]
+    parts += [
+        t("summary_step", lang).format(
+            year=s.year, document=s.document, label=s.label, words=s.words or "…"
+        )
+        for s in timeline
+    ]
+    figures = [f"{fact_label(f, lang)} {fact_value(f, lang)}" for f in facts]
+    if figures:
+        parts.append(t("summary_figures", lang).format(figures="; ".join(dict.fromkeys(figures))))
+    if street:
+        parts.append(t("summary_street", lang).format(street=street))
+    key = "summary_passages_none" if not passages else "summary_passages"
+    parts.append(t(key, lang).format(n=passages))
+    return " ".join(parts)

@@ -1,13 +1,18 @@
-"""User-interface text in Chinese and English, from ``geodata/i18n.json``."""
+"""User-interface text in Chinese and English, from ``geodata/i18n.json``; the plan's headings
+in English from ``geodata/plan/headings_en.json`` (the Chinese heading stays authoritative)."""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
+from typing import Any
 
-from hedong_geo.paths import GEODATA
+from hedong_geo.paths import GEODATA, PLAN_DIR
 
 LANGS = ("zh", "en")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}  # <html lang> of a page in each language
+HEADINGS_EN = PLAN_DIR / "headings_en.json"
 
 
 @lru_cache(maxsize=1)
@@ -32,3 +37,37 @@ def texts(prefix: str, lang: str = "zh") -> dict[str, str]:
     """Every string whose key starts with ``prefix_``, keyed by the rest: one module's texts."""
     start = prefix + "_"
     return {key[len(start) :]: t(key, lang) for key in strings() if key.startswith(start)}
+
+
+@lru_cache(maxsize=1)
+def headings_en() -> dict[str, str]:
+    """The English heading of every heading block, by block id (``fyp.ch6.s2``)."""
+    table = json.loads(HEADINGS_EN.read_text(encoding="utf-8"))
+    return {key: text for key, text in table.items() if not key.startswith("_")}
+
+
+def heading_path(block: Any, lang: str = "zh") -> tuple[str, ...]:
+    """The headings a plan block stands under (the document title left out), in ``lang``:
+    ``("第二章 …", "第四节 空间布局")`` / ``("Chapter 2: …", "Section 4: Spatial layout")``. A
+    heading with no English yet is shown in Chinese rather than dropped."""
+    if lang != "en":
+        return tuple(block.headings[1:])
+    table = headings_en()
+    return tuple(
+        table.get(hid, zh) for hid, zh in zip(block.heading_ids, block.headings[1:], strict=False)
+    )
+
+
+_POSITION = re.compile(r"^(p|r)?(\d+)$")
+
+
+def block_position(block: Any, lang: str = "zh") -> str:
+    """Where a block stands under its heading, in words: ``第 2 段`` / ``para. 2``, ``第 3 行``
+    / ``row 3`` (a table), ``第 6 条`` / ``entry 6`` (the glossary); ``""`` for a heading."""
+    if block.kind == "heading":
+        return ""
+    m = _POSITION.match(block.id.rsplit(".", 1)[-1])
+    kind = {"paragraph": "para", "row": "row", "glossary": "entry"}.get(block.kind)
+    if not m or kind is None:
+        return t(f"block_{block.kind}", lang)
+    return t(f"position_{kind}", lang).format(n=int(m.group(2)))

@@ -16,8 +16,16 @@ from typing import Any
 import pandas as pd
 
 from hedong_geo import places, plan
-from hedong_geo.describe import Step, fact_label, fact_value, steps, street_text
-from hedong_geo.i18n import t
+from hedong_geo.describe import (
+    Step,
+    fact_label,
+    fact_value,
+    source_words,
+    steps,
+    street_text,
+    summary,
+)
+from hedong_geo.i18n import block_position, heading_path, t
 from hedong_geo.layers import LayerSet
 from hedong_geo.links import AppLinks, Links
 from hedong_geo.mapdata import highlight_target
@@ -40,6 +48,7 @@ class Passage:
     headings: tuple[str, ...]
     html: Markup
     quote: str
+    position: str = ""  # where it stands under its heading, in words: 第 2 段 / para. 2
     stance: str = "none"  # what this passage states: planned, to_start, … or none
     stance_label: str = ""
     stance_words: str = ""
@@ -77,7 +86,7 @@ class Detail:
     status: str
     basis: str
     accuracy_m: float | None
-    geometry_source: str
+    geometry_source: str  # where the geometry comes from, in plain words (describe.source_words)
     located: bool
     passages: list[Passage] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
@@ -86,6 +95,7 @@ class Detail:
     facts: list[FactLine] = field(default_factory=list)
     members: list[Related] = field(default_factory=list)
     zone: Related | None = None  # the zone the map highlights for a feature it cannot draw
+    summary: str = ""  # in English: what the Chinese passages say (describe.summary)
 
 
 def mark_html(text: str, marks: Iterable[Sequence[int]]) -> Markup:
@@ -105,9 +115,10 @@ def cite_block(citation: dict[str, Any], lang: str = "zh") -> Passage:
         doc=blk.doc,
         doc_title=t(f"doc_{blk.doc}", lang),
         block_id=blk.id,
-        headings=blk.headings[1:],
+        headings=heading_path(blk, lang),
         html=mark_html(blk.text, citation.get("marks") or []),
         quote=citation["quote"],
+        position=block_position(blk, lang),
         stance=value,
         stance_label=t(f"stance_{value}", lang),
         stance_words=said.get("words", ""),
@@ -238,7 +249,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
     citations = row["citations"] or []
     located = row.geometry is not None
     target = highlight_target(layers, feature_id)
-    return Detail(
+    detail = Detail(
         id=feature_id,
         name=zh if lang == "zh" else en,
         other_name=en if lang == "zh" else zh,
@@ -247,7 +258,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
         status=_status(row, lang),
         basis=t(f"basis_{basis}", lang),
         accuracy_m=row["accuracy_m"],
-        geometry_source=row["geometry_source"],
+        geometry_source=source_words(feature_id, basis, row["accuracy_m"], located, lang),
         located=located,
         passages=[cite_block(c, lang) for c in citations],
         related=related_features(layers, feature_id, lang),
@@ -257,6 +268,17 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
         members=zone_members(layers, feature_id, lang),
         zone=_named(layers, target, lang) if target and target != feature_id else None,
     )
+    if lang == "en":
+        detail.summary = summary(
+            detail.name,
+            detail.layer_title,
+            detail.timeline,
+            _list(row.get("facts")),
+            detail.street,
+            len(detail.passages),
+            lang,
+        )
+    return detail
 
 
 def _list(value: Any) -> list:
@@ -290,8 +312,9 @@ def _street(layers: LayerSet, row: Any, lang: str) -> str | None:
     if isinstance(street, str) and street:
         try:
             name = layers.feature(street)["name_zh" if lang == "zh" else "name_en"]
-        except KeyError:  # the streets layer is not loaded: the id is all there is
-            name = street
+        except KeyError:  # the streets layer is not loaded: the register's zones name it
+            zone = _zones().get(street)
+            name = (zone.name_zh if lang == "zh" else zone.name_en) if zone else None
     return street_text(name, confidence if isinstance(confidence, str) else None, lang)
 
 

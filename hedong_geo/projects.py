@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from hedong_geo import names
 from hedong_geo.describe import timeline_text
 from hedong_geo.facts import KINDS
 from hedong_geo.i18n import t
 from hedong_geo.layers import BASES, LayerSet
+from hedong_geo.names import places_of
 from hedong_geo.panel import surely_inside
 from hedong_geo.register import figures, layer_titles
-from hedong_geo.text import squeeze
 from hedong_geo.transform import area_km2
 
 # The zones summarised: the station zone, the belt, the park and its quadrants.
@@ -73,21 +74,10 @@ def filter_layers(layers: LayerSet, filters: Filters) -> LayerSet:
 
 
 def find_places(layers: LayerSet, query: str, limit: int = 8) -> list[tuple[str, str, str]]:
-    """Features whose names or aliases contain ``query``: ``(id, zh, en)``, names that start
-    with the query first. Names compare as everywhere else (:func:`hedong_geo.text.squeeze`:
-    case and the spaces next to Chinese characters ignored)."""
-    wanted = squeeze(query.strip())[0]
-    if not wanted:
-        return []
-    found = []
-    for row in layers.features().itertuples():
-        if row.layer == "context":
-            continue
-        names = [squeeze(n)[0] for n in (row.name_zh, row.name_en, *row.aliases)]
-        if any(wanted in n for n in names):
-            starts = any(n.startswith(wanted) for n in names)
-            found.append((not starts, len(row.name_zh), row.id, row.name_zh, row.name_en))
-    return [(fid, zh, en) for *_, fid, zh, en in sorted(found)[:limit]]
+    """Features a query finds by their names or aliases: ``(id, zh, en)``, best first. The
+    matching is :func:`hedong_geo.names.match` (简/繁, numerals, pinyin and its initials,
+    English names, one slip)."""
+    return [(m.id, m.name_zh, m.name_en) for m in names.match(places_of(layers), query, limit)]
 
 
 # The figures shown as sortable columns of the projects table, in this order.

@@ -1,13 +1,14 @@
 """Ranked search over both plan texts.
 
-Chinese has no spaces between words, so the index is built on character bigrams (and single
-characters for one-character terms): ``天津站片区`` then finds a block that says ``天津站`` …
-``片区`` even though the five characters never stand together. Blocks are ranked with BM25 over
-the bigrams, weighted by how much of each query term the block holds and boosted when a term
-stands there verbatim.
+Chinese has no spaces between words, so the index (:func:`build_index`) is of character
+bigrams (and single characters for one-character terms): ``天津站片区`` then finds a block
+that says ``天津站`` … ``片区`` even though the five characters never stand together. Blocks
+are ranked with BM25 over the bigrams, weighted by how much of each query term the block holds
+and boosted when a term stands there verbatim.
 
 Search ignores ASCII spaces next to a Chinese character, as name matching does (both use
-:func:`hedong_geo.text.squeeze`); offsets always point at the text as it stands.
+:func:`hedong_geo.text.squeeze`), and reads a query in traditional characters as simplified;
+offsets always point at the text as it stands.
 """
 
 from __future__ import annotations
@@ -16,14 +17,27 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from hedong_geo import plan
+from hedong_geo import names, plan
 from hedong_geo._errors import UnknownIdError
+from hedong_geo.i18n import block_position, heading_path, t
+from hedong_geo.names import Match, Place, to_simplified
 from hedong_geo.templating import Markup, render
 from hedong_geo.text import segments, squeeze
 
-__all__ = ["Hit", "search"]
+__all__ = [
+    "Corpus",
+    "Hit",
+    "Results",
+    "build_index",
+    "corpus_of",
+    "find",
+    "hit_label",
+    "rank",
+    "search",
+]
 
 SNIPPET_CHARS = 80
 _K1, _B = 1.2, 0.75
@@ -63,38 +77,59 @@ def _grams(squeezed: str) -> list[str]:
     return grams
 
 
-# --- the index ---------------------------------------------------------------------------
+# --- the corpus and the term frequencies ----------------------------------------------------
 
 
-@dataclass
-class _Index:
+@dataclass(frozen=True)
+class Corpus:
+    """Blocks with their text normalised once: squeezed (:func:`hedong_geo.text.squeeze`),
+    each character's offset in the block text, and the lengths BM25 needs."""
+
     blocks: tuple[plan.Block, ...]
-    squeezed: list[str]
-    where: list[list[int]]
-    lengths: list[int]
+    squeezed: tuple[str, ...]
+    where: tuple[list[int], ...]
+    lengths: tuple[int, ...]
     avg_length: float
-    postings: dict[str, dict[int, int]]  # gram → {block index: count}
-    chars: dict[str, dict[int, int]]  # single character → {block index: count}
+
+
+def corpus_of(blocks: Iterable[plan.Block]) -> Corpus:
+    """The :class:`Corpus` of ``blocks`` (any blocks: the benchmark makes larger ones)."""
+    blocks = tuple(blocks)
+    pairs = [squeeze(blk.text) for blk in blocks]
+    lengths = tuple(len(s) for s, _ in pairs)
+    avg = sum(lengths) / max(1, len(lengths))
+    return Corpus(blocks, tuple(s for s, _ in pairs), tuple(w for _, w in pairs), lengths, avg)
 
 
 @functools.lru_cache(maxsize=1)
-def _index() -> _Index:
-    blocks = plan.blocks()
-    squeezed, where, lengths = [], [], []
-    postings: dict[str, dict[int, int]] = defaultdict(dict)
-    chars: dict[str, dict[int, int]] = defaultdict(dict)
-    for i, blk in enumerate(blocks):
-        s, w = squeeze(blk.text)
-        squeezed.append(s)
-        where.append(w)
-        lengths.append(len(s))
-        for gram, count in Counter(_grams(s)).items():
-            if len(gram) == 2:
-                postings[gram][i] = count
+def _corpus() -> Corpus:
+    return corpus_of(plan.blocks())
+
+
+Postings = dict[str, dict[int, int]]  # gram → {block index: occurrences}
+
+
+def build_index(corpus: Corpus) -> Postings:
+    """The inverted index of ``corpus``: every bigram within a run of word characters, and
+    every character, with how often each block holds it.
+
+    Search looks its grams up here. ``bench/bench_search.py`` holds it against a fair scan of
+    the texts normalised once (the same ranking, the grams found with ``in``/``count``): the
+    index ranks in about half the scan's time at the plan's size and at ten times it, so it is
+    kept.
+    """
+    postings: Postings = defaultdict(dict)
+    for i, s in enumerate(corpus.squeezed):
+        for gram, count in Counter(g for g in _grams(s) if len(g) == 2).items():
+            postings[gram][i] = count
         for ch, count in Counter(s).items():
-            chars[ch][i] = count
-    avg = sum(lengths) / max(1, len(lengths))
-    return _Index(blocks, squeezed, where, lengths, avg, dict(postings), dict(chars))
+            postings[ch][i] = count
+    return dict(postings)
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> Postings:
+    return build_index(_corpus())
 
 
 def _idf(df: int, n: int) -> float:
@@ -152,31 +187,48 @@ def search(
         Best first; ties keep document order.
     """
     _check_filters(doc, chapter)
-    terms = [squeeze(t)[0] for t in query.split()]
+    terms = [squeeze(to_simplified(t))[0] for t in query.split()]
     terms = [t for t in terms if t]
     if not terms:
         return []
-    idx = _index()
-    n = len(idx.blocks)
+    corpus = _corpus()
+    postings = _index()
+    ranked = rank(
+        corpus, terms, lambda g: postings.get(g, {}), lambda blk: _allowed(blk, doc, chapter)
+    )
+    if limit is not None:
+        ranked = ranked[:limit]
     term_grams = [_term_grams(t) for t in terms]
-    all_grams = list(dict.fromkeys(g for grams in term_grams for g in grams))
+    return [_hit(corpus, i, score, terms, term_grams) for score, i in ranked]
 
+
+def rank(
+    corpus: Corpus,
+    terms: list[str],
+    frequencies: Callable[[str], dict[int, int]],
+    allowed: Callable[[plan.Block], bool] = lambda blk: True,
+) -> list[tuple[float, int]]:
+    """``(score, block index)`` of the blocks holding the terms, best first (ties in corpus
+    order): BM25 over the terms' bigrams, weighted by how much of each term a block holds and
+    boosted where it stands verbatim. ``frequencies`` gives a gram's ``{block index:
+    occurrences}``: search looks it up in :func:`build_index`'s index, the benchmark passes a
+    scan to compare."""
+    n = len(corpus.blocks)
+    term_grams = [_term_grams(t) for t in terms]
     scores: dict[int, float] = defaultdict(float)
-    for gram in all_grams:
-        posting = (idx.chars if len(gram) == 1 else idx.postings).get(gram)
+    for gram in dict.fromkeys(g for grams in term_grams for g in grams):
+        posting = frequencies(gram)
         if not posting:
             continue
         idf = _idf(len(posting), n)
         for i, tf in posting.items():
-            norm = _K1 * (1 - _B + _B * idx.lengths[i] / idx.avg_length)
+            norm = _K1 * (1 - _B + _B * corpus.lengths[i] / corpus.avg_length)
             scores[i] += idf * tf * (_K1 + 1) / (tf + norm)
-
     ranked = []
     for i, bm25 in scores.items():
-        blk = idx.blocks[i]
-        if not _allowed(blk, doc, chapter):
+        if not allowed(corpus.blocks[i]):
             continue
-        s = idx.squeezed[i]
+        s = corpus.squeezed[i]
         weight = 0.0
         for term, grams in zip(terms, term_grams, strict=True):
             if term in s:
@@ -188,12 +240,10 @@ def search(
         if weight > 0:
             ranked.append((bm25 * weight, i))
     ranked.sort(key=lambda t: (-t[0], t[1]))
-    if limit is not None:
-        ranked = ranked[:limit]
-    return [_hit(idx, i, score, terms, term_grams) for score, i in ranked]
+    return ranked
 
 
-def _hit(idx: _Index, i: int, score: float, terms: list[str], term_grams: list[list[str]]) -> Hit:
+def _hit(idx: Corpus, i: int, score: float, terms: list[str], term_grams: list[list[str]]) -> Hit:
     blk = idx.blocks[i]
     matches = _matches(idx.squeezed[i], idx.where[i], blk.text, terms, term_grams)
     start, end = _window(matches, len(blk.text))
@@ -258,3 +308,68 @@ def _mark(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> Ma
         cut_before=start > 0,
         cut_after=end < len(text),
     )
+
+
+# --- places and passages together, for a search box ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a search box shows for one query.
+
+    ``passages_for`` is the name the passages were sought for when it is not the query as
+    typed (``yijichuang`` → 一机床, ``棉三`` → 棉3创意街区), ``""`` otherwise; ``nearby`` are
+    the closest names when nothing was found (for "did you mean …")."""
+
+    query: str
+    places: tuple[Match, ...]
+    passages: tuple[Hit, ...]
+    passages_for: str = ""
+    nearby: tuple[Match, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether the query found neither a place nor a passage."""
+        return not self.places and not self.passages
+
+
+def _literal(query: str, top: Match) -> bool:
+    """Whether ``top`` matched the query as typed (in characters, not pinyin, a numeral
+    variant or a slip), so the passages are best sought for the query itself."""
+    as_typed = squeeze(to_simplified(query))[0]
+    return top.how in ("exact", "prefix", "contains") and names.normalise(query) == as_typed
+
+
+def find(
+    places: Iterable[Place], query: str, place_limit: int = 8, passage_limit: int = 6
+) -> Results:
+    """Places and passages for a search box: the places :func:`hedong_geo.names.match` finds,
+    the passages :func:`search` finds (for the place's own name when the query found it by
+    pinyin, a variant or a slip, so ``yijichuang`` shows the passages on 一机床) and, when
+    nothing is found, the nearest names (:func:`hedong_geo.names.nearby`)."""
+    query = query.strip()
+    if not query:
+        return Results(query, (), ())
+    places = tuple(places)
+    found = names.match(places, query, place_limit)
+    sought = query
+    if found and not _literal(query, found[0]):
+        top = found[0]
+        sought = top.name_zh if top.matched == top.name_en else top.matched
+    hits = search(sought, limit=passage_limit)
+    if not hits and sought != query:
+        sought, hits = query, search(query, limit=passage_limit)
+    nearby = () if found or hits else tuple(names.nearby(places, query))
+    return Results(query, tuple(found), tuple(hits), "" if sought == query else sought, nearby)
+
+
+def hit_label(hit: Hit, lang: str = "zh") -> str:
+    """A passage found, named by where it stands, in ``lang``: the document, its heading and
+    its place under it (``纲要 › 第四节 空间布局 › 专栏 1：金贸产业园 · 第 2 行`` / ``Plan outline
+    › Section 4: Spatial layout › Box 1: Jinmao Industrial Park · row 2``), so no two results
+    read alike."""
+    blk = plan.block(hit.block_id)
+    path = heading_path(blk, lang)[-2:]
+    where = " › ".join((t(f"doc_short_{blk.doc}", lang), *path))
+    position = block_position(blk, lang)
+    return f"{where} · {position}" if position else where

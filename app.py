@@ -8,20 +8,22 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from hedong_geo import plan, projects, search, settings
+from hedong_geo import basemaps, plan, projects, settings
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.assets import serve
-from hedong_geo.i18n import LANGS, t
+from hedong_geo.i18n import HTML_LANG, LANGS, t
 from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.limits import Busy, ExportLimiter
 from hedong_geo.links import AppLinks, anchor
 from hedong_geo.mapview import write_map_page, write_panel_data
+from hedong_geo.names import places_of
 from hedong_geo.reader import document_html
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import Markup, render
 from hedong_geo.ui_map import map_component, serve_pages
 from hedong_geo.ui_page import page_sync
+from hedong_geo.ui_search import search_box
 from hedong_geo.urlstate import COLOURS, VIEWS, parse_state, problem_messages, state_query
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
@@ -109,17 +111,18 @@ view = st.sidebar.radio(
 )
 state = before.with_(lang=lang, view=view)
 links = AppLinks(lang)
+st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]), unsafe_allow_javascript=True)
 
-query = st.sidebar.text_input(t("search", lang))
-if query:
-    st.sidebar.caption(t("search_places", lang))
-    for fid, zh, en in projects.find_places(layers, query):
-        st.sidebar.button(zh if lang == "zh" else en, key=f"p-{fid}", on_click=select, args=(fid,))
-    st.sidebar.caption(t("search_passages", lang))
-    for hit in search.search(query, limit=6):
-        st.sidebar.html(render("search_hit.html.j2", hit=hit))
-        if st.sidebar.button(t("open_in_reader", lang), key=f"h-{hit.block_id}"):
-            state = state.with_(view="reader", para=hit.block_id, doc=hit.doc, feature=None)
+
+def open_passage(block_id: str, doc: str) -> None:
+    """A passage picked in the search: the reader at that passage."""
+    st.session_state.view_state = st.session_state.view_state.with_(
+        view="reader", para=block_id, doc=doc, feature=None
+    )
+
+
+st.session_state.view_state = state  # the search's callbacks start from this run's view
+search_box(places_of(layers), lang, on_place=select, on_passage=open_passage, container=st.sidebar)
 with st.sidebar.expander(t("filters", lang)):
     names = tuple(n for n in titles if n != "context")
     chosen = st.multiselect(
@@ -127,7 +130,8 @@ with st.sidebar.expander(t("filters", lang)):
         names,
         default=list(state.layers or names),
         format_func=lambda n: titles[n][lang],
-        placeholder=t("choose", lang),
+        placeholder=t("choose_options", lang),
+        select_all=False,  # Streamlit's "Select all" cannot be translated
     )
     picks = {
         key: tuple(
@@ -136,7 +140,9 @@ with st.sidebar.expander(t("filters", lang)):
                 options,
                 default=[v for v in getattr(state, key) if v in options],
                 format_func=fmt,
-                placeholder=t("choose", lang),
+                placeholder=t("choose_options", lang),
+                select_all=False,
+                filter_mode=None,  # short lists: no filter box, no untranslatable "No results"
             )
         )
         for key, label, options, fmt in (
@@ -151,7 +157,9 @@ with st.sidebar.expander(t("filters", lang)):
         t("basemap", lang),
         BASEMAPS,
         index=BASEMAPS.index(state.basemap),
-        format_func=lambda n: t(f"map_{n}", lang),
+        format_func=lambda n: basemaps.label(n, lang),
+        placeholder=t("choose_option", lang),
+        filter_mode=None,
     )
 colour = st.sidebar.radio(
     t("colour_by", lang),
@@ -242,7 +250,9 @@ if state.view != "map":
 with st.sidebar.expander(t("export", lang)):
     from hedong_geo.exports.formats import FORMATS  # the export stack loads only when used
 
-    fmt = st.selectbox(t("export_format", lang), FORMATS)
+    fmt = st.selectbox(
+        t("export_format", lang), FORMATS, placeholder=t("choose_option", lang), filter_mode=None
+    )
     if st.button(t("export_button", lang)):
         from hedong_geo.exports import export_to
 

@@ -21,7 +21,6 @@ pytest.importorskip("playwright.sync_api")
 # select_all=False, and st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]),
 # unsafe_allow_javascript=True). Strict: once it is, these pass and the mark must go.
 pytestmark = pytest.mark.browser
-NOT_WIRED = pytest.mark.xfail(strict=True, reason="app.py does not yet pass its texts and lang")
 
 # Streamlit's own English, as it appears on a page (text, placeholders, aria labels).
 STREAMLIT_ENGLISH = (
@@ -69,7 +68,6 @@ def _open_filters(page) -> None:
         box.click()
 
 
-@NOT_WIRED
 @pytest.mark.parametrize("view", VIEWS)
 def test_no_streamlit_english_in_chinese(session, app_url, view):
     page = session.page

@@ -408,7 +408,7 @@ def _parser() -> argparse.ArgumentParser:
     sitecheck.add_argument("file", help="GeoJSON, GeoPackage, zipped Shapefile, KML or DXF")
     sitecheck.add_argument(
         "--crs",
-        help="wgs84, cgcs2000, gcj02, bd09 or EPSG:45xx (default: as the file states, else detected)",
+        help="wgs84, cgcs2000, gcj02, bd09 or EPSG:45xx (default: stated in the file, or detected)",
     )
     sitecheck.add_argument("--distance", type=float, default=200.0, help="metres around the site")
     sitecheck.add_argument("--lang", default="zh", choices=LANGS)

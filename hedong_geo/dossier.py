@@ -213,7 +213,9 @@ def provenance(layers: LayerSet, row: Any, lang: str = "zh") -> list[str]:
     source = row["geometry_source"]
     if isinstance(source, str) and source:
         context = layers.features()
-        names = dict(zip(context["id"], context["name_zh" if lang == "zh" else "name_en"]))
+        names = dict(
+            zip(context["id"], context["name_zh" if lang == "zh" else "name_en"], strict=True)
+        )
         lines.append(
             f"{t('dos_source', lang)}{t('colon', lang)}{_readable_source(source, names, lang)}"
         )

@@ -12,13 +12,14 @@ smaller than :data:`MIN_PT`.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fpdf import FPDF
 from fontTools.ttLib import TTCollection
+from fpdf import FPDF
 from matplotlib import font_manager
 
 from hedong_geo.dossier import Dossier, Entry, Passage
@@ -77,7 +78,7 @@ def _pieces(text: str, marks: Sequence[tuple[int, int]]) -> list[tuple[str, bool
     edges = sorted({0, len(text), *(p for a, b in marks for p in (a, b) if 0 <= p <= len(text))})
     return [
         (text[a:b], any(ma <= a and b <= mb for ma, mb in marks))
-        for a, b in zip(edges, edges[1:])
+        for a, b in itertools.pairwise(edges)
         if b > a
     ]
 

@@ -2,10 +2,10 @@
 places it names or the boundary it follows, read as GCJ-02 or BD-09 it fits.
 
 Two kinds of evidence, each against committed data: an **anchor** (an OpenStreetMap object of
-``geodata/osm/`` whose name the file's attributes give: 天津第一机床厂 地块) that lies outside the
-site as declared and inside it as the other reading; an **edge** (the site's vertices run
-along a district boundary of ``geodata/context/``, which is WGS84) that the vertices miss as
-declared and touch as the other reading.
+``geodata/osm/`` whose name the file's attributes give: 天津第一机床厂 地块) that lies outside
+the site as declared (by :data:`FIT_M` or more) and inside it as the other reading; an
+**edge** (the site's vertices run along a district boundary of ``geodata/context/``, which is
+WGS84) that the vertices miss as declared and touch as the other reading.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from hedong_geo.transform import from_metric, to_metric
 
 __all__ = ["shift_notices"]
 
-SHIFT_EVIDENCE_M = 100.0  # an anchor or edge this far off under the declared reading…
+SHIFT_EVIDENCE_M = 100.0  # an edge this far off under the declared reading…
 FIT_M = 25.0  # …and within this under the other reading: the file looks shifted
 OTHER_READINGS = ("gcj02", "bd09")
 MIN_NAME = 3  # shorter names ("公园") would match anything
@@ -59,7 +59,7 @@ def _evidence(declared: BaseGeometry, other: BaseGeometry, names: list[str]):
             if name not in text:
                 continue
             miss, fit = _anchor_miss(declared, point), _anchor_miss(other, point)
-            if miss >= SHIFT_EVIDENCE_M and fit <= FIT_M:
+            if miss >= FIT_M and fit == 0:
                 return "site_ev_anchor", (("name", name), ("d", f"{miss:.0f}"))
     gap, fit = _edge_gap(declared), _edge_gap(other)
     if gap >= SHIFT_EVIDENCE_M and fit <= FIT_M:

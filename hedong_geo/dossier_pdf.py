@@ -136,10 +136,9 @@ class _Pdf(FPDF):
     """The pages, with a footer (title and page number) on the text pages."""
 
     footer_text = ""
-    on_map = False
 
     def footer(self) -> None:
-        if self.on_map:
+        if self.w > self.h:  # the map's landscape sheet has its own notes at the foot
             return
         self.set_font("cjk", size=SMALL_PT)
         self.set_text_color(*GREY)
@@ -174,7 +173,6 @@ class _Writer:
         """The next text page; the map's page comes second, after the cover."""
         if self.map_png is not None and self.pdf.page_no() == 1:
             self.image_page()
-        self.pdf.on_map = False
         self.pdf.add_page(orientation="P")
         self.y = MARGIN[1]
 
@@ -252,7 +250,6 @@ class _Writer:
         """The map sheet on an A4 landscape page at its printed size (once)."""
         png, self.map_png = self.map_png, None
         self.pdf.add_page(orientation="L")
-        self.pdf.on_map = True
         self.pdf.image(io.BytesIO(png), x=0, y=0, w=PAGE[1], h=PAGE[0])
 
     def finish(self) -> bytes:

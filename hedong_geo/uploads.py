@@ -359,7 +359,7 @@ def _to_site(frame: gpd.GeoDataFrame, name: str, fmt: str, stated: str | None) -
 def _names(frame: gpd.GeoDataFrame, file_name: str) -> list[str]:
     """The texts that may name the site: string attributes (a ``name`` column first)."""
     columns = sorted(
-        (c for c in frame.columns if c != "geometry" and frame[c].dtype == object),
+        (c for c in frame.columns if c != frame.geometry.name),
         key=lambda c: c.lower() not in ("name", "名称", "title"),
     )
     found = [str(v).strip() for c in columns for v in frame[c] if isinstance(v, str) and v.strip()]

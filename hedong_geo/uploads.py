@@ -178,7 +178,10 @@ def read_site(path: str | os.PathLike, *, crs: str | None = None) -> Site:
             f"{name!r}: cannot read {suffix or 'a file without a suffix'!r}; send GeoJSON, "
             "GeoPackage, a zipped Shapefile, KML or DXF"
         )
-    stated = parse_crs(crs)
+    try:
+        stated = parse_crs(crs)
+    except UploadCRSError as exc:
+        raise UploadCRSError(f"{name!r}: {exc}") from None
     frame = read_dxf(path, MAX_VERTICES) if suffix == ".dxf" else _read_gdal(path, suffix)
     return _to_site(frame, name, suffix.lstrip("."), stated)
 

@@ -173,7 +173,7 @@ def summary(layers: LayerSet, result: SiteCheck, lang: str) -> list[tuple[str, s
     km2 = result.area_km2
     sep = "、" if lang == "zh" else "; "
     streets = sep.join(_name(layers, s, lang) for s in result.streets) or t("dos_none", lang)
-    return [
+    rows = [
         (t("site_file", lang), f"{site.file} ({site.format.upper()})"),
         (t("site_crs_used", lang), site.crs_label()),
         (
@@ -182,6 +182,12 @@ def summary(layers: LayerSet, result: SiteCheck, lang: str) -> list[tuple[str, s
         ),
         (t("site_streets", lang), streets),
     ]
+    for kind in KINDS:  # the answer at a glance; each feature in full follows
+        hits = result.of_kind(kind)
+        names = sep.join(dict.fromkeys(_name(layers, h.id, lang) for h in hits))
+        title = t(_SECTION_KEYS[kind], lang).format(m=f"{result.distance_m:.0f}")
+        rows.append((f"{title} ({len(hits)})", names or t("dos_none", lang)))
+    return rows
 
 
 def warnings_text(result: SiteCheck, lang: str) -> list[str]:

@@ -29,3 +29,23 @@ class ExportError(HedongGeoError, ValueError):
 
 class WriteError(HedongGeoError, OSError):
     """A file or folder that cannot be written; what was there before is left as it was."""
+
+
+class UploadError(HedongGeoError, ValueError):
+    """An uploaded site file that cannot be used; the message names the file and the problem."""
+
+
+class UploadTooLargeError(UploadError):
+    """An upload over a limit: bytes, vertices, features or the files inside a zip."""
+
+
+class UploadFormatError(UploadError):
+    """An upload in a format we do not read, or a file that is not what its name says."""
+
+
+class UploadCRSError(UploadError):
+    """An upload whose coordinate system is unknown, unsupported or cannot be detected."""
+
+
+class UploadGeometryError(UploadError):
+    """An upload with no usable area (only points or lines, empty) or lying outside Tianjin."""

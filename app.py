@@ -73,6 +73,7 @@ def select(feature_id: str, view: str = "map") -> None:
         view=view, feature=feature_id, para=None
     )
     st.session_state.fly = st.session_state.get("fly", 0) + 1
+    st.session_state.picks = st.session_state.get("picks", 0) + 1
 
 
 stamp = files_stamp(LAYERS_DIR)
@@ -119,6 +120,7 @@ def open_passage(block_id: str, doc: str) -> None:
     st.session_state.view_state = st.session_state.view_state.with_(
         view="reader", para=block_id, doc=doc, feature=None
     )
+    st.session_state.picks = st.session_state.get("picks", 0) + 1
 
 
 st.session_state.view_state = state  # the search's callbacks start from this run's view
@@ -241,6 +243,12 @@ elif state.view == "projects":
     right.dataframe(projects.zone_summary(layers, lang=lang), hide_index=True)
 elif state.view == "indicators":
     st.html(indicators_html(lang, links))
+elif state.view == "sitecheck":
+    from hedong_geo.ui_sitecheck import site_check_panel  # loads the upload readers when used
+
+    site_check_panel(
+        layers, lang, slot=lambda: export_limiter().slot(get_script_run_ctx().session_id)
+    )
 else:
     st.markdown((DOCS / f"about_{lang}.md").read_text(encoding="utf-8"))
 
@@ -281,6 +289,24 @@ with st.sidebar.expander(t("export", lang)):
             st.warning(t("export_busy", lang))
         except HedongGeoError as exc:  # e.g. the filters leave nothing to export
             st.warning(str(exc))
+    chosen_feature = st.session_state.view_state.feature
+    if chosen_feature and layers.has_feature(chosen_feature):
+        st.caption(t("dossier_of", lang) + " " + layers.feature(chosen_feature)[f"name_{lang}"])
+        if st.button(t("dossier_button", lang)):
+            from hedong_geo.dossier import build_dossier
+            from hedong_geo.dossier_pdf import dossier_pdf
+
+            try:
+                with (
+                    export_limiter().slot(get_script_run_ctx().session_id),
+                    st.spinner(t("working", lang)),
+                ):
+                    pdf = dossier_pdf(build_dossier(layers, chosen_feature, lang))
+                st.download_button(
+                    t("download", lang), pdf, file_name=f"dossier_{chosen_feature}_{lang}.pdf"
+                )
+            except Busy:
+                st.warning(t("export_busy", lang))
 
 with st.sidebar:
     final = st.session_state.view_state
@@ -289,5 +315,6 @@ with st.sidebar:
         push=not adopted and st.session_state.get("last_query") != state_query(final),
         lang=lang,
         scroll=scroll_to,
+        pick=st.session_state.get("picks", 0),
     )
     st.session_state.last_query = state_query(final)

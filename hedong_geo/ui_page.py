@@ -41,7 +41,9 @@ def _component() -> Any:
     )
 
 
-def page_sync(query: str, *, push: bool, lang: str, scroll: str | None = None) -> None:
+def page_sync(
+    query: str, *, push: bool, lang: str, scroll: str | None = None, pick: int = 0
+) -> None:
     """Make the address bar say ``query`` and show the "copy link" button.
 
     Parameters
@@ -54,11 +56,15 @@ def page_sync(query: str, *, push: bool, lang: str, scroll: str | None = None) -
         Language of the button.
     scroll : str, optional
         The HTML id of an element to bring into view once it is on the page.
+    pick : int
+        Changed by the app when the user picked something in the sidebar: on a phone the
+        sidebar drawer closes and the page scrolls to the answer.
     """
     data = {
         "query": query,
         "push": push,
         "scroll": scroll,
+        "pick": pick,
         "text": {
             "copy": t("mapview_copy_link", lang),
             "copied": t("mapview_copied", lang),

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from hedong_geo import schema
 from hedong_geo.i18n import LANGS, t
 
-VIEWS = ("map", "reader", "projects", "indicators", "about")
+VIEWS = ("map", "reader", "projects", "indicators", "sitecheck", "about")
 #: The filters a link carries (comma lists), each checked against its vocabulary.
 FILTERS = ("categories", "statuses", "docs", "bases")
 #: How features are coloured: by their group (default) or their status.

@@ -33,9 +33,24 @@ function scrollTo(id, tries) {
   else if (tries > 0) requestAnimationFrame(() => scrollTo(id, tries - 1));
 }
 
+/* After a pick in the sidebar (a search result, a "did you mean"), a phone's sidebar drawer
+   covers the answer: close it and bring the map and panel into view. */
+let lastPick = null;
+function closeDrawer(pick) {
+  const first = lastPick === null;
+  if (pick === lastPick) return;
+  lastPick = pick;
+  if (first || window.innerWidth > 768) return;
+  const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (close && close.offsetParent !== null) close.click();
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main) main.scrollIntoView({ block: "start" });
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   sync(data.query, data.push);
+  closeDrawer(data.pick);
   const button = parentElement.querySelector("button.hd-copy");
   const note = parentElement.querySelector(".hd-copy-note");
   button.textContent = data.text.copy;
@@ -44,8 +59,22 @@ export default function (component) {
     const failed = () => (note.textContent = data.text.failed);
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(location.href).then(done, failed);
-    } else {
+      return;
+    }
+    // Plain http on an intranet: no Clipboard API; the old way still works there.
+    const box = document.createElement("textarea");
+    box.value = location.href;
+    box.setAttribute("readonly", "");
+    box.style.position = "fixed";
+    box.style.opacity = "0";
+    document.body.appendChild(box);
+    box.select();
+    try {
+      (document.execCommand("copy") ? done : failed)();
+    } catch (e) {
       failed();
+    } finally {
+      box.remove();
     }
   };
   if (data.scroll) scrollTo(data.scroll, 120);

@@ -34,6 +34,15 @@
       map.options.gestureHandlingOptions = { text: opts.gesture, duration: 1200 };
       map.gestureHandling.enable();
     }
+    // A link's view (#at=…) replaces the map's opening fit, which comes at the end of the page.
+    var v = hashView();
+    if (v) {
+      var fit = HD.fit;
+      HD.fit = function (m) {
+        m.setView([v.lat, v.lng], v.zoom, { animate: false });
+        HD.fit = fit;
+      };
+    }
     map.on("moveend", function () {
       var c = map.getCenter();
       post({ type: "view", lat: +c.lat.toFixed(5), lng: +c.lng.toFixed(5), zoom: map.getZoom() });
@@ -53,8 +62,6 @@
   });
 
   window.addEventListener("load", function () {
-    var v = hashView();
-    if (v && HD.map) HD.map.setView([v.lat, v.lng], v.zoom, { animate: false });
     post({ type: "ready" });
   });
 })();

@@ -55,6 +55,7 @@ function show(st, id, fly) {
     return;
   }
   const html = id ? st.data.html[id] : null;
+  if (html == null) panel.removeAttribute("data-feature");
   if (html === undefined) {
     panel.replaceChildren();
     const p = document.createElement("p");

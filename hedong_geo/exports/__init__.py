@@ -48,6 +48,7 @@ from hedong_geo.exports.snapshot import (
     export_snapshot,
     file_name,
     print_figure,
+    print_name,
     render_snapshot,
 )
 from hedong_geo.exports.typeset import cjk_font_family
@@ -75,6 +76,7 @@ __all__ = [
     "parse_extent",
     "parse_scale",
     "print_figure",
+    "print_name",
     "publish_site",
     "render_pages",
     "render_snapshot",

@@ -25,7 +25,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from hedong_geo._io import atomic_write
-from hedong_geo.exports.formats import SNAPSHOT_FORMATS, check_format, check_target
+from hedong_geo.exports.formats import SNAPSHOT_FORMATS, SUFFIXES, check_format, check_target
 from hedong_geo.exports.options import PrintOptions
 from hedong_geo.exports.printing import check_page, default_title, render_pages
 from hedong_geo.exports.selection import as_layerset
@@ -38,6 +38,7 @@ __all__ = [
     "export_snapshot",
     "file_name",
     "print_figure",
+    "print_name",
     "render_snapshot",
 ]
 
@@ -49,6 +50,21 @@ def file_name(title: str, date: dt.date, fmt: str) -> str:
     """A file name from the title and date: ``金贸产业园区及周边_2026-03-01.pdf``."""
     stem = _UNSAFE.sub("-", title).strip("-_")[:60].rstrip("-_") or "hedong"
     return f"{stem}_{date.isoformat()}.{fmt}"
+
+
+def print_name(
+    source: LayerSet | str | os.PathLike,
+    fmt: str,
+    *,
+    extent: Any = None,
+    lang: str = "zh",
+    title: str | None = None,
+    date: dt.date | None = None,
+) -> str:
+    """The file name a figure (or data export) of ``extent`` gets: its title and the date."""
+    opts = PrintOptions(extent=extent, lang=lang, title=title).checked()
+    name = title or default_title(as_layerset(source), opts)
+    return file_name(name, date or dt.date.today(), SUFFIXES[fmt][0].lstrip("."))
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,10 @@ class _Render:
         cited = sorted({c.get("doc") for cites in shown["citations"] for c in cites or []})
         sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
         docs = ("、" if lang == "zh" else ", ").join(doc_text("doc", d, lang) for d in cited)
-        layer_list = ("、" if lang == "zh" else ", ").join(layer_title(n, lang) for n in self.names)
+        drawn = set(shown["layer"])  # the layers the figure shows something of
+        layer_list = ("、" if lang == "zh" else ", ").join(
+            layer_title(n, lang) for n in self.names if n in drawn
+        )
         scale = t("print_scale_at", lang).format(
             n=f"{_round_scale(ratio or 99_999):,}", paper=self.opts.paper
         )
@@ -338,8 +341,11 @@ def _anchor(geom: Any, view: Any) -> tuple[Any, bool]:
     """Where a feature's label points, in the part of it inside the view: inside an area, the
     middle of a line, the point."""
     area = geom.geom_type.endswith("Polygon")
-    if not view.contains(geom):
-        geom = geom.intersection(view)
+    minx, miny, maxx, maxy = view.bounds
+    inner = view.buffer(-0.05 * min(maxx - minx, maxy - miny), join_style="mitre")
+    if not inner.contains(geom):  # clipped a little inside the frame, so a label has room
+        part = geom.intersection(inner)
+        geom = part if not part.is_empty else geom.intersection(view)
         if geom.geom_type == "GeometryCollection":  # an edge grazing the view
             geom = max(geom.geoms, key=lambda g: (g.area, g.length))
     kind = geom.geom_type

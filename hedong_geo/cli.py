@@ -14,6 +14,7 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
@@ -330,6 +331,37 @@ def _app(args: Sequence[str]) -> int:
 LAYERS_DIR_HELP = "folder of layer files (default: HEDONG_GEO_LAYERS_DIR or layers/)"
 
 
+def _export_parser(commands: Any) -> None:
+    """The ``export`` command's arguments: what, where, and the figure's print options."""
+    export = commands.add_parser("export", help="map snapshot or data download")
+    export.add_argument(
+        "--format", required=True, choices=["png", "pdf", "svg", "html", "geojson", "gpkg", "csv"]
+    )
+    export.add_argument("--layers", help="comma-separated layer names (default: all)")
+    export.add_argument("--feature", help="one feature id: its extent, or only it for data")
+    export.add_argument(
+        "--extent", help="district | zone id | feature id | minlon,minlat,maxlon,maxlat"
+    )
+    export.add_argument(
+        "--scale", help="fit (default) or a true scale at print size, 1:2000 … 1:50000"
+    )
+    export.add_argument("--margin", type=float, help="metres around a --feature/--extent id")
+    export.add_argument("--title", help="the figure's title (default: from what is shown)")
+    export.add_argument("--subtitle", help="the subtitle (default: layers, scale, date, sources)")
+    export.add_argument("--paper", default="A4", choices=["A4", "A3"])
+    export.add_argument("--orientation", default="landscape", choices=["portrait", "landscape"])
+    export.add_argument("--dpi", type=int, default=300)
+    export.add_argument("--lang", default="zh", choices=LANGS)
+    export.add_argument(
+        "--out", help="the file, or a folder for a figure named from its title and date"
+    )
+    export.add_argument(
+        "--overwrite", "--force", action="store_true", help="replace an existing --out file"
+    )
+    export.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
+    export.set_defaults(handler=_export)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hedong_geo",
@@ -377,33 +409,7 @@ def _parser() -> argparse.ArgumentParser:
     street.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     street.set_defaults(handler=_street)
 
-    export = commands.add_parser("export", help="map snapshot or data download")
-    export.add_argument(
-        "--format", required=True, choices=["png", "pdf", "svg", "html", "geojson", "gpkg", "csv"]
-    )
-    export.add_argument("--layers", help="comma-separated layer names (default: all)")
-    export.add_argument("--feature", help="one feature id: its extent, or only it for data")
-    export.add_argument(
-        "--extent", help="district | zone id | feature id | minlon,minlat,maxlon,maxlat"
-    )
-    export.add_argument(
-        "--scale", help="fit (default) or a true scale at print size, 1:2000 … 1:50000"
-    )
-    export.add_argument("--margin", type=float, help="metres around a --feature/--extent id")
-    export.add_argument("--title", help="the figure's title (default: from what is shown)")
-    export.add_argument("--subtitle", help="the subtitle (default: layers, scale, date, sources)")
-    export.add_argument("--paper", default="A4", choices=["A4", "A3"])
-    export.add_argument("--orientation", default="landscape", choices=["portrait", "landscape"])
-    export.add_argument("--dpi", type=int, default=300)
-    export.add_argument("--lang", default="zh", choices=LANGS)
-    export.add_argument(
-        "--out", help="the file, or a folder for a figure named from its title and date"
-    )
-    export.add_argument(
-        "--overwrite", "--force", action="store_true", help="replace an existing --out file"
-    )
-    export.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
-    export.set_defaults(handler=_export)
+    _export_parser(commands)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
     publish.add_argument("--lang", default="zh", choices=LANGS)

@@ -13,6 +13,8 @@ import os
 import sys
 import tomllib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
@@ -221,16 +223,41 @@ def _layerset(args: argparse.Namespace, command: str = "export"):
     return layerset
 
 
+SNAPSHOT_ONLY = ("scale", "title", "subtitle", "margin_m")  # options of the figures only
+
+
 def _export(args: argparse.Namespace) -> int:
-    from hedong_geo.exports import export_to
+    from hedong_geo.exports import export_to, print_name
 
     layers = [n.strip() for n in args.layers.split(",") if n.strip()] if args.layers else None
-    snapshot = {"paper": args.paper, "orientation": args.orientation, "dpi": args.dpi}
+    snapshot = {
+        "paper": args.paper,
+        "orientation": args.orientation,
+        "dpi": args.dpi,
+        "scale": args.scale,
+        "title": args.title,
+        "subtitle": args.subtitle,
+        "margin_m": args.margin,
+    }
+    layerset = _layerset(args)
     if args.format not in ("png", "pdf", "svg"):
+        given = {k for k, v in snapshot.items() if v is not None and k in SNAPSHOT_ONLY}
+        if given:
+            raise HedongGeoError(
+                f"export: {', '.join('--' + k.split('_')[0] for k in sorted(given))} "
+                f"apply to png, pdf and svg, not {args.format}"
+            )
         snapshot = {}
+    out = args.out
+    if out is None or Path(out).is_dir():  # named from the title and the date
+        folder = Path(out or ".")
+        extent = args.extent if args.extent is not None else args.feature
+        out = folder / print_name(
+            layerset, args.format, extent=extent, lang=args.lang, title=args.title
+        )
     out = export_to(
-        _layerset(args),
-        args.out,
+        layerset,
+        out,
         args.format,
         layers=layers,
         feature=args.feature,
@@ -354,6 +381,37 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:
     sitecheck.set_defaults(handler=_sitecheck)
 
 
+def _export_parser(commands: Any) -> None:
+    """The ``export`` command's arguments: what, where, and the figure's print options."""
+    export = commands.add_parser("export", help="map snapshot or data download")
+    export.add_argument(
+        "--format", required=True, choices=["png", "pdf", "svg", "html", "geojson", "gpkg", "csv"]
+    )
+    export.add_argument("--layers", help="comma-separated layer names (default: all)")
+    export.add_argument("--feature", help="one feature id: its extent, or only it for data")
+    export.add_argument(
+        "--extent", help="district | zone id | feature id | minlon,minlat,maxlon,maxlat"
+    )
+    export.add_argument(
+        "--scale", help="fit (default) or a true scale at print size, 1:2000 … 1:50000"
+    )
+    export.add_argument("--margin", type=float, help="metres around a --feature/--extent id")
+    export.add_argument("--title", help="the figure's title (default: from what is shown)")
+    export.add_argument("--subtitle", help="the subtitle (default: layers, scale, date, sources)")
+    export.add_argument("--paper", default="A4", choices=["A4", "A3"])
+    export.add_argument("--orientation", default="landscape", choices=["portrait", "landscape"])
+    export.add_argument("--dpi", type=int, default=300)
+    export.add_argument("--lang", default="zh", choices=LANGS)
+    export.add_argument(
+        "--out", help="the file, or a folder for a figure named from its title and date"
+    )
+    export.add_argument(
+        "--overwrite", "--force", action="store_true", help="replace an existing --out file"
+    )
+    export.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
+    export.set_defaults(handler=_export)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hedong_geo",
@@ -401,25 +459,7 @@ def _parser() -> argparse.ArgumentParser:
     street.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     street.set_defaults(handler=_street)
 
-    export = commands.add_parser("export", help="map snapshot or data download")
-    export.add_argument(
-        "--format", required=True, choices=["png", "pdf", "svg", "html", "geojson", "gpkg", "csv"]
-    )
-    export.add_argument("--layers", help="comma-separated layer names (default: all)")
-    export.add_argument("--feature", help="one feature id: its extent, or only it for data")
-    export.add_argument(
-        "--extent", help="district | zone id | feature id | minlon,minlat,maxlon,maxlat"
-    )
-    export.add_argument("--paper", default="A4", choices=["A4", "A3"])
-    export.add_argument("--orientation", default="landscape", choices=["portrait", "landscape"])
-    export.add_argument("--dpi", type=int, default=300)
-    export.add_argument("--lang", default="zh", choices=LANGS)
-    export.add_argument("--out", required=True)
-    export.add_argument(
-        "--overwrite", "--force", action="store_true", help="replace an existing --out file"
-    )
-    export.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
-    export.set_defaults(handler=_export)
+    _export_parser(commands)
     _add_report_commands(commands)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")

@@ -273,7 +273,7 @@ def test_feature_list_numbers_features_with_citations(layerset):
     assert "龙潭路" not in text  # unlocated: not drawn, counted in the note
     (note,) = _find(fig, "note")
     assert "1 个要素尚未定位" in note.get_text()
-    labels = [t.get_text() for t in _find(fig, "feature_label")]
+    labels = [t.get_text().replace("\n", "") for t in _find(fig, "feature_label")]
     assert len(labels) == 8
     assert "1 天津站站产城融合发展片区（河东部分）" in labels
 

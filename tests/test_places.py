@@ -333,7 +333,11 @@ def test_osm_attribution_in_the_snapshot_only_when_osm_data_is_drawn(layers, dat
 
     with_osm = render_snapshot(layers, layers=["science"], dpi=50, lang="en")
     assert "© OpenStreetMap contributors" in note(with_osm)
-    without = render_snapshot(load_layers(data_dir / "layers_small"), dpi=50, lang="en")
+    small = load_layers(data_dir / "layers_small")
+    named = render_snapshot(small, dpi=50, lang="en")  # OSM place names in the basemap
+    assert "Place names: © OpenStreetMap contributors" in note(named).replace("\n", " ")
+    far = (116.80, 38.60, 116.85, 38.65)  # in Tianjin, far from every feature and OSM place
+    without = render_snapshot(small, extent=far, dpi=50, lang="en")
     assert "OpenStreetMap" not in note(without)
 
 

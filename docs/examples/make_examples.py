@@ -1,64 +1,62 @@
-"""Write the example images of docs/examples/ from the current layers, so they stay up to date:
+"""Rebuild the example figures under ``docs/examples/`` from the committed layers.
 
-    .venv/bin/python docs/examples/make_examples.py
-
-- ``dossier_park_quadrant_se_zh.png``, ``_p2``: pages 1 and 2 (the map) of the dossier of the
-  金贸产业园 south-east quadrant (``python -m hedong_geo dossier park.quadrant.se``);
-- ``dossier_park_jinmao_en.png``: page 1 of the English dossier of the whole park;
-- ``sitecheck_yijichuang_en.png``, ``_p2``: pages 1 and 2 of the site-check report of the
-  一机床 fixture of ``tests/data/sitecheck/`` (a GCJ-02 file) read as GCJ-02;
-- ``sitecheck_shift_warning_zh.png``: page 1 of the same file read as it declares itself
-  (WGS84): the report warns that the coordinates look shifted.
-
-The PDFs are made by the command line and rendered with poppler's ``pdftoppm`` at 80 dpi.
+Run ``python docs/examples/make_examples.py`` after a change to the layers or the print layout
+(it also runs ``make_report_examples.py``, the dossier and site-check pages);
+``tests/test_export_examples.py`` renders them again and compares them with the committed files.
+The date is fixed so that the files change only when the figure does.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import datetime as dt
+import io
 import sys
-import tempfile
 from pathlib import Path
+
+from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SITE = ROOT / "tests" / "data" / "sitecheck" / "site_gcj02_declared_wgs84.geojson"
-DPI = "80"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-# (image name, command line arguments after `python -m hedong_geo`, pages)
-EXAMPLES = [
-    ("dossier_park_quadrant_se_zh", ["dossier", "park.quadrant.se", "--lang", "zh"], (1, 2)),
-    ("dossier_park_jinmao_en", ["dossier", "park.jinmao", "--lang", "en"], (1,)),
-    ("sitecheck_yijichuang_en", ["sitecheck", str(SITE), "--crs", "gcj02", "--lang", "en"], (1, 2)),
-    ("sitecheck_shift_warning_zh", ["sitecheck", str(SITE), "--lang", "zh"], (1,)),
-]
+from hedong_geo import exports  # noqa: E402
+from hedong_geo.layers import load_layers  # noqa: E402
+from hedong_geo.paths import LAYERS  # noqa: E402
 
-
-def render(pdf: Path, page: int, out: Path) -> None:
-    """One page of ``pdf`` as the PNG ``out``."""
-    stem = out.with_suffix("")
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", DPI, "-f", str(page), "-l", str(page), "-singlefile", pdf, stem],
-        check=True,
-    )
+DATE = dt.date(2026, 3, 1)
+DPI = 150
+# file name → print options: the 金贸产业园 figure a planner would paste into a report.
+EXAMPLES = {
+    "park_zh.png": {"extent": "park.jinmao", "selected": ("park.jinmao",), "lang": "zh"},
+    "park_en.png": {"extent": "park.jinmao", "selected": ("park.jinmao",), "lang": "en"},
+}
 
 
-def main() -> int:
-    if shutil.which("pdftoppm") is None:
-        print("pdftoppm not found: apt-get install poppler-utils", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, args, pages in EXAMPLES:
-            pdf = Path(tmp) / f"{name}.pdf"
-            command = [sys.executable, "-m", "hedong_geo", *args, "--out", str(pdf)]
-            subprocess.run(command, check=True, cwd=ROOT)
-            for page in pages:
-                out = HERE / (f"{name}.png" if page == 1 else f"{name}_p{page}.png")
-                render(pdf, page, out)
-                print(out.relative_to(ROOT))
-    return 0
+def render(name: str, layers_dir: Path = LAYERS) -> bytes:
+    """The PNG bytes of example ``name`` (page 1, the map), in 256 colours to stay small."""
+    options = exports.PrintOptions(format="png", dpi=DPI, date=DATE, **EXAMPLES[name])
+    data = exports.print_figure(load_layers(layers_dir), options).data
+    with Image.open(io.BytesIO(data)) as image:
+        small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=0)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True, dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def main(folder: Path = HERE) -> list[Path]:
+    written = []
+    for name in EXAMPLES:
+        out = Path(folder) / name
+        out.write_bytes(render(name))
+        written.append(out)
+        print(out)
+    return written
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
+    if len(sys.argv) == 1:  # and the dossier and site-check pages (make_report_examples.py)
+        import runpy
+
+        runpy.run_path(str(HERE / "make_report_examples.py"), run_name="__main__")

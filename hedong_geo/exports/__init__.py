@@ -6,9 +6,13 @@ Modules by job:
 - :mod:`~hedong_geo.exports.formats`: the formats, their file suffixes, the output check;
 - :mod:`~hedong_geo.exports.selection`: which features (layers, ids);
 - :mod:`~hedong_geo.exports.data`: GeoJSON, GeoPackage, CSV;
-- :mod:`~hedong_geo.exports.extent`, :mod:`~hedong_geo.exports.layout`,
-  :mod:`~hedong_geo.exports.typeset`, :mod:`~hedong_geo.exports.listing`,
-  :mod:`~hedong_geo.exports.furniture`, :mod:`~hedong_geo.exports.snapshot`: the printable map;
+- the printed map: :mod:`~hedong_geo.exports.options` (what is asked),
+  :mod:`~hedong_geo.exports.extent` (where, at what scale), :mod:`~hedong_geo.exports.layout`
+  (the sheet's boxes), :mod:`~hedong_geo.exports.basemap`, :mod:`~hedong_geo.exports.drawing`,
+  :mod:`~hedong_geo.exports.labels` (labels that never overlap),
+  :mod:`~hedong_geo.exports.listing`, :mod:`~hedong_geo.exports.furniture`,
+  :mod:`~hedong_geo.exports.typeset`, :mod:`~hedong_geo.exports.printing` (the pages) and
+  :mod:`~hedong_geo.exports.snapshot` (files and bytes: :func:`print_figure`);
 - :mod:`~hedong_geo.exports.site`: the one-file HTML export and the static site.
 
 Every file and folder is written through :mod:`hedong_geo._io`: atomically, never over an
@@ -35,27 +39,46 @@ from hedong_geo.exports.formats import (
     check_format,
     check_target,
 )
+from hedong_geo.exports.options import COMMON_SCALES, SCALE_RANGE, PrintOptions, parse_scale
+from hedong_geo.exports.printing import default_title, render_pages
 from hedong_geo.exports.selection import select_features
 from hedong_geo.exports.site import export_html, publish_site, site_details
-from hedong_geo.exports.snapshot import export_snapshot, render_snapshot
+from hedong_geo.exports.snapshot import (
+    PrintedFigure,
+    export_snapshot,
+    file_name,
+    print_figure,
+    print_name,
+    render_snapshot,
+)
 from hedong_geo.exports.typeset import cjk_font_family
 from hedong_geo.layers import LayerSet
 
 __all__ = [
+    "COMMON_SCALES",
     "CSV_COLUMNS",
     "DATA_FORMATS",
     "FORMATS",
     "METRIC_CRS",
+    "SCALE_RANGE",
     "SNAPSHOT_FORMATS",
     "SUFFIXES",
+    "PrintOptions",
+    "PrintedFigure",
     "cjk_font_family",
     "csv_rows",
+    "default_title",
     "export_data",
     "export_html",
     "export_snapshot",
     "export_to",
+    "file_name",
     "parse_extent",
+    "parse_scale",
+    "print_figure",
+    "print_name",
     "publish_site",
+    "render_pages",
     "render_snapshot",
     "resolve_extent",
     "select_features",

@@ -18,7 +18,14 @@ from hedong_geo.context import is_hedong
 from hedong_geo.layers import LayerSet
 from hedong_geo.transform import METRIC_CRS, to_metric
 
-__all__ = ["METRIC_CRS", "fit_aspect", "hedong_outline", "parse_extent", "resolve_extent"]
+__all__ = [
+    "METRIC_CRS",
+    "at_scale",
+    "fit_aspect",
+    "hedong_outline",
+    "parse_extent",
+    "resolve_extent",
+]
 
 # Any requested lon/lat extent must lie within Tianjin municipality.
 TIANJIN_LON = (116.7, 118.1)
@@ -85,25 +92,38 @@ def hedong_outline(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return context[(context["category"] == "boundary") & hedong]
 
 
+def _district(layerset: LayerSet) -> tuple[float, ...]:
+    """Hedong's outline from the context layer, else the bounds of every located feature."""
+    if "context" in layerset.layers:
+        context = layerset.layers["context"]
+        context = to_metric(context[context.geometry.notna()])
+        outline = hedong_outline(context[context["group"] == "context"])
+        if len(outline):
+            return tuple(outline.total_bounds)
+    everything = layerset.features()
+    everything = everything[~everything.geometry.isna() & ~everything.geometry.is_empty]
+    if everything.empty:
+        raise ExportError("no located feature in the layers: nothing to draw")
+    to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+    return tuple(to_m.transform_bounds(*everything.total_bounds, densify_pts=21))
+
+
 def resolve_extent(
-    layerset: LayerSet, extent: str | Sequence[float] | None = None
+    layerset: LayerSet,
+    extent: str | Sequence[float] | None = None,
+    margin_m: float | None = None,
 ) -> tuple[float, float, float, float]:
     """Map extent in EPSG:4527 metres for ``"district"`` (default), a feature id or a bbox.
 
     The district is Hedong's outline from the context layer when there is one, else the bounds
-    of every located feature. A feature's extent is padded so its surroundings show; a point's
-    by at least its accuracy.
+    of every located feature. A feature's extent is padded so its surroundings show (by
+    ``margin_m`` when given, else a quarter of its size and at least 300 m; a point's by at
+    least its accuracy).
     """
     if isinstance(extent, str):
         extent = parse_extent(extent)
     if extent is None or extent == "district":
-        everything = to_metric(layerset.features())
-        everything = everything[~everything.geometry.isna() & ~everything.geometry.is_empty]
-        if everything.empty:
-            raise ExportError("no located feature in the layers: nothing to draw")
-        outline = hedong_outline(everything[everything["group"] == "context"])
-        bounds = (outline if len(outline) else everything).total_bounds
-        return _pad(bounds, *DISTRICT_PAD)
+        return _pad(_district(layerset), *DISTRICT_PAD)
     if isinstance(extent, str):
         row = layerset.feature(extent)
         if row.geometry is None or row.geometry.is_empty:
@@ -112,12 +132,25 @@ def resolve_extent(
                 "extent to show. Use 'district' or a lon/lat bbox"
             )
         one = to_metric(gpd.GeoDataFrame([row], geometry="geometry", crs="EPSG:4326"))
+        if margin_m is not None:
+            return _pad(one.total_bounds, 0.0, float(margin_m))
         accuracy = float(row["accuracy_m"] or 0.0)
         fraction, minimum = FEATURE_PAD
         return _pad(one.total_bounds, fraction, max(minimum, 1.5 * accuracy))
     minlon, minlat, maxlon, maxlat = _check_bbox(extent)
     to_m = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
     return tuple(to_m.transform_bounds(minlon, minlat, maxlon, maxlat, densify_pts=21))
+
+
+def at_scale(
+    bounds: Sequence[float], frame_mm: tuple[float, float], denominator: int
+) -> tuple[float, float, float, float]:
+    """The view centred on ``bounds`` that a frame of ``frame_mm`` shows at 1:``denominator``."""
+    minx, miny, maxx, maxy = bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w = frame_mm[0] / 1000 * denominator
+    h = frame_mm[1] / 1000 * denominator
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
 def fit_aspect(bounds: Sequence[float], width: float, height: float) -> tuple[float, ...]:

@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import geopandas as gpd
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -15,8 +14,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-from hedong_geo.exports.layout import Box, Layout, pt_to_mm
-from hedong_geo.exports.listing import LINE_SPACING, feature_list
+from hedong_geo.exports.layout import SHEET, Box, Layout, pt_to_mm
+from hedong_geo.exports.listing import COLUMN_GAP_PT, LINE_SPACING, ListPage
 from hedong_geo.i18n import texts
 from hedong_geo.styles import load_styles
 
@@ -25,6 +24,7 @@ __all__ = [
     "add_legend",
     "add_north_arrow",
     "add_note",
+    "add_page_number",
     "add_scale_bar",
     "add_title_block",
     "dashes",
@@ -63,6 +63,22 @@ def add_title_block(fig: Figure, layout: Layout, title: str, subtitle: list[str]
         color="0.25",
         linespacing=s.leading,
         gid="subtitle",
+    )
+
+
+def add_page_number(fig: Figure, page: tuple[float, float], text: str) -> None:
+    """ "Page 1 of 2" in the bottom margin, at the right."""
+    x = 1 - SHEET.margin_mm / page[0]
+    y = SHEET.margin_mm / 2 / page[1]
+    fig.text(
+        x,
+        y,
+        text,
+        ha="right",
+        va="center",
+        fontsize=SHEET.note_pt + 1,
+        color="0.3",
+        gid="page_number",
     )
 
 
@@ -115,10 +131,11 @@ def legend_handles(groups: Sequence[str], bases: set[str], lang: str) -> list[An
 
 
 def add_legend(fig: Figure, layout: Layout, box: Box, handles: list[Any], lang: str) -> None:
-    """The legend in ``box``, top left."""
+    """The legend in ``box``, top left; in two columns when one would run out of the box."""
     ax = fig.add_axes(box.fraction(layout.page))
     ax.set_axis_off()
     size = layout.sheet.legend_pt
+    rows_fit = int(box.h / (layout.sheet.legend_row * pt_to_mm(size))) - 1
     legend = ax.legend(
         handles=handles,
         loc="upper left",
@@ -127,32 +144,38 @@ def add_legend(fig: Figure, layout: Layout, box: Box, handles: list[Any], lang: 
         title_fontsize=size + 1,
         frameon=False,
         alignment="left",
-        handlelength=4,
+        handlelength=3,
         borderaxespad=0.0,
+        ncols=1 if len(handles) <= max(rows_fit, 1) else 2,
     )
     legend.set_gid("legend")
 
 
 def add_feature_list(
-    fig: Figure, layout: Layout, box: Box, shown: gpd.GeoDataFrame, lang: str
+    fig: Figure, page: tuple[float, float], box: Box, part: ListPage, heading: str
 ) -> None:
-    """The numbered feature list in ``box``: a heading, then its columns side by side."""
-    text = texts("snap", lang)
-    ax = fig.add_axes(box.fraction(layout.page))
+    """One page's part of the numbered feature list in ``box``: a heading, then its columns."""
+    ax = fig.add_axes(box.fraction(page))
     ax.set_axis_off()
-    heading_pt = layout.sheet.list_heading_pt
-    height_pt = box.h / pt_to_mm(1) - heading_pt
-    width_pt = box.w / pt_to_mm(1)
-    size, columns, compact = feature_list(shown, lang, height_pt, width_pt)
-    heading = text["features"] + (text["abbrev"] if compact else "")
-    ax.text(0, 1, heading, fontsize=8, fontweight="bold", va="top", transform=ax.transAxes)
+    heading_pt = SHEET.list_heading_pt
+    ax.text(
+        0,
+        1,
+        heading,
+        fontsize=8,
+        fontweight="bold",
+        va="top",
+        transform=ax.transAxes,
+        gid="list_heading",
+    )
     top = 1 - heading_pt / (box.h / pt_to_mm(1))
-    for n, column in enumerate(columns):
+    step = (box.w / pt_to_mm(1) + COLUMN_GAP_PT) / max(len(part.columns), 1)
+    for n, column in enumerate(part.columns):
         ax.text(
-            n / len(columns),
+            n * step / (box.w / pt_to_mm(1)),
             top,
             "\n".join(column),
-            fontsize=size,
+            fontsize=part.size,
             va="top",
             linespacing=LINE_SPACING,
             transform=ax.transAxes,
@@ -171,13 +194,13 @@ def scale_label(length_m: float) -> str:
     return f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
 
 
-def add_scale_bar(ax: Any, span_m: float) -> None:
-    """A scale bar of a round length, lower left in the map."""
+def add_scale_bar(ax: Any, span_m: float, ratio: str = "") -> Any:
+    """A scale bar of a round length, lower left in the map, with the scale as a ratio."""
     length = nice_length(span_m)
     bar = AnchoredSizeBar(
         ax.transData,
         length,
-        scale_label(length),
+        scale_label(length) + (f"   {ratio}" if ratio else ""),
         loc="lower left",
         pad=0.5,
         borderpad=0.8,
@@ -189,9 +212,10 @@ def add_scale_bar(ax: Any, span_m: float) -> None:
     bar.patch.set_alpha(0.8)
     bar.set_gid("scalebar")
     ax.add_artist(bar)
+    return bar
 
 
-def add_north_arrow(ax: Any, layout: Layout) -> None:
+def add_north_arrow(ax: Any, layout: Layout) -> Any:
     """An arrow and "N" in the map's top-right corner.
 
     The map grid is EPSG:4527's Gauss-Kruger grid: at 117.2°E the meridian convergence is
@@ -201,7 +225,7 @@ def add_north_arrow(ax: Any, layout: Layout) -> None:
     x = 1 - s.north_inset_mm / frame.w
     tip = 1 - s.north_inset_mm / frame.h
     tail = 1 - (s.north_inset_mm + s.north_length_mm) / frame.h
-    ax.annotate(
+    return ax.annotate(
         "N",
         xy=(x, tip),
         xytext=(x, tail),

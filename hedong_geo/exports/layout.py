@@ -29,8 +29,10 @@ __all__ = [
     "PAPER_MM",
     "SHEET",
     "Box",
+    "Continuation",
     "Layout",
     "Sheet",
+    "continuation_layout",
     "page_layout",
     "page_mm",
     "pt_to_mm",
@@ -138,14 +140,19 @@ def text_width_em(page: tuple[float, float], size_pt: float, sheet: Sheet = SHEE
 
 
 def page_layout(
-    page: tuple[float, float], *, subtitle_lines: int, note_lines: int, sheet: Sheet = SHEET
+    page: tuple[float, float],
+    *,
+    subtitle_lines: int,
+    note_lines: int,
+    title_lines: int = 1,
+    sheet: Sheet = SHEET,
 ) -> Layout:
     """The boxes of a sheet of ``page`` (width, height) mm with that much title and note text."""
     width, height = page
     s = sheet
     inner_w = width - 2 * s.margin_mm
 
-    title_h = s.title_pt * s.leading * pt_to_mm(1)
+    title_h = title_lines * s.title_pt * s.leading * pt_to_mm(1)
     title = Box(s.margin_mm, height - s.margin_mm - title_h, inner_w, title_h)
     subtitle_h = subtitle_lines * s.subtitle_pt * s.leading * pt_to_mm(1)
     subtitle = Box(s.margin_mm, title.y - subtitle_h, inner_w, subtitle_h)
@@ -163,3 +170,30 @@ def page_layout(
         panel = Box(s.margin_mm, bottom, inner_w, panel_h)
         map_box = Box(s.margin_mm, panel.top + s.gap_mm, inner_w, room_h - s.gap_mm - panel_h)
     return Layout(page, s, title, subtitle, map_box, panel, note)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """The boxes of a page that continues the feature list: a heading, the list, the footer."""
+
+    page: tuple[float, float]
+    sheet: Sheet
+    heading: Box
+    body: Box
+    note: Box
+
+
+def continuation_layout(
+    page: tuple[float, float], *, note_lines: int, sheet: Sheet = SHEET
+) -> Continuation:
+    """A continuation page: the title's line at subtitle size, then the list to the footer."""
+    width, height = page
+    s = sheet
+    inner_w = width - 2 * s.margin_mm
+    heading_h = 2 * (s.subtitle_pt + 2) * s.leading * pt_to_mm(1)  # two lines at 10 pt
+    heading = Box(s.margin_mm, height - s.margin_mm - heading_h, inner_w, heading_h)
+    note = Box(s.margin_mm, s.margin_mm, inner_w, note_lines * s.note_pt * s.leading * pt_to_mm(1))
+    body = Box(
+        s.margin_mm, note.top + s.gap_mm, inner_w, heading.y - s.gap_mm - note.top - s.gap_mm
+    )
+    return Continuation(page, s, heading, body, note)

@@ -1,37 +1,34 @@
-"""The snapshot's numbered feature list: each shown feature with the passages that cite it,
-laid out in as few columns and as large type as the panel allows."""
+"""The printed map's numbered feature list: each shown feature with the passages that cite it,
+in the largest type (never below 7 pt at print size) that lets it fit the panel, else continued
+on further pages. Lines are wrapped by the measured width of the figures' font, so a long
+English name or citation wraps inside its column instead of running off the page."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 
 from hedong_geo import plan
-from hedong_geo.exports.typeset import wrap
+from hedong_geo.exports.typeset import measured_width, wrap
 from hedong_geo.i18n import t, texts
 
-__all__ = ["citation_lines", "doc_text", "feature_list"]
+__all__ = ["MIN_PT", "ListPage", "citation_lines", "doc_text", "paginate"]
 
 # The number of a heading: 第三章, 第二节, 专栏 2, 一、, （二）; else its first few characters.
 _HEADING_NUMBER = re.compile(
     r"第\S+?[编篇章节]|专栏\s*\d+|[一二三四五六七八九十]+、|（\S+?）|\S{1,8}"
 )
-# Layouts of the feature list, most readable first: (citations on their own lines?, columns,
-# font size in points).
-LIST_LAYOUTS = (
-    (True, 1, 7.0),
-    (True, 1, 6.0),
-    (True, 2, 6.0),
-    (True, 1, 5.0),
-    (True, 2, 5.0),
-    (False, 2, 5.0),
-    (False, 3, 4.5),
-    (False, 3, 4.0),
-)
+# Type sizes of the feature list, largest first; it never goes below MIN_PT at print size,
+# it continues on further pages instead.
+LIST_SIZES = (8.0, 7.5, 7.0)
+MIN_PT = 7.0
+MIN_COLUMN_EM = 24.0  # a column narrower than this (in ems of its type) reads badly
+MAX_CITES = 3  # citations listed per feature; the rest counted ("+ 2 more citations")
 LINE_SPACING = 1.25
-COLUMN_GAP_PT = 6.0
+COLUMN_GAP_PT = 8.0
 
 
 def doc_text(kind: str, doc_id: str, lang: str) -> str:
@@ -78,67 +75,101 @@ def citation_lines(citations: Any, lang: str, short: bool = False) -> list[str]:
     return lines
 
 
-def _entries(shown: gpd.GeoDataFrame, lang: str) -> tuple[list, list]:
-    """Each feature's heading with its full and its compact citation lines."""
+def _entries(shown: gpd.GeoDataFrame, lang: str) -> list[tuple[str, list[str]]]:
+    """Each feature's heading ("3. name") and its citation lines."""
     text = texts("snap", lang)
-    full, short = [], []
+    out = []
     for i, row in enumerate(shown.itertuples(), start=1):
         head = f"{i}. {row.name_zh if lang == 'zh' else row.name_en}"
         cites = citation_lines(row.citations, lang)
-        extra = [f"+ {text['more_cites'].format(n=len(cites) - 3)}"] if len(cites) > 3 else []
-        full.append((head, (cites[:3] or [text["no_cites"]]) + extra))
-        short.append((head, citation_lines(row.citations, lang, short=True) or ["-"]))
-    return full, short
+        more = len(cites) - MAX_CITES
+        extra = [f"+ {text['more_cites'].format(n=more)}"] if more > 0 else []
+        out.append((head, (cites[:MAX_CITES] or [text["no_cites"]]) + extra))
+    return out
 
 
-def _blocks(full: list, short: list, own_lines: bool, width_em: float, lang: str) -> list:
-    """Each feature's lines, wrapped to ``width_em``: citations below, or run on after it."""
-    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
+def _blocks(entries: list, width_em: float) -> list[list[str]]:
+    """Each feature's lines wrapped to ``width_em``: the name, then its citations indented."""
     blocks = []
-    for (head, cites), (_, brief) in zip(full, short, strict=True):
-        if own_lines:
-            block = wrap(head, width_em, "   ")
-            for cite in cites:
-                block += wrap("   " + cite, width_em, "     ")
-        else:
-            block = wrap(head + colon + sep.join(brief), width_em, "   ")
+    for head, cites in entries:
+        block = wrap(head, width_em, "   ", measured_width)
+        for cite in cites:
+            block += wrap("   " + cite, width_em, "      ", measured_width)
         blocks.append(block)
     return blocks
 
 
-def feature_list(
-    shown: gpd.GeoDataFrame, lang: str, height_pt: float, width_pt: float
-) -> tuple[float, list[list[str]], bool]:
-    """The numbered list "1. name" with its citations, laid out to fit the panel.
+@dataclass(frozen=True)
+class ListPage:
+    """One page's part of the list: the type size and the lines of each column."""
 
-    Returns the font size, the lines of each column and whether the compact citation form
-    (short document names, heading numbers) was used. Tries ever denser layouts (smaller
-    type, more columns, citations run on after the name); when even the densest cannot hold
-    every feature, the list ends with how many were left out.
-    """
-    full, short = _entries(shown, lang)
-    for own_lines, ncols, size in LIST_LAYOUTS:
-        width_em = (width_pt / ncols - COLUMN_GAP_PT) / size
-        per_column = int(height_pt / (size * LINE_SPACING))
-        blocks = _blocks(full, short, own_lines, width_em, lang)
-        columns, fitted = _fill_columns(blocks, ncols, per_column)
-        if fitted == len(blocks):
-            return size, columns, not own_lines
-    # Even the densest layout cannot hold them all: keep a line to say how many are left out.
-    columns, fitted = _fill_columns(blocks, ncols, per_column - 1)
-    columns[-1].append(texts("snap", lang)["more"].format(n=len(blocks) - fitted))
-    return size, columns, True
+    size: float
+    columns: list[list[str]]
 
 
-def _fill_columns(
-    blocks: list[list[str]], ncols: int, per_column: int
-) -> tuple[list[list[str]], int]:
-    """Put whole blocks of lines into up to ``ncols`` columns; return them and how many fit."""
+def _columns(width_pt: float, size: float) -> int:
+    """How many columns of at least :data:`MIN_COLUMN_EM` fit across ``width_pt``."""
+    return max(1, int((width_pt + COLUMN_GAP_PT) / (MIN_COLUMN_EM * size + COLUMN_GAP_PT)))
+
+
+def _fill(blocks: list[list[str]], ncols: int, per_column: int) -> tuple[list[list[str]], int]:
+    """Whole blocks into up to ``ncols`` columns of ``per_column`` lines; return the columns
+    and how many blocks were placed. A block taller than a column runs on into the next one
+    (a feature with that many citations is never cut)."""
     columns: list[list[str]] = [[]]
     for n, block in enumerate(blocks):
-        if columns[-1] and len(columns[-1]) + len(block) > per_column:
-            if len(columns) == ncols:
-                return columns, n
-            columns.append([])
-        columns[-1] += block
+        trial = [list(c) for c in columns]
+        lines = list(block)
+        if trial[-1] and len(trial[-1]) + len(lines) > per_column:
+            trial.append([])
+        while len(trial[-1]) + len(lines) > per_column:
+            room = per_column - len(trial[-1])
+            trial[-1] += lines[:room]
+            lines = lines[room:]
+            trial.append([])
+        trial[-1] += lines
+        if len(trial) > ncols:
+            return columns, n
+        columns = trial
     return columns, len(blocks)
+
+
+def paginate(
+    shown: gpd.GeoDataFrame,
+    lang: str,
+    first: tuple[float, float],
+    rest: tuple[float, float],
+    summary: list[str] = (),
+) -> list[ListPage]:
+    """The numbered list "1. name" with its citations, over as many pages as it needs.
+
+    ``first`` is the (width, height) in points of the list's box on the map page, ``rest`` of
+    the box on a continuation page. The largest size of :data:`LIST_SIZES` at which the whole
+    list fits the first box is used; when none does, the list is set at :data:`MIN_PT` and goes
+    on over continuation pages. ``summary`` lines (large layers, counted not listed) end it.
+    """
+    entries = _entries(shown, lang) + [(line, []) for line in summary]
+    for size in LIST_SIZES:
+        pages = _pages(entries, size, first, rest, max_pages=1)
+        if pages:
+            return pages
+    return _pages(entries, MIN_PT, first, rest, max_pages=None)
+
+
+def _pages(entries: list, size: float, first: tuple, rest: tuple, max_pages: int | None) -> list:
+    """The list at ``size`` over pages (``[]`` if it needs more than ``max_pages``)."""
+    pages: list[ListPage] = []
+    start, box = 0, first
+    while start < len(entries) or not pages:
+        ncols = _columns(box[0], size)
+        width_em = (box[0] - (ncols - 1) * COLUMN_GAP_PT) / ncols / size
+        per_column = max(1, int(box[1] / (size * LINE_SPACING)))
+        columns, placed = _fill(_blocks(entries[start:], width_em), ncols, per_column)
+        if placed == 0 and start < len(entries) and box is rest:
+            raise ValueError(f"a continuation page of {rest} pt holds no entry of the list")
+        pages.append(ListPage(size, columns))
+        start += placed
+        if max_pages is not None and len(pages) >= max_pages and start < len(entries):
+            return []
+        box = rest
+    return pages

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from matplotlib import font_manager
+from matplotlib.textpath import TextToPath
 
 from hedong_geo._errors import ExportError
 
-__all__ = ["cjk_font_family", "display_width", "rc", "wrap"]
+__all__ = ["cjk_font_family", "display_width", "measured_width", "rc", "wrap"]
 
 
 def _font_candidates() -> list[Path]:
@@ -62,18 +64,52 @@ def display_width(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
 
 
+@lru_cache(maxsize=1)
+def _measure_font() -> tuple[TextToPath, font_manager.FontProperties]:
+    return TextToPath(), font_manager.FontProperties(family=[cjk_font_family()], size=10)
+
+
+@lru_cache(maxsize=50_000)
+def measured_width(text: str) -> float:
+    """Width in ems of ``text`` set in the figures' font, measured from its glyphs (+2 %)."""
+    if not text:
+        return 0.0
+    to_path, prop = _measure_font()
+    width, _, _ = to_path.get_text_width_height_descent(text, prop, ismath=False)
+    return 1.02 * width / 10.0
+
+
 # A line may break before any CJK character or between Latin words.
-_TOKENS = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|\s+|[^\s\u2e80-\u9fff]+")
+_TOKENS = re.compile(
+    r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|\s+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+"
+)
 
 
-def wrap(text: str, width_em: float, indent: str = "") -> list[str]:
-    """Wrap mixed Chinese/Latin text to ``width_em`` (textwrap counts characters, not ems)."""
-    lines, line, used = [], "", 0.0
+def _tokens(text: str, width_em: float, measure: Callable[[str], float]) -> list[str]:
+    """The breakable pieces of ``text``; one wider than a line is cut into characters."""
+    out = []
     for token in _TOKENS.findall(text):
-        size = display_width(token)
+        out.extend(list(token) if measure(token) > width_em else [token])
+    return out
+
+
+def wrap(
+    text: str,
+    width_em: float,
+    indent: str = "",
+    measure: Callable[[str], float] = display_width,
+) -> list[str]:
+    """Wrap mixed Chinese/Latin text to ``width_em`` (textwrap counts characters, not ems).
+
+    ``measure`` gives a piece's width in ems: :func:`display_width` estimates,
+    :func:`measured_width` measures the figures' font.
+    """
+    lines, line, used = [], "", 0.0
+    for token in _tokens(text, width_em - measure(indent), measure):
+        size = measure(token)
         if line.strip() and used + size > width_em and not token.isspace():
             lines.append(line.rstrip())
-            line, used = indent, display_width(indent)
+            line, used = indent, measure(indent)
         elif line.strip() and used + size > width_em:
             continue  # a space at the end of a line
         line += token

@@ -190,6 +190,12 @@ def on_map_click() -> None:
     st.session_state.view_state = st.session_state.view_state.with_(feature=clicked, para=None)
 
 
+def on_map_move() -> None:
+    """The map has moved and rested: its bounds, for the print panel's "current view"."""
+    view = st.session_state["map"]["view"] or {}
+    st.session_state.map_bbox = view.get("bbox")
+
+
 @st.fragment
 def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
     """The map and its panel: a click reruns only this (a few milliseconds of Python)."""
@@ -210,6 +216,7 @@ def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
         colour=now.colour,
         lang=now.lang,
         on_feature_change=on_map_click,
+        on_view_change=on_map_move,
     )
 
 
@@ -255,58 +262,72 @@ else:
 if state.view != "map":
     st.session_state.view_state = state
 
-with st.sidebar.expander(t("export", lang)):
-    from hedong_geo.exports.formats import FORMATS  # the export stack loads only when used
+export_box = st.sidebar.expander(t("export", lang), key="export_box", on_change="rerun")
+with export_box:
+    if export_box.open:  # the export stack (matplotlib & co.) loads only once someone opens it
+        from hedong_geo.ui_export import export_panel
 
-    fmt = st.selectbox(
-        t("export_format", lang), FORMATS, placeholder=t("choose_option", lang), filter_mode=None
-    )
-    if st.button(t("export_button", lang)):
-        from hedong_geo.exports import export_to
+        now = st.session_state.view_state
+        session_id = get_script_run_ctx().session_id
+        export_panel(
+            shown_layers(stamp, filters),
+            lang,
+            layers=list(now.layers) if now.layers else None,
+            selected=now.feature if now.feature and layers.has_feature(now.feature) else None,
+            view_bbox=st.session_state.get("map_bbox"),
+            limiter=export_limiter(),
+            session=session_id,
+        )
+        st.divider()
+        fmt = st.selectbox(
+            t("export_data_format", lang),
+            ("geojson", "gpkg", "csv", "html"),
+            placeholder=t("choose_option", lang),
+            filter_mode=None,
+        )
+        if st.button(t("export_data_button", lang)):
+            from hedong_geo.exports import export_to
 
-        try:  # a few exports at once per process, one per session (hedong_geo.limits)
-            with (
-                export_limiter().slot(get_script_run_ctx().session_id),
-                st.spinner(t("working", lang)),
-                tempfile.TemporaryDirectory() as tmp,
-            ):
-                out_file = Path(tmp) / f"hedong.{fmt}"
-                now = st.session_state.view_state
-                options = {"dpi": 300} if fmt == "png" else {}
-                export_to(
-                    shown_layers(stamp, filters),
-                    out_file,
-                    fmt,
-                    layers=list(now.layers) if now.layers else None,
-                    feature=now.feature if fmt == "html" else None,
-                    lang=lang,
-                    **options,
-                )
-                st.download_button(
-                    t("download", lang), out_file.read_bytes(), file_name=out_file.name
-                )
-        except Busy:
-            st.warning(t("export_busy", lang))
-        except HedongGeoError as exc:  # e.g. the filters leave nothing to export
-            st.warning(str(exc))
-    chosen_feature = st.session_state.view_state.feature
-    if chosen_feature and layers.has_feature(chosen_feature):
-        st.caption(t("dossier_of", lang) + " " + layers.feature(chosen_feature)[f"name_{lang}"])
-        if st.button(t("dossier_button", lang)):
-            from hedong_geo.dossier import build_dossier
-            from hedong_geo.dossier_pdf import dossier_pdf
-
-            try:
+            try:  # a few exports at once per process, one per session (hedong_geo.limits)
                 with (
-                    export_limiter().slot(get_script_run_ctx().session_id),
+                    export_limiter().slot(session_id),
                     st.spinner(t("working", lang)),
+                    tempfile.TemporaryDirectory() as tmp,
                 ):
-                    pdf = dossier_pdf(build_dossier(layers, chosen_feature, lang))
-                st.download_button(
-                    t("download", lang), pdf, file_name=f"dossier_{chosen_feature}_{lang}.pdf"
-                )
+                    out_file = Path(tmp) / f"hedong.{fmt}"
+                    export_to(
+                        shown_layers(stamp, filters),
+                        out_file,
+                        fmt,
+                        layers=list(now.layers) if now.layers else None,
+                        feature=now.feature if fmt == "html" else None,
+                        lang=lang,
+                    )
+                    st.download_button(
+                        t("download", lang), out_file.read_bytes(), file_name=out_file.name
+                    )
             except Busy:
                 st.warning(t("export_busy", lang))
+            except HedongGeoError as exc:  # e.g. the filters leave nothing to export
+                st.warning(str(exc))
+        chosen_feature = st.session_state.view_state.feature
+        if chosen_feature and layers.has_feature(chosen_feature):
+            st.caption(t("dossier_of", lang) + " " + layers.feature(chosen_feature)[f"name_{lang}"])
+            if st.button(t("dossier_button", lang)):
+                from hedong_geo.dossier import build_dossier
+                from hedong_geo.dossier_pdf import dossier_pdf
+
+                try:
+                    with (
+                        export_limiter().slot(get_script_run_ctx().session_id),
+                        st.spinner(t("working", lang)),
+                    ):
+                        pdf = dossier_pdf(build_dossier(layers, chosen_feature, lang))
+                    st.download_button(
+                        t("download", lang), pdf, file_name=f"dossier_{chosen_feature}_{lang}.pdf"
+                    )
+                except Busy:
+                    st.warning(t("export_busy", lang))
 
 with st.sidebar:
     final = st.session_state.view_state

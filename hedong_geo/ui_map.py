@@ -51,6 +51,7 @@ def map_component(
     lang: str,
     key: str = "map",
     on_feature_change: Any = None,
+    on_view_change: Any = None,
 ) -> Any:
     """Mount (or update) the map component and return its state (``.feature``).
 
@@ -70,6 +71,8 @@ def map_component(
         The component's key; its state is ``st.session_state[key]``.
     on_feature_change : callable, optional
         Called when a click in the browser changed the selection.
+    on_view_change : callable, optional
+        Called when the map has moved (its state ``view`` is ``{"bbox": [w, s, e, n]}``).
     """
     data = {
         "page": page,
@@ -86,6 +89,7 @@ def map_component(
     return _component()(
         key=key,
         data=data,
-        default={"feature": feature},
+        default={"feature": feature, "view": None},
         on_feature_change=on_feature_change or (lambda: None),
+        on_view_change=on_view_change or (lambda: None),
     )

@@ -275,7 +275,7 @@ def test_para_opens_the_reader_at_the_block() -> None:
 def test_search_finds_places_and_passages() -> None:
     at = run()
     at.sidebar.text_input[0].input("东南片区").run()
-    place = next(b for b in at.sidebar.button if b.key == "p-park.quadrant.se")
+    place = next(b for b in at.sidebar.button if b.key == "search-p-park.quadrant.se")
     place.click().run()
     assert not at.exception
     assert panel_names(at)[0] == "金贸产业园东南片区"
@@ -285,8 +285,8 @@ def test_search_finds_places_and_passages() -> None:
 def test_search_passage_button_opens_the_reader() -> None:
     at = run()
     at.sidebar.text_input[0].input("核理化院").run()
-    hit = next(b for b in at.sidebar.button if b.key and b.key.startswith("h-"))
-    block = hit.key.removeprefix("h-")
+    hit = next(b for b in at.sidebar.button if b.key and b.key.startswith("search-h-"))
+    block = hit.key.removeprefix("search-h-")
     hit.click().run()
     assert not at.exception
     assert params(at)["view"] == "reader"
@@ -373,15 +373,19 @@ def test_feature_name_with_markup_stays_text(
 # --- export panel -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "html", "png"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "html"])
 def test_export_panel_offers_the_file_for_download(fmt: str) -> None:
+    """The data downloads; figures come from the print panel (tests/test_export_panel.py)."""
     at = run(layers="renewal,jinmao_quadrants")
-    next(s for s in at.sidebar.selectbox if s.label == t("export_format")).set_value(fmt).run()
-    next(b for b in at.sidebar.button if b.label == t("export_button")).click().run()
+    # Closed, the box draws nothing (and the export stack is not imported).
+    assert all(b.label != t("export_data_button") for b in at.sidebar.button)
+    at.session_state["export_box"] = True  # the export box opened: its widgets are drawn
+    at.run()
+    next(s for s in at.sidebar.selectbox if s.label == t("export_data_format")).set_value(fmt).run()
+    next(b for b in at.sidebar.button if b.label == t("export_data_button")).click().run()
     assert not at.exception, [e.message for e in at.exception]
-    downloads = at.sidebar.get("download_button")
-    assert len(downloads) == 1
-    assert downloads[0].proto.label == t("download")
+    downloads = [d for d in at.sidebar.get("download_button") if d.proto.label == t("download")]
+    assert len(downloads) == 1  # beside the print panel's own download of the figure
 
 
 def test_stale_click_is_a_warning_and_keeps_the_map() -> None:

@@ -3,7 +3,8 @@
  * Loaded after hedong.js, only on pages made with build_map(embed=True). Messages go to the
  * parent window of the same origin only, as {hd: 1, type, ...}:
  *   out: {type: "click", id}               a feature was clicked
- *        {type: "view", lat, lng, zoom}     the map moved (after the move ends)
+ *        {type: "view", lat, lng, zoom, bbox}  the map moved (after the move ends); bbox is
+ *                                           [west, south, east, north] of what is shown
  *        {type: "ready"}                    the map is drawn and listens
  *   in:  {type: "select", id, bounds}       highlight a feature (null: none); fly to bounds
  *        {type: "view", lat, lng, zoom}     show this view
@@ -45,7 +46,17 @@
     }
     map.on("moveend", function () {
       var c = map.getCenter();
-      post({ type: "view", lat: +c.lat.toFixed(5), lng: +c.lng.toFixed(5), zoom: map.getZoom() });
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+        return +v.toFixed(5);
+      });
+      post({
+        type: "view",
+        lat: +c.lat.toFixed(5),
+        lng: +c.lng.toFixed(5),
+        zoom: map.getZoom(),
+        bbox: bbox,
+      });
     });
   };
 

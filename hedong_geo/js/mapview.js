@@ -97,6 +97,9 @@ function onMessage(st, e) {
     st.setStateValue("feature", d.id);
   } else if (d.type === "view") {
     setParam("at", `${d.lat},${d.lng},${d.zoom}`, false);
+    // Python hears of the view once the map has rested (the print panel's "current view").
+    clearTimeout(st.viewTimer);
+    st.viewTimer = setTimeout(() => st.setStateValue("view", { bbox: d.bbox }), 600);
   } else if (d.type === "ready") {
     st.ready = true;
     post(st.frame, { type: "colour", mode: st.colour });

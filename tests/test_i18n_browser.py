@@ -32,7 +32,7 @@ STREAMLIT_ENGLISH = (
     "Deploy",
     "Running...",
 )
-VIEWS = ("map", "reader", "projects", "indicators", "about")
+VIEWS = ("map", "reader", "projects", "indicators", "sitecheck", "about")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 

@@ -24,6 +24,7 @@ from conftest import (
     serve_app,
     settle,
     wait_until,
+    wait_until_still,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -165,8 +166,9 @@ def test_copy_link_copies_the_absolute_address(session: Session, app_url: str) -
     page = session.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(app_url + "?view=map&feature=park.quadrant.se")
-    map_frame(page)
+    frame = map_frame(page)
     settle(page)
+    wait_until_still(frame, frames=10)  # the flight to the feature has ended: the address is final
     page.get_by_role("button", name="复制链接").click()
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == page.url and copied.startswith("http://127.0.0.1:")

@@ -98,6 +98,29 @@ SHAPE_IDS = """() => { const map = (window.HedongGeo && HedongGeo.map) || window
     l.feature.properties.id); });
   return [...new Set(ids)];
 }"""
+# For a feature with no point of its own on top: a point of another feature of the same site
+# (its click opens the chooser of that site), and what covers the feature's shape at its centre.
+SITE_POINT = """(id) => { const map = (window.HedongGeo && HedongGeo.map) || window.map;
+  let mine = null, cover = null;
+  map.eachLayer((l) => { if (l._path && l.options.interactive && l.feature
+                              && l.feature.properties.id === id) mine = l; });
+  if (!mine) return { cover: "not drawn as a clickable shape" };
+  const box = mine._path.getBoundingClientRect();
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  const site = mine.feature.properties.site;
+  let point = null;
+  map.eachLayer((l) => {
+    if (!l._path || !l.feature) return;
+    if (l._path === top) cover = l.feature.properties.id;
+    if (!point && site && l.options.interactive && l.feature.properties.site === site
+        && l.feature.properties.id !== id) {
+      const b = l._path.getBoundingClientRect();
+      const x = b.left + b.width / 2, y = b.top + b.height / 2;
+      if (document.elementFromPoint(x, y) === l._path) point = [x, y];
+    }
+  });
+  return { point, cover: cover || (top ? top.tagName : "nothing") };
+}"""
 PANELS_FETCHED = """() => performance.getEntriesByType("resource")
   .some((e) => e.name.includes("/panels-") && e.responseEnd > 0)"""
 
@@ -110,12 +133,15 @@ class Clicks:
     paint: list[float] = field(default_factory=list)
     rerun: list[float] = field(default_factory=list)  # click → script_finished, wall
     tried: int = 0
-    missed: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # "id (under what)"
+    chooser: int = 0  # features reached through their site's chooser (a second click)
     cpu: float = float("nan")
 
     @property
     def cpu_per_click(self) -> float:
-        return self.cpu / len(self.dom) if self.dom else float("nan")
+        """Server CPU seconds per click (a chooser's first click counts as one)."""
+        clicks = len(self.dom) + self.chooser
+        return self.cpu / clicks if clicks else float("nan")
 
 
 class Wire:
@@ -123,7 +149,7 @@ class Wire:
 
     def __init__(self, page) -> None:
         self.sockets: list = []
-        page.on("websocket", self.sockets.append)
+        page.on("websocket", lambda ws: self.sockets.append(ws))
 
     @staticmethod
     def _finished(payload: bytes | str) -> bool:
@@ -159,8 +185,9 @@ def one_click(page, frame, fid: str, how: str, want: str, wire: Wire | None, out
     try:
         xy = helpers.feature_point(frame, fid)
     except LookupError:
-        out.missed.append(fid)
-        return
+        xy = through_chooser(page, frame, fid, wire, out)
+        if xy is None:
+            return
     frame.evaluate(WATCH_DOWN)
     page.evaluate(ARM_PANEL, [how, want])
     start = time.perf_counter()
@@ -172,7 +199,7 @@ def one_click(page, frame, fid: str, how: str, want: str, wire: Wire | None, out
                 page.mouse.click(*xy)
         page.wait_for_function("() => window.__hdDone", timeout=15_000)
     except PlaywrightError:  # no answer: the feature is not reachable by a click
-        out.missed.append(fid)
+        out.missed.append(f"{fid} (no answer)")
         return
     rerun = time.perf_counter() - start
     down = frame.evaluate("() => window.__hdDown")
@@ -181,6 +208,33 @@ def one_click(page, frame, fid: str, how: str, want: str, wire: Wire | None, out
     out.paint.append((done["paint"] - down) / 1000)
     if wire is not None:
         out.rerun.append(rerun)
+
+
+def through_chooser(
+    page, frame, fid: str, wire: Wire | None, out: Clicks
+) -> tuple[float, float] | None:
+    """Where to click the chooser's button for ``fid``, once a click on another feature of its
+    site opened it; None (and ``fid`` noted as missed, with what covers it) when it has none."""
+    found = frame.evaluate(SITE_POINT, fid)
+    if not found.get("point"):
+        out.missed.append(f"{fid} (under {found['cover']})")
+        return None
+    box = frame.frame_element().bounding_box()
+    xy = box["x"] + found["point"][0], box["y"] + found["point"][1]
+    if wire is None:
+        page.mouse.click(*xy)
+    else:
+        with wire.expect_run():  # this click selects the other feature: a run of its own
+            page.mouse.click(*xy)
+    button = frame.locator(f'.hd-chooser button[data-feature="{fid}"]')
+    try:
+        button.wait_for(state="visible", timeout=5_000)
+    except PlaywrightError:
+        out.missed.append(f"{fid} (no chooser)")
+        return None
+    out.chooser += 1
+    at = button.bounding_box()
+    return at["x"] + at["width"] / 2, at["y"] + at["height"] / 2
 
 
 def click_ours(browser, srv: benchkit.Server, located: list[str]) -> Clicks:
@@ -308,8 +362,10 @@ def report(ours: Clicks, naive: Clicks, limit: Clicks, starts: dict, parts: dict
         "\nthe app's first map draw, in-process (s): "
         + ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
     )
-    if ours.missed or limit.missed:
-        print(f"not reached by a click: ours {ours.missed}, limit {limit.missed}")
+    print(f"ours: {ours.chooser} of the features reached through their site's chooser")
+    for label, c in (("ours", ours), ("limit", limit)):
+        if c.missed:
+            print(f"not reached by a click, {label} ({len(c.missed)}): {', '.join(c.missed)}")
     paint = [quantile(c.paint, 0.5) for c in (ours, naive, limit)]
     cold = [quantile([s[0] for s in starts[k]], 0.5) for k in ("ours", "naive")]
     print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import shapely
 
 from hedong_geo.assets import install_static
 from hedong_geo.layers import LayerSet
@@ -20,11 +21,17 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 def located_features(layers: LayerSet, ids: set[str]) -> dict:
     """The features ``ids`` as a GeoJSON FeatureCollection, one feature per single part (so
-    every drawn part is a Leaflet layer that knows its feature), properties ``id`` only."""
+    every drawn part is a Leaflet layer that knows its feature), properties ``id`` only. Drawn
+    in the order that lets every feature be clicked somewhere: areas largest first, then
+    lines, then points on top."""
     frame = layers.features()
     frame = frame[frame["id"].isin(ids) & frame.geometry.notna()][["id", "geometry"]]
     parts = frame.explode(index_parts=False)
-    return parts.__geo_interface__
+    rank = parts.geom_type.map({"Polygon": 0, "LineString": 1}).fillna(2)
+    parts = parts.assign(_rank=rank, _area=-shapely.area(parts.geometry.values)).sort_values(
+        ["_rank", "_area"]
+    )
+    return parts[["id", "geometry"]].__geo_interface__
 
 
 def write_limit_page(folder: Path, layers: LayerSet, panels: dict) -> str:

@@ -23,14 +23,13 @@ folder that is new, empty or an earlier site (else ``force=True``, CLI ``--force
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedong_geo._errors import ExportError
-from hedong_geo.exports.data import CSV_COLUMNS, csv_rows, export_data, to_geojson
-from hedong_geo.exports.extent import METRIC_CRS, parse_extent, resolve_extent
 from hedong_geo.exports.formats import (
     DATA_FORMATS,
     FORMATS,
@@ -39,20 +38,24 @@ from hedong_geo.exports.formats import (
     check_format,
     check_target,
 )
-from hedong_geo.exports.options import COMMON_SCALES, SCALE_RANGE, PrintOptions, parse_scale
-from hedong_geo.exports.printing import default_title, render_pages
-from hedong_geo.exports.selection import select_features
-from hedong_geo.exports.site import export_html, publish_site, site_details
-from hedong_geo.exports.snapshot import (
-    PrintedFigure,
-    export_snapshot,
-    file_name,
-    print_figure,
-    print_name,
-    render_snapshot,
-)
-from hedong_geo.exports.typeset import cjk_font_family
-from hedong_geo.layers import LayerSet
+
+if TYPE_CHECKING:  # the names below are loaded on first use (PEP 562, :func:`__getattr__`)
+    from hedong_geo.exports.data import CSV_COLUMNS, csv_rows, export_data, to_geojson
+    from hedong_geo.exports.extent import METRIC_CRS, parse_extent, resolve_extent
+    from hedong_geo.exports.options import COMMON_SCALES, SCALE_RANGE, PrintOptions, parse_scale
+    from hedong_geo.exports.printing import default_title, render_pages
+    from hedong_geo.exports.selection import select_features
+    from hedong_geo.exports.site import export_html, publish_site, site_details
+    from hedong_geo.exports.snapshot import (
+        PrintedFigure,
+        export_snapshot,
+        file_name,
+        print_figure,
+        print_name,
+        render_snapshot,
+    )
+    from hedong_geo.exports.typeset import cjk_font_family
+    from hedong_geo.layers import LayerSet
 
 __all__ = [
     "COMMON_SCALES",
@@ -86,6 +89,70 @@ __all__ = [
     "to_geojson",
 ]
 
+# Public name → the submodule that defines it. The export stack (matplotlib, folium, the
+# fonts) costs about a second to import: the app imports this package for FORMATS on every
+# start, so the rest is imported only when first asked for (issue 14: a cheap cold start).
+_LAZY = {
+    "CSV_COLUMNS": "data",
+    "csv_rows": "data",
+    "export_data": "data",
+    "to_geojson": "data",
+    "METRIC_CRS": "extent",
+    "parse_extent": "extent",
+    "resolve_extent": "extent",
+    "select_features": "selection",
+    "export_html": "site",
+    "publish_site": "site",
+    "site_details": "site",
+    "export_snapshot": "snapshot",
+    "render_snapshot": "snapshot",
+    "cjk_font_family": "typeset",
+    "COMMON_SCALES": "options",
+    "SCALE_RANGE": "options",
+    "PrintOptions": "options",
+    "parse_scale": "options",
+    "default_title": "printing",
+    "render_pages": "printing",
+    "PrintedFigure": "snapshot",
+    "file_name": "snapshot",
+    "print_figure": "snapshot",
+    "print_name": "snapshot",
+}
+_SUBMODULES = frozenset(
+    (
+        "basemap",
+        "data",
+        "drawing",
+        "extent",
+        "furniture",
+        "labels",
+        "layout",
+        "listing",
+        "options",
+        "printing",
+        "selection",
+        "site",
+        "snapshot",
+        "typeset",
+    )
+)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's submodule on first use (PEP 562) and keep the name here."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+
 
 def export_to(
     source: LayerSet,
@@ -106,6 +173,10 @@ def export_to(
     ``out`` must be named for ``format`` (``*.csv`` for CSV) and must not exist unless
     ``overwrite``.
     """
+    from hedong_geo.exports.data import export_data
+    from hedong_geo.exports.site import export_html
+    from hedong_geo.exports.snapshot import export_snapshot
+
     check_format(format, FORMATS)
     check_target(out, format, overwrite=overwrite)  # a wrong name fails before anything else
     if extent is not None and format not in SNAPSHOT_FORMATS:

@@ -18,6 +18,7 @@ from typing import Any
 
 from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
+from hedong_geo.cli_reports import add_report_commands
 from hedong_geo.i18n import LANGS
 
 
@@ -248,8 +249,11 @@ def _export(args: argparse.Namespace) -> int:
                 f"apply to png, pdf and svg, not {args.format}"
             )
         snapshot = {}
+        if args.out is None:
+            raise HedongGeoError(f"export: --out is needed for {args.format}")
     out = args.out
-    if out is None or Path(out).is_dir():  # named from the title and the date
+    figure = args.format in ("png", "pdf", "svg")
+    if figure and (out is None or Path(out).is_dir()):  # named from the title and the date
         folder = Path(out or ".")
         extent = args.extent if args.extent is not None else args.feature
         out = folder / print_name(
@@ -267,28 +271,6 @@ def _export(args: argparse.Namespace) -> int:
         **snapshot,
     )
     print(out)
-    return 0
-
-
-def _dossier(args: argparse.Namespace) -> int:
-    from hedong_geo import dossier
-
-    dossier.check_dossier_target(args.out, overwrite=args.overwrite)  # before the slow work
-    found = dossier.build_dossier(_layerset(args, "dossier"), args.id, args.lang, near_m=args.near)
-    print(dossier.write_dossier(found, args.out, overwrite=args.overwrite))
-    return 0
-
-
-def _sitecheck(args: argparse.Namespace) -> int:
-    from hedong_geo import dossier, sitecheck, uploads
-
-    dossier.check_dossier_target(args.out, overwrite=args.overwrite)
-    site = uploads.read_site(args.file, crs=args.crs)
-    result = sitecheck.check_site(_layerset(args, "sitecheck"), site, distance_m=args.distance)
-    for warning in site.warnings:
-        print(f"warning: {warning.text('en')}", file=sys.stderr)
-    report = sitecheck.site_dossier(_layerset(args, "sitecheck"), result, args.lang)
-    print(dossier.write_dossier(report, args.out, overwrite=args.overwrite))
     return 0
 
 
@@ -351,34 +333,6 @@ def _app(args: Sequence[str]) -> int:
 
 
 LAYERS_DIR_HELP = "folder of layer files (default: HEDONG_GEO_LAYERS_DIR or layers/)"
-
-
-def _add_report_commands(commands: argparse._SubParsersAction) -> None:
-    """The ``dossier`` and ``sitecheck`` commands: reports on one place, zone or site."""
-    dossier = commands.add_parser(
-        "dossier", help="everything the plan says about one place or zone, as PDF or HTML"
-    )
-    dossier.add_argument("id", help="feature or zone id, e.g. park.quadrant.se, street.120102005")
-    dossier.add_argument("--lang", default="zh", choices=LANGS)
-    dossier.add_argument("--near", type=float, default=300.0, help="metres counted as near")
-    dossier.add_argument("--out", required=True, help="*.pdf or *.html")
-    dossier.add_argument("--overwrite", "--force", action="store_true")
-    dossier.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
-    dossier.set_defaults(handler=_dossier)
-    sitecheck = commands.add_parser(
-        "sitecheck", help="what the plan says in and around a site (an uploaded outline)"
-    )
-    sitecheck.add_argument("file", help="GeoJSON, GeoPackage, zipped Shapefile, KML or DXF")
-    sitecheck.add_argument(
-        "--crs",
-        help="wgs84, cgcs2000, gcj02, bd09 or EPSG:45xx (default: stated in the file, or detected)",
-    )
-    sitecheck.add_argument("--distance", type=float, default=200.0, help="metres around the site")
-    sitecheck.add_argument("--lang", default="zh", choices=LANGS)
-    sitecheck.add_argument("--out", required=True, help="*.pdf or *.html")
-    sitecheck.add_argument("--overwrite", "--force", action="store_true")
-    sitecheck.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
-    sitecheck.set_defaults(handler=_sitecheck)
 
 
 def _export_parser(commands: Any) -> None:
@@ -460,7 +414,7 @@ def _parser() -> argparse.ArgumentParser:
     street.set_defaults(handler=_street)
 
     _export_parser(commands)
-    _add_report_commands(commands)
+    add_report_commands(commands, LAYERS_DIR_HELP)
     publish = commands.add_parser("publish", help="write the static site")
     publish.add_argument("out_dir")
     publish.add_argument("--lang", default="zh", choices=LANGS)

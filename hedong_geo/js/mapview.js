@@ -44,6 +44,10 @@ function setParam(name, value, push) {
   else history.replaceState(history.state, "", url.href);
 }
 
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
 function atParam() {
   return new URL(location.href).searchParams.get("at");
 }
@@ -91,10 +95,14 @@ function onMessage(st, e) {
   if (e.source !== st.frame.contentWindow || !d || d.hd !== 1) return;
   if (d.type === "click") {
     show(st, d.id, false);
-    setParam("feature", d.id, true);
-    // On a phone the panel is under the map: bring the answer into view.
-    if (st.root.clientWidth < 700) st.panel.scrollIntoView({ block: "start" });
-    st.setStateValue("feature", d.id);
+    // The panel is painted first; the address bar and Python (a React update, a websocket
+    // message) follow once that frame is on screen.
+    afterPaint(() => {
+      setParam("feature", d.id, true);
+      // On a phone the panel is under the map: bring the answer into view.
+      if (st.root.clientWidth < 700) st.panel.scrollIntoView({ block: "start" });
+      st.setStateValue("feature", d.id);
+    });
   } else if (d.type === "view") {
     setParam("at", `${d.lat},${d.lng},${d.zoom}`, false);
     // Python hears of the view once the map has rested (the print panel's "current view").
@@ -125,8 +133,10 @@ function onPanelClick(st, e) {
   e.preventDefault();
   const id = a.getAttribute("data-feature");
   show(st, id, true);
-  setParam("feature", id, true);
-  st.setStateValue("feature", id);
+  afterPaint(() => {
+    setParam("feature", id, true);
+    st.setStateValue("feature", id);
+  });
 }
 
 function pageSrc(page, feature) {

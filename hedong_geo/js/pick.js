@@ -143,6 +143,12 @@
       box.appendChild(b);
     });
     L.DomEvent.disableScrollPropagation(box);
+    // No tooltip over the list while it is open (a sticky one follows the pointer).
+    var container = HD.map.getContainer();
+    container.classList.add("hd-choosing");
+    popup.on("remove", function () {
+      container.classList.remove("hd-choosing");
+    });
     popup.setLatLng(latlng).setContent(box).openOn(HD.map);
     return popup;
   }

@@ -113,6 +113,12 @@
       var map = HD.map;
       // Keep the feature clear of the card, which covers the bottom of the map.
       var cover = Math.min(this._card.offsetHeight, map.getSize().y * 0.6);
+      var card = this._card;
+      // data-flying until the flight ends: a page (or a test) can wait for the map to rest.
+      card.setAttribute("data-flying", "1");
+      map.once("moveend", function () {
+        card.removeAttribute("data-flying");
+      });
       map.flyToBounds(step.bounds, {
         paddingTopLeft: [30, 30],
         paddingBottomRight: [30, 20 + cover],

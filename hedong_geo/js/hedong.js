@@ -10,6 +10,8 @@
  *   HedongGeo.on("click", fn)     fn(id) when a feature is clicked
  *   HedongGeo.select(id, opts)    highlight one feature on the map (null: none);
  *                                 opts.bounds: also fit the map to these bounds
+ *   HedongGeo.highlighted         the id HD.select highlighted (the zone for a place tied to
+ *                                 one), or null
  *   HedongGeo.highlight(target, id)  draw a feature's highlight into a layer group or map
  *                                 (for a place tied only to a zone: the zone's)
  *   HedongGeo.openAt(bounds)      open the map on these bounds instead of its default view
@@ -311,6 +313,8 @@
   HD.select = function (id, opts) {
     if (current) HD.map.removeLayer(current);
     current = id == null ? null : HD.highlight(HD.map, id);
+    // What is drawn highlighted: the feature, or the zone of a place tied only to a zone.
+    HD.highlighted = current ? (drawn[id] ? id : HD.zoneOf[id]) : null;
     if (current && opts && opts.bounds) fitTo(HD.map, opts.bounds);
     return current !== null;
   };

@@ -132,7 +132,7 @@ def _selected(page: Any) -> str | None:
 def _close_popup(page: Any) -> None:
     """Close the chooser as a user would and wait until it has faded out."""
     page.evaluate("() => HedongGeo.map.closePopup()")
-    expect(page.locator(".leaflet-popup")).to_have_count(0)
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
 
 
 def _chooser_ids(page: Any) -> list[str]:
@@ -248,7 +248,9 @@ def test_legend_counts_by_status_and_group(desk: Session, map_url: str, layers):
     page = _open(desk, f"{map_url}/zh.html")
     legend = page.locator(".hd-legend")
     painted = sum(
-        len(located(gdf)) for name, gdf in layers.layers.items() if name not in ("context", "streets")
+        len(located(gdf))
+        for name, gdf in layers.layers.items()
+        if name not in ("context", "streets")
     )
     counts = page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('.hd-legend [data-count]')]

@@ -58,7 +58,8 @@ _SPOT = """(id) => {
   const frame = map.getContainer().getBoundingClientRect();
   let fallback = null;
   for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-    const x = b.min.x + ((b.max.x - b.min.x) * i) / 20, y = b.min.y + ((b.max.y - b.min.y) * j) / 20;
+    const x = b.min.x + ((b.max.x - b.min.x) * i) / 20;
+    const y = b.min.y + ((b.max.y - b.min.y) * j) / 20;
     if (!view.contains([x, y])) continue;
     const under = document.elementFromPoint(frame.left + x, frame.top + y);
     if (!under || under.closest('.leaflet-control, .leaflet-popup, .hd-tour-card')) continue;
@@ -232,14 +233,18 @@ def test_accuracy_circles_take_no_clicks_and_the_selection_is_on_top(desk: Sessi
         const hits = HedongGeo.hitTest(at, null).map((h) => h.f.properties.id);
         const pt = HedongGeo.map.latLngToContainerPoint(at);
         const under = document.elementFromPoint(pt.x, pt.y);
-        return {hits, circle: !!(under && under.closest('path') && under.getAttribute('stroke-dasharray') === '3 5')}; }"""
+        const circle = !!(under && under.closest('path')
+                          && under.getAttribute('stroke-dasharray') === '3 5');
+        return {hits, circle}; }"""
     )
     assert "belt.dazhigu" not in inside["hits"] and not inside["circle"], inside
     page.evaluate("() => HedongGeo.select('belt.dazhigu')")
     panes = page.evaluate(
         """() => { const out = []; HedongGeo.map.eachLayer((l) => {
-          if (l.options.pane === 'hdSelected' && l instanceof L.CircleMarker && !(l instanceof L.Circle))
-            out.push(l.options.fill === false ? 'ring' : 'marker'); }); return out.sort(); }"""
+          const marker = l instanceof L.CircleMarker && !(l instanceof L.Circle);
+          if (l.options.pane === 'hdSelected' && marker)
+            out.push(l.options.fill === false ? 'ring' : 'marker'); });
+          return out.sort(); }"""
     )
     assert panes == ["marker", "ring"], panes
 

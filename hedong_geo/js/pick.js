@@ -143,11 +143,9 @@
       box.appendChild(b);
     });
     L.DomEvent.disableScrollPropagation(box);
-    // No tooltip over the list while it is open (a sticky one follows the pointer).
-    var container = HD.map.getContainer();
-    container.classList.add("hd-choosing");
-    popup.on("remove", function () {
-      container.classList.remove("hd-choosing");
+    // No tooltip over the list (a sticky one follows the pointer until it leaves the feature).
+    hits.forEach(function (entry) {
+      if (entry.layer.closeTooltip) entry.layer.closeTooltip();
     });
     popup.setLatLng(latlng).setContent(box).openOn(HD.map);
     return popup;

@@ -18,7 +18,7 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
     vendor/gesture/leaflet-gesture-handling.min.js, .min.css
-    hedong/hedong.js, hedong.css, labels.js, labels.css, bridge.js, tilesources.js, ...
+    hedong/hedong.js, hedong.css, pick.js, unlocated.js, tour.js, labels.js, bridge.js, ...
     tiles/<id>/{z}/{x}/{y}.png   a local tile source's tiles (hedong_geo.basemaps)
 """
 
@@ -71,6 +71,9 @@ LOCAL = {
     "gesture_css": "vendor/gesture/leaflet-gesture-handling.min.css",
     "hedong_js": "hedong/hedong.js",
     "hedong_bridge": "hedong/bridge.js",
+    "hedong_pick_js": "hedong/pick.js",
+    "hedong_unlocated_js": "hedong/unlocated.js",
+    "hedong_tour_js": "hedong/tour.js",
     "hedong_css": "hedong/hedong.css",
     "hedong_labels_js": "hedong/labels.js",
     "hedong_labels_css": "hedong/labels.css",

@@ -53,20 +53,33 @@ def legend_html(
     context: bool,
     counts: dict[str, int] | None = None,
     streets: bool = False,
+    group_counts: dict[str, int] | None = None,
 ) -> str:
-    """The legend: colour by plan group or by status (a toggle; ``counts`` gives how many
-    features the map draws with each status), line by location basis, and the context
+    """The legend: colour by plan group or by status (a toggle; ``counts`` and
+    ``group_counts`` give how many features the map draws with each status and in each plan
+    group; the map updates them as layers are toggled), line by location basis, and the context
     geography (Hedong, its neighbours; the 街道 zones when ``streets``) with the offline
     basemap drawn with it (the Haihe as water, metro stations, each kind of place, the
     OpenStreetMap credit) when the map draws it."""
     styles = load_styles()
+    counts = counts or {}
+    group_counts = group_counts or {}
     groups = [
-        {"color": styles["groups"][g]["color"], "label": styles["groups"][g]["label"][lang]}
+        {
+            "key": g,
+            "color": styles["groups"][g]["color"],
+            "label": styles["groups"][g]["label"][lang],
+            "count": group_counts.get(g, 0),
+        }
         for g in FEATURE_GROUPS
     ]
-    counts = counts or {}
     statuses = [
-        {"color": colour, "label": t(f"status_{status}", lang), "count": counts.get(status, 0)}
+        {
+            "key": status,
+            "color": colour,
+            "label": t(f"status_{status}", lang),
+            "count": counts.get(status, 0),
+        }
         for status, colour in status_colours().items()
     ]
     bases = []

@@ -2,9 +2,11 @@
 
 The browser gets only what the map shows: coordinates rounded to 6 decimals and, per feature,
 ``id``, ``k`` (style key), ``t`` (tooltip HTML, escaped by ``tooltip.html.j2``), ``r``
-(accuracy radius in metres, for points), ``s`` (current status, for colouring by status) and,
-for features drawn at one site with another, ``site``, ``n`` and ``l`` (the site's key, the
-name and the layer title, plain text for the chooser a click there opens). On the Gaode
+(accuracy radius in metres, for points), ``s`` (current status, for colouring by status), ``n``
+and ``l`` (the name and the layer title, plain text for the chooser a click opens where several
+features lie under the pointer), ``site`` (for features drawn at one site with another: the
+site's key, so they spread apart when zoomed in) and ``z`` (a zone drawn as its outline: the
+chooser takes a click anywhere inside it). On the Gaode
 basemap every geometry is shifted to GCJ-02 here, so drawn shapes, bounds and the selection
 agree.
 """
@@ -38,6 +40,7 @@ __all__ = [
     "status_counts",
     "street_features",
     "style_table",
+    "unlocated_places",
     "view_for",
     "zone_of",
 ]
@@ -141,7 +144,9 @@ def layer_features(
     Each carries its current status (``s``, for colouring by status); a feature drawn at the
     same site as another (``sites``: id → site key, :func:`shared_sites`) also carries the key
     (``site``), its name (``n``) and its layer's ``title`` (``l``), for the chooser a click there
-    opens (plain text: the browser puts it in with ``textContent``)."""
+    opens (plain text: the browser puts it in with ``textContent``). Every feature carries its
+    name (``n``) and its layer's ``title`` (``l``) for the chooser a click opens where several
+    features lie under the pointer."""
     rows = located(gdf)
     order = np.argsort(-shapely.area(np.asarray(rows.geometry.values)), kind="stable")
     out = []
@@ -151,13 +156,17 @@ def layer_features(
         key = f"{row['group']}|{row['location_basis']}"
         radius = row["accuracy_m"] if point else None
         feature = _feature(row, geom, key, _tooltip(row, lang), radius)
-        feature["properties"]["s"] = row["status"]
+        feature["properties"].update(s=row["status"], n=display_name(row, lang), l=title)
         if sites and row["id"] in sites:
-            other = "en" if lang == "zh" else "zh"
-            name = row[f"name_{lang}"] or row[f"name_{other}"]
-            feature["properties"].update(site=sites[row["id"]], n=name, l=title)
+            feature["properties"]["site"] = sites[row["id"]]
         out.append(feature)
     return out
+
+
+def display_name(row: Any, lang: str) -> str:
+    """A feature's name in ``lang``, else in the other language, else its id."""
+    other = "en" if lang == "zh" else "zh"
+    return row[f"name_{lang}"] or row[f"name_{other}"] or row["id"]
 
 
 def shared_sites(layers: LayerSet) -> dict[str, str]:
@@ -179,28 +188,33 @@ def shared_sites(layers: LayerSet) -> dict[str, str]:
     return out
 
 
-def status_counts(layers: LayerSet) -> dict[str, int]:
-    """How many features the map draws with each current status (context and 街道 left out)."""
+def status_counts(layers: LayerSet, column: str = "status") -> dict[str, int]:
+    """How many features the map draws with each current status (context and 街道 left out);
+    with ``column="group"``, in each plan group."""
     counts: dict[str, int] = {}
     for name, gdf in layers.layers.items():
         if name in (CONTEXT, STREETS):
             continue
-        for status in located(gdf)["status"]:
-            counts[status] = counts.get(status, 0) + 1
+        for value in located(gdf)[column]:
+            counts[value] = counts.get(value, 0) + 1
     return counts
 
 
-def street_features(gdf: Any, lang: str, gcj02: bool) -> tuple[list[dict], list[dict]]:
-    """The 街道 zones as (outlines, labels): muted outlines under the plan layers, clickable only
-    where nothing else is, and each name as a label at a point inside its zone (``n``, plain
-    text). The zones are approximate and say so in the layer's title."""
+def street_features(
+    gdf: Any, lang: str, gcj02: bool, title: str = ""
+) -> tuple[list[dict], list[dict]]:
+    """The 街道 zones as (outlines, labels): muted outlines under the plan layers, each a zone a
+    click anywhere inside reaches (``z``; listed last by the chooser, under every plan feature),
+    and each name as a label at a point inside its zone (``n``, plain text). The zones are
+    approximate and say so in the layer's ``title`` (``l``)."""
     rows = located(gdf)
     shapes, labels = [], []
     for _, row in rows.iterrows():
         geom = display_geometry(row.geometry, gcj02)
-        shapes.append(_feature(row, geom, "ctx|street", None, None))
-        other = "en" if lang == "zh" else "zh"
-        name = row[f"name_{lang}"] or row[f"name_{other}"]
+        name = display_name(row, lang)
+        shape = _feature(row, geom, "ctx|street", None, None)
+        shape["properties"].update(n=name, l=title, z=1)
+        shapes.append(shape)
         if lang == "en":
             name = name.split(" (")[0]
         spot = display_geometry(row.geometry.representative_point(), gcj02)
@@ -264,6 +278,28 @@ def zone_of(layers: LayerSet) -> dict[str, str]:
             if target is not None:
                 out[row.id] = target
     return out
+
+
+def unlocated_places(
+    layers: LayerSet, visible: Iterable[str] | None, lang: str
+) -> list[dict[str, str]]:
+    """The places of the shown layers (``visible``; None: all) the map cannot draw, for the
+    map's "N places not yet located" list: ``id`` and ``n`` (name), and for a place the text
+    ties to a drawn zone, ``z`` and ``zn`` (the zone highlighted when it is chosen, its name).
+    Zone-tied places first, then by name."""
+    shown = None if visible is None else set(visible)
+    out = []
+    for name, gdf in layers.layers.items():
+        if name in (CONTEXT, STREETS) or (shown is not None and name not in shown):
+            continue
+        empty = gdf.geometry.isna() | gdf.geometry.is_empty
+        for _, row in gdf[empty.to_numpy()].iterrows():
+            place = {"id": row["id"], "n": display_name(row, lang)}
+            zone = highlight_target(layers, row["id"])
+            if zone is not None:
+                place.update(z=zone, zn=display_name(layers.feature(zone), lang))
+            out.append(place)
+    return sorted(out, key=lambda p: ("z" not in p, p["n"]))
 
 
 def _bounds(geoms: Iterable[Any]) -> list[list[float]] | None:

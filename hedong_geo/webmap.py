@@ -48,6 +48,7 @@ from hedong_geo.mapdata import (
     view_for,
     zone_of,
 )
+from hedong_geo.mapguides import guide_controls
 from hedong_geo.places import OSM_ATTRIBUTION, osm_drawn
 from hedong_geo.styles import load_styles
 from hedong_geo.templating import json_script
@@ -149,7 +150,12 @@ class _Setup(JSCSSMixin, _Call):
         super().__init__()
         self._name = "HedongSetup"
         # Relative until localize() puts the static folder's URL in front.
-        self.default_js = [("hedong_js", "hedong/hedong.js")]
+        self.default_js = [
+            ("hedong_js", "hedong/hedong.js"),
+            ("hedong_pick_js", "hedong/pick.js"),
+            ("hedong_unlocated_js", "hedong/unlocated.js"),
+            ("hedong_tour_js", "hedong/tour.js"),
+        ]
         self.default_css = [("hedong_css", "hedong/hedong.css")]
         self.options_js = json_script(options)
 
@@ -285,6 +291,7 @@ class _Page(Figure):
 
 def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
     styles = load_styles()
+    text = texts("map", lang)
     return {
         "styles": style_table(online),
         "marker": styles["marker"],
@@ -294,7 +301,8 @@ def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
         "selected": styles["selected"],
         "statuses": status_colours(),
         "street_label": styles["context"]["street"]["label_color"],
-        "same_site": texts("map", lang)["same_site"],
+        "text": {key: text[key] for key in ("here", "here_current")},
+        "spread": styles["spread"],
         "zone_of": zone_of(layers),
     }
 
@@ -325,8 +333,7 @@ def _add_layers(
         if name == STREETS:
             _add_streets(m, gdf, label, show, lang, gcj02)
             continue
-        title = (gdf.attrs.get("title") or {}).get(lang) or name
-        features = layer_features(gdf, lang, gcj02, sites, title)
+        features = layer_features(gdf, lang, gcj02, sites, _title(gdf, lang))
         if not features:
             continue
         group = _Group(name=label, show=show)
@@ -334,10 +341,15 @@ def _add_layers(
         group.add_to(m)
 
 
+def _title(gdf: Any, lang: str) -> str:
+    """A layer's title in ``lang`` (its file name when it has none): the chooser names it."""
+    return (gdf.attrs.get("title") or {}).get(lang) or gdf.attrs.get("name") or ""
+
+
 def _add_streets(m: folium.Map, gdf: Any, label: str, show: bool, lang: str, gcj02: bool):
     """The 街道 zones under every plan layer (their own pane), named by labels that take no
     clicks: a click reaches a zone only where no plan feature is."""
-    shapes, labels = street_features(gdf, lang, gcj02)
+    shapes, labels = street_features(gdf, lang, gcj02, _title(gdf, lang))
     if not shapes:
         return
     group = _Group(name=label, show=show)
@@ -348,8 +360,11 @@ def _add_streets(m: folium.Map, gdf: Any, label: str, show: bool, lang: str, gcj
     group.add_to(m)
 
 
-def _add_controls(m: folium.Map, layers: LayerSet, lang: str, gcj02: bool, context: bool) -> None:
+def _add_controls(
+    m: folium.Map, layers: LayerSet, visible: Iterable[str] | None, lang: str, gcj02: bool
+) -> None:
     text = texts("map", lang)
+    context = CONTEXT in layers.layers
     _LayerControl(collapsed=True).add_to(m)
     _Control("L.control.scale", {"metric": True, "imperial": False}).add_to(m)
     _Control("new L.Control.HdFullscreen", {"title": text["fullscreen"]}).add_to(m)
@@ -358,8 +373,16 @@ def _add_controls(m: folium.Map, layers: LayerSet, lang: str, gcj02: bool, conte
     # On GCJ-02 tiles tilesources.js converts the position back: the user reads WGS84.
     datum = text["datum_gcj02"] if gcj02 else "WGS84"
     _Control("new L.Control.HdMousePosition", {"datum": datum}).add_to(m)
-    legend = legend_html(lang, context, status_counts(layers), STREETS in layers.layers)
+    legend = legend_html(
+        lang,
+        context,
+        status_counts(layers),
+        STREETS in layers.layers,
+        status_counts(layers, "group"),
+    )
     _Control("new L.Control.HdLegend", {"html": legend}).add_to(m)
+    for factory, options in guide_controls(layers, visible, lang, gcj02):
+        _Control(factory, options).add_to(m)
     if osm_drawn(layers.features()):  # ODbL: whoever shows OpenStreetMap data credits it
         _Attribution(OSM_ATTRIBUTION).add_to(m)
 
@@ -455,7 +478,7 @@ def build_map(
         if target is not None:
             _Select(target).add_to(m)
             view = feature_bounds(layers, target, gcj02=gcj02)
-    _add_controls(m, layers, lang, gcj02, CONTEXT in layers.layers)
+    _add_controls(m, layers, visible, lang, gcj02)
     _Fit(view, {"padding": [20, 20], "maxZoom": 17}).add_to(m)
 
     localize(m, asset_base)

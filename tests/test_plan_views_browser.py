@@ -180,7 +180,9 @@ def test_same_site_click_offers_each(session: Session, app_url: str) -> None:  #
     settle(page)
     click_feature(page, frame, "park.yijichuang", mouse=False)
     chooser = frame.locator(".hd-chooser")
-    expect(chooser.locator("button")).to_have_count(2)
+    # Both features of the site, and the areas and the 街道 zone under them (pick.js).
+    expect(chooser.locator("button[data-feature^='park.yijichuang']")).to_have_count(2)
+    expect(chooser.locator("button[data-feature^='street.']").first).to_be_visible()
     expect(chooser).to_contain_text("一机床项目产业地块")
     expect(chooser).to_contain_text("城市更新片区与地块")
     chooser.locator("button[data-feature='park.yijichuang-industrial-parcel']").click()

@@ -123,7 +123,7 @@ def test_properties_are_id_style_tooltip_radius_only(small) -> None:
     feats = _features(_html(build_map(small)))
     assert "unlocated.pending" not in feats and all(f["geometry"] for f in feats.values())
     for f in feats.values():
-        assert set(f["properties"]) <= {"id", "k", "t", "r", "s", "site", "n", "l"}
+        assert set(f["properties"]) <= {"id", "k", "t", "r", "s", "site", "n", "l", "z"}
     point = feats["renewal.dazhigu"]["properties"]
     assert point["k"] == "points|described" and point["r"] == 600.0
     assert point["s"] in STATUSES

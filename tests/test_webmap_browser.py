@@ -217,12 +217,13 @@ def test_one_selection_highlight(site: str, browser: Any) -> None:
         expect(path).to_have_attribute("stroke-dasharray", "8 6")
         expect(path).to_have_attribute("stroke", "#f1c40f")
         expect(path).not_to_have_class(re.compile("leaflet-interactive"))
-        # A point: a ring round its marker and its accuracy circle, replacing the quadrant.
+        # A point: its marker again on top, a ring round it and its accuracy circle (outline),
+        # replacing the quadrant.
         # With bounds, the map fits them (zooming in from the whole fixture).
         bounds = [[39.10, 117.22], [39.12, 117.24]]
         zoom = page.evaluate("HedongGeo.map.getZoom()")
         page.evaluate("(b) => HedongGeo.select('renewal.dazhigu', {bounds: b})", bounds)
-        expect(page.locator(selected)).to_have_count(2)
+        expect(page.locator(selected)).to_have_count(3)
         page.wait_for_function(
             """([b, zoom]) => { const map = HedongGeo.map;
               return !map._animatingZoom && map.getZoom() > zoom

@@ -10,7 +10,9 @@
  *        {type: "view", lat, lng, zoom}     show this view
  *        {type: "colour", mode}             colour by "group" or "status"
  * The opening view comes from the page's hash, #at=lat,lng,zoom (the app's link), else the
- * map's own opening fit.
+ * map's own opening fit. #tour=1 (alone or as &tour=1) opens the guided tour once the page has
+ * loaded (tour.js reads it, for the static site too); the tour reports each step's feature as
+ * a click, so the panel around the map follows it.
  */
 (function () {
   "use strict";

@@ -10,17 +10,23 @@
  *   HedongGeo.on("click", fn)     fn(id) when a feature is clicked
  *   HedongGeo.select(id, opts)    highlight one feature on the map (null: none);
  *                                 opts.bounds: also fit the map to these bounds
+ *   HedongGeo.highlighted         the id HD.select highlighted (the zone for a place tied to
+ *                                 one), or null
  *   HedongGeo.highlight(target, id)  draw a feature's highlight into a layer group or map
  *                                 (for a place tied only to a zone: the zone's)
  *   HedongGeo.openAt(bounds)      open the map on these bounds instead of its default view
  *                                 (call it from a "ready" callback)
- *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"
+ *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"; the
+ *                                 legend shows the key of the one in use, with counts
+ *   HedongGeo.clicked(id)         report a click on feature id (the "click" hooks), as a click
+ *                                 on the map does: for the chooser, the lists and the tour
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
  *                                 datum (GCJ-02): the mouse position and measures use it
  *
- * Features drawn at one site (properties.site, from webmap.py) open a chooser on a click that
- * lists each (properties.n, its layer properties.l); choosing one clicks that feature.
+ * A click on a feature goes to HedongGeo.pick (pick.js: the chooser of everything under the
+ * pointer) when it is loaded, else reports the feature. HedongGeo.entries lists every clickable
+ * feature drawn, as {f, layer}.
  */
 (function () {
   "use strict";
@@ -32,8 +38,7 @@
   var opening = null; // bounds a page asked to open on (HD.openAt)
   var current = null; // the highlight HD.select drew
   var painted = []; // [{f, layer}] every feature drawn, for colouring by status
-  var sites = {}; // site key → [{f, layer}] features drawn at one site
-  var choosing = false; // a click the chooser makes: no chooser for it
+  var entries = (HD.entries = []); // [{f, layer}] every clickable feature drawn
 
   HD.on = function (type, fn) {
     if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click)");
@@ -68,7 +73,8 @@
     HD.accuracy = opts.accuracy;
     HD.selected = opts.selected;
     HD.statuses = opts.statuses || {};
-    HD.sameSite = opts.same_site;
+    HD.spread = opts.spread || {};
+    HD.text = opts.text || {};
     HD.zoneOf = opts.zone_of || {};
     HD.streetLabel = opts.street_label;
     map.getContainer().style.background = opts.background;
@@ -84,6 +90,12 @@
   HD.fit = function (map, bounds, opts) {
     map.fitBounds(opening || bounds, opts);
     opening = null;
+    countLegend();
+    map.on("overlayadd overlayremove", countLegend);
+  };
+
+  HD.clicked = function (id) {
+    emit("click", id);
   };
 
   HD.openAt = function (bounds) {
@@ -168,16 +180,14 @@
       }
       layer.feature = L.GeoJSON.asFeature(f);
       if (f.properties.s) painted.push({ f: f, layer: layer });
-      if (f.properties.site) {
-        (sites[f.properties.site] = sites[f.properties.site] || []).push({ f: f, layer: layer });
-      }
       if (interactive) {
         var id = f.properties.id;
+        var entry = { f: f, layer: layer };
+        entries.push(entry);
         if (!drawn[id]) drawn[id] = f;
         layer.on("click", function (e) {
-          emit("click", id);
-          var here = sites[f.properties.site];
-          if (!choosing && here && here.length > 1) choose(here, e.latlng);
+          if (HD.pick) HD.pick(e, entry);
+          else emit("click", id);
         });
         if (f.properties.t) {
           layer.bindTooltip(f.properties.t, { sticky: true, className: "hd-tooltip" });
@@ -188,7 +198,7 @@
     return target;
   };
 
-  /* ---- names as labels, colour by status, the chooser of one site ---- */
+  /* ---- names as labels, colour by status, counts in the legend ---- */
 
   HD.labels = function (target, fc) {
     fc.features.forEach(function (f) {
@@ -219,48 +229,35 @@
     painted.forEach(function (entry) {
       paint(entry, HD.colouring === "status" ? HD.statuses[entry.f.properties.s] : null);
     });
+    // The legend shows the key in use, whoever asked (its toggle, the app, a page).
+    var legend = HD.map && HD.map.getContainer().querySelector(".hd-legend");
+    if (legend) {
+      legend.classList.toggle("hd-status-colours", HD.colouring === "status");
+      var radio = legend.querySelector("input[name=hd-colour-by][value=" + HD.colouring + "]");
+      if (radio) radio.checked = true;
+    }
     return HD.colouring;
   };
 
-  function choose(here, latlng) {
-    // A small popup listing each feature of the site; choosing one clicks it (so a page
-    // around the map, and streamlit-folium, hear of it as of any click).
-    var box = document.createElement("div");
-    box.className = "hd-chooser";
-    var head = document.createElement("div");
-    head.textContent = HD.sameSite || "";
-    box.appendChild(head);
-    var popup = L.popup({ className: "hd-chooser-popup", autoPan: true, maxWidth: 260 });
-    here.forEach(function (entry) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.setAttribute("data-feature", entry.f.properties.id);
-      var name = document.createElement("b");
-      name.textContent = entry.f.properties.n;
-      var layer = document.createElement("small");
-      layer.textContent = entry.f.properties.l;
-      b.appendChild(name);
-      b.appendChild(layer);
-      L.DomEvent.on(b, "click", function (ev) {
-        L.DomEvent.stop(ev);
-        HD.map.closePopup(popup);
-        var part = null;
-        entry.layer.eachLayer
-          ? entry.layer.eachLayer(function (p) {
-              if (p instanceof L.CircleMarker && !(p instanceof L.Circle)) part = p;
-            })
-          : (part = entry.layer);
-        choosing = true;
-        try {
-          (part || entry.layer).fire("click", { latlng: latlng, originalEvent: ev }, true);
-        } finally {
-          choosing = false;
-        }
-      });
-      box.appendChild(b);
+  function countLegend() {
+    // How many features of each status and plan group the map shows now (layers toggled off
+    // are not counted).
+    var legend = HD.map && HD.map.getContainer().querySelector(".hd-legend");
+    if (!legend) return;
+    var counts = {};
+    painted.forEach(function (entry) {
+      if (!entry.layer._map) return;
+      var p = entry.f.properties;
+      var group = "group:" + String(p.k).split("|")[0];
+      counts["status:" + p.s] = (counts["status:" + p.s] || 0) + 1;
+      counts[group] = (counts[group] || 0) + 1;
     });
-    popup.setLatLng(latlng).setContent(box).openOn(HD.map);
-    return popup;
+    legend.querySelectorAll("[data-count]").forEach(function (row) {
+      var n = counts[row.getAttribute("data-count")] || 0;
+      var span = row.querySelector(".hd-count");
+      if (span) span.textContent = "(" + n + ")";
+      row.setAttribute("data-n", String(n));
+    });
   }
 
   /* ---- the selection: one highlight, drawn on top and not clickable ---- */
@@ -286,12 +283,15 @@
       style: function () {
         return style;
       },
-      // A point: a ring round its marker, and its accuracy circle drawn strong.
+      // A point: its marker again on top of everything (never hidden under another feature's
+      // circle), a ring round it, and its accuracy circle drawn as an outline only.
       pointToLayer: function (_, latlng) {
-        var ring = L.circleMarker(latlng, L.extend({}, style, { radius: s.radius, fill: false }));
-        if (!f.properties.r) return ring;
-        var circle = L.circle(latlng, L.extend({}, style, { radius: f.properties.r, fill: false }));
-        return L.featureGroup([circle, ring]);
+        var own = L.extend(markerOptions(HD.styles[f.properties.k] || {}, { pane: "hdSelected", interactive: false }));
+        var parts = [L.circleMarker(latlng, L.extend({}, style, { radius: s.radius, fill: false })), L.circleMarker(latlng, own)];
+        if (f.properties.r) {
+          parts.unshift(L.circle(latlng, L.extend({}, style, { radius: f.properties.r, fill: false, weight: 2 })));
+        }
+        return L.featureGroup(parts);
       },
     });
     return layer.addTo(target);
@@ -313,6 +313,8 @@
   HD.select = function (id, opts) {
     if (current) HD.map.removeLayer(current);
     current = id == null ? null : HD.highlight(HD.map, id);
+    // What is drawn highlighted: the feature, or the zone of a place tied only to a zone.
+    HD.highlighted = current ? (drawn[id] ? id : HD.zoneOf[id]) : null;
     if (current && opts && opts.bounds) fitTo(HD.map, opts.bounds);
     return current !== null;
   };

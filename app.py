@@ -215,6 +215,7 @@ def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
         nonce=st.session_state.get("fly", 0),
         colour=now.colour,
         lang=now.lang,
+        tour=now.tour,
         on_feature_change=on_map_click,
         on_view_change=on_map_move,
     )

@@ -49,6 +49,7 @@ def map_component(
     nonce: int,
     colour: str,
     lang: str,
+    tour: bool = False,
     key: str = "map",
     on_feature_change: Any = None,
     on_view_change: Any = None,
@@ -67,6 +68,8 @@ def map_component(
         How the features are coloured.
     lang : {"zh", "en"}
         Language of the component's own words.
+    tour : bool
+        Open the map's guided tour (a link's ``?tour=1``).
     key : str
         The component's key; its state is ``st.session_state[key]``.
     on_feature_change : callable, optional
@@ -80,6 +83,7 @@ def map_component(
         "feature": feature,
         "nonce": nonce,
         "colour": colour,
+        "tour": tour,
         "text": {
             "label": t("mapview_map_label", lang),
             "hint": t("click_hint", lang),

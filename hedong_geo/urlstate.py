@@ -21,7 +21,19 @@ VIEWS = ("map", "reader", "projects", "indicators", "sitecheck", "about")
 FILTERS = ("categories", "statuses", "docs", "bases")
 #: How features are coloured: by their group (default) or their status.
 COLOURS = ("group", "status")
-PARAMS = ("view", "lang", "feature", "para", "layers", "doc", *FILTERS, "basemap", "colour", "at")
+PARAMS = (
+    "view",
+    "lang",
+    "feature",
+    "para",
+    "layers",
+    "doc",
+    *FILTERS,
+    "basemap",
+    "colour",
+    "at",
+    "tour",
+)
 # The map's position, ``at=lat,lng,zoom``: written by the map in the browser, kept in links.
 _AT = re.compile(r"(-?\d{1,3}(?:\.\d{1,7})?),(-?\d{1,3}(?:\.\d{1,7})?),(\d{1,2})")
 #: Longest value a parameter may have: every layer name joined by commas fits well within it.
@@ -53,6 +65,7 @@ class ViewState:
     basemap: str = "none"
     colour: str = "group"
     at: str | None = None  # "lat,lng,zoom" of the map, as the map wrote it
+    tour: bool = False  # a link that opens the map's guided tour (once: not kept in the URL)
     # What a link asked for that is not there: (kind, value) pairs, dropped from the state.
     # ``kind`` is a parameter name, ``repeated`` or ``unknown`` (a parameter the app has not).
     problems: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -184,6 +197,7 @@ def parse_state(
         basemap=basemap or "none",
         colour=colour or "group",
         at=_at(raw.get("at"), problems),
+        tour=_pick(raw.get("tour"), raw.get("tour") == "1", "tour", problems) == "1",
         problems=tuple(problems),
     )
 

@@ -139,9 +139,9 @@ function onPanelClick(st, e) {
   });
 }
 
-function pageSrc(page, feature) {
+function pageSrc(page, feature, tour) {
   const at = atParam();
-  const parts = [];
+  const parts = tour ? ["tour=1"] : [];
   if (at) parts.push(`at=${at}`);
   if (feature) parts.push(`feature=${encodeURIComponent(feature)}`);
   return parts.length ? `${page}#${parts.join("&")}` : page;
@@ -195,7 +195,8 @@ export default function (component) {
     // A new map (other filters, language or basemap): it opens where the old one was.
     st.page = data.page;
     st.ready = false;
-    st.frame.src = pageSrc(data.page, data.feature);
+    st.frame.src = pageSrc(data.page, data.feature, data.tour && !st.toured);
+    st.toured = true; // a link's tour opens once, not again with each new map
   }
   return () => {};
 }

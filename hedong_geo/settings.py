@@ -33,6 +33,9 @@ __all__ = [
 PREFIX = "HEDONG_GEO_"
 #: The online basemaps the web map can draw (``none``, the offline default, is always offered).
 ONLINE_BASEMAPS = ("osm", "gaode", "tianditu")
+#: Default of ``HEDONG_GEO_TILE_THRESHOLD``: from this many features a layer is vector tiles.
+TILE_THRESHOLD = 2000
+_DEFAULT_TILE_CACHE = Path("~/.cache/hedong-geo/tiles").expanduser()
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -74,6 +77,21 @@ VARIABLES: tuple[Variable, ...] = (
         "`osm`, `gaode`, `tianditu`; `none` offers none (a deployment with no internet).",
     ),
     Variable(
+        "HEDONG_GEO_TILE_THRESHOLD",
+        "tile_threshold",
+        "`2000`",
+        "A layer with at least this many located features is drawn on the web map and "
+        "published as vector tiles (cut once, cached) instead of GeoJSON in the page; "
+        "`0` never tiles.",
+    ),
+    Variable(
+        "HEDONG_GEO_TILE_CACHE",
+        "tile_cache",
+        "`~/.cache/hedong-geo/tiles`",
+        "Folder where the vector tiles of large layers are cached, one subfolder per layer "
+        "content (rebuilt only when the layer changes).",
+    ),
+    Variable(
         "HEDONG_GEO_REQUIRE_BROWSER",
         "require_browser",
         "off",
@@ -98,6 +116,8 @@ class Settings:
     layers_dir: Path
     tianditu_key: str
     basemaps: tuple[str, ...]
+    tile_threshold: int
+    tile_cache: Path
     require_browser: bool
     require_gdal: bool
 
@@ -110,6 +130,19 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     if text in _FALSE:
         return False
     raise SettingsError(f"{name}={value!r}: expected 1/true/yes or 0/false/no")
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise SettingsError(f"{name}={env[name]!r}: expected a whole number ≥ 0")
+    return number
 
 
 def _basemaps(value: str | None, key: str) -> tuple[str, ...]:
@@ -151,10 +184,13 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
             env[name] = environ[legacy]
     key = env.get("HEDONG_GEO_TIANDITU_KEY", "").strip()
     layers = env.get("HEDONG_GEO_LAYERS_DIR")
+    cache = env.get("HEDONG_GEO_TILE_CACHE")
     return Settings(
         layers_dir=Path(layers).expanduser() if layers else paths.LAYERS,
         tianditu_key=key,
         basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key),
+        tile_threshold=_count(env, "HEDONG_GEO_TILE_THRESHOLD", TILE_THRESHOLD),
+        tile_cache=Path(cache).expanduser() if cache else _DEFAULT_TILE_CACHE,
         require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),
         require_gdal=_flag(env, "HEDONG_GEO_REQUIRE_GDAL"),
     )

@@ -17,7 +17,8 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/leaflet/leaflet.js, leaflet.css, images/*.png
     vendor/jquery/jquery.min.js
     vendor/fontawesome/css/all.min.css, webfonts/*
-    hedong/hedong.js, hedong.css
+    hedong/hedong.js, hedong.css, vectortiles.js, mvt.js (the vector tile decoder, licences
+        in hedong_geo/js/mvt.LICENSE.txt)
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ LOCAL = {
     "awesome_markers_font_css": "vendor/fontawesome/css/all.min.css",
     "hedong_js": "hedong/hedong.js",
     "hedong_css": "hedong/hedong.css",
+    "hedong_mvt": "hedong/mvt.js",
+    "hedong_vectortiles": "hedong/vectortiles.js",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers
 # plugin (only for folium.Icon markers, which we do not draw), the Bootstrap 3 glyphicons, and

@@ -58,6 +58,8 @@ __all__ = [
     "tile_key",
 ]
 
+#: Default URL of the tile cache on a page (build_map's ``tile_base``): the app serves it there.
+TILE_BASE = "/app/static/tiles"
 #: Version of the tiles' content; part of the cache key, so a change here rebuilds them.
 TILER_VERSION = "1"
 #: Tile grid units per tile side (MVT's usual 4096: 16 per pixel of a 256 px tile).

@@ -29,6 +29,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from hedong_geo import tiles
 from hedong_geo.assets import ASSET_BASE, localize
 from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap
 from hedong_geo.i18n import LANGS, texts
@@ -312,8 +313,11 @@ def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
     }
 
 
-def _add_layers(m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: str, gcj02: bool):
-    """The context layer (under everything), then one FeatureGroup per thematic layer."""
+def _add_layers(
+    m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: str, gcj02: bool, tile_base: str
+):
+    """The context layer (under everything), then one FeatureGroup per thematic layer; a layer
+    over ``HEDONG_GEO_TILE_THRESHOLD`` features as vector tiles from ``tile_base``."""
     if CONTEXT in layers.layers:
         shapes, points = context_features(layers.layers[CONTEXT], lang, gcj02)
         group = _Group(name=layer_label(layers, CONTEXT, lang)[1], show=True)
@@ -327,12 +331,19 @@ def _add_layers(m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: s
     labelled = sorted(
         (layer_label(layers, name, lang), name) for name in layers.layers if name != CONTEXT
     )
-    sites = shared_sites(layers)
+    tiled = {name for name, gdf in layers.layers.items() if tiles.should_tile(gdf)}
+    drawn = {name: gdf for name, gdf in layers.layers.items() if name not in tiled}
+    sites = shared_sites(LayerSet(layers=drawn))  # tiled layers: one feature per click
     for (_, label), name in labelled:
         gdf = layers.layers[name]
         show = shown is None or name in shown
         if name == STREETS:
             _add_streets(m, gdf, label, show, lang, gcj02)
+            continue
+        if name in tiled:
+            group = _Group(name=label, show=show)
+            tiles.add_tiled_layer(group, tiles.ensure_tiles(gdf, name, gcj02=gcj02), tile_base)
+            group.add_to(m)
             continue
         title = (gdf.attrs.get("title") or {}).get(lang) or name
         features = layer_features(gdf, lang, gcj02, sites, title)
@@ -398,6 +409,7 @@ def build_map(
     basemap: str = "none",
     selected: str | None = None,
     asset_base: str = ASSET_BASE,
+    tile_base: str = tiles.TILE_BASE,
 ) -> folium.Map:
     """The web map of ``layers``: one toggleable FeatureGroup per layer, legend and tools.
 
@@ -419,6 +431,9 @@ def build_map(
         Id of a feature to open on: highlighted, and the map fitted to it.
     asset_base : str
         URL of the static folder (see :func:`hedong_geo.assets.localize`).
+    tile_base : str
+        URL the tile cache (``HEDONG_GEO_TILE_CACHE``) is served at, for layers drawn as vector
+        tiles (:mod:`hedong_geo.tiles`).
 
     Returns
     -------
@@ -445,7 +460,7 @@ def build_map(
     _Setup(_setup_options(layers, online, lang)).add_to(m)
     if online:
         add_basemaps(m, basemap, lang)
-    _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02)
+    _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02, tile_base)
     if selected is not None:
         # An unlocated member of a zone: its zone is highlighted (raises for an unknown id).
         target = highlight_target(layers, selected)

@@ -16,6 +16,7 @@
  *                                 (call it from a "ready" callback)
  *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
+ *   HedongGeo.clicked(feature)    report a click on a feature drawn elsewhere (vectortiles.js)
  *
  * Features drawn at one site (properties.site, from webmap.py) open a chooser on a click that
  * lists each (properties.n, its layer properties.l); choosing one clicks that feature.
@@ -263,9 +264,17 @@
 
   /* ---- the selection: one highlight, drawn on top and not clickable ---- */
 
+  // A feature drawn elsewhere (vectortiles.js) was clicked: known from now on, and reported.
+  HD.clicked = function (f) {
+    var id = f.properties.id;
+    if (!drawn[id]) drawn[id] = f;
+    emit("click", id);
+  };
+
   HD.highlight = function (target, id) {
     // A place the plan ties only to a zone is not drawn: its zone is highlighted instead.
-    var f = drawn[id] || drawn[HD.zoneOf[id]];
+    // HD.find (vectortiles.js) knows the features of tiled layers.
+    var f = drawn[id] || drawn[HD.zoneOf[id]] || (HD.find ? HD.find(id) : null);
     if (!f) return null;
     var s = HD.selected;
     // A schematic outline stays dashed when selected: selection must not make it look surveyed.

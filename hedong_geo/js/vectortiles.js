@@ -16,7 +16,8 @@
  *   HedongGeo.tiles(target, opts)   add a tiled layer to `target` (a FeatureGroup or the map);
  *       opts: url ({z}/{x}/{y}), layer (MVT layer name), minNativeZoom, maxNativeZoom, extent,
  *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, interactive
- *   HedongGeo.tiledAt(latlng)       the properties of the tiled feature at latlng, or null
+ *   HedongGeo.tiledAt(latlng)       the tiled feature at latlng (GeoJSON), or null
+ *   HedongGeo.tilesLoading()        whether a tiled layer on the map is still loading tiles
  */
 (function () {
   "use strict";
@@ -328,6 +329,12 @@
       if (f) return f;
     }
     return null;
+  };
+
+  HD.tilesLoading = function () {
+    return layers.some(function (layer) {
+      return onMap(layer) && layer.isLoading();
+    });
   };
 
   // hedong.js asks here for a feature it did not draw (HedongGeo.highlight).

@@ -65,21 +65,35 @@ def _rss_kb(pid: int | str = "self") -> int:
     return 0
 
 
+def _ppid(pid: str) -> str:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return fields[1]
+
+
+def _mine(pid: str) -> bool:
+    """Whether process ``pid`` descends from this one (our chromium, not another's)."""
+    me = str(os.getpid())
+    for _ in range(12):
+        pid = _ppid(pid)
+        if pid == me:
+            return True
+        if pid in ("0", "1"):
+            return False
+    return False
+
+
 def _renderer_mb() -> float:
-    """The largest chromium renderer's resident memory (one page is open at a time)."""
+    """The largest resident memory of our chromium's renderers (one page is open at a time)."""
     best = 0
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmd = (proc / "cmdline").read_bytes()
+            if b"chromium" in cmd and b"--type=renderer" in cmd and _mine(proc.name):
+                best = max(best, _rss_kb(proc.name))
         except OSError:
             continue
-        if b"chromium" in cmd and b"--type=renderer" in cmd:
-            try:
-                best = max(best, _rss_kb(proc.name))
-            except OSError:
-                continue
     return best / 1024
 
 

@@ -227,6 +227,8 @@ def _one_size(n: int, browser, tmp: Path, publish: bool) -> None:
         with helpers.serve_folder(root) as base:
             for name in ("geojson", "tiles"):
                 rows[name] = _measure(browser, f"{base}/{name}.html", parcels)
+                shown = ", ".join(f"{k} {v:.2f}" for k, v in rows[name].items())
+                print(f"  {name}: {shown}", flush=True)
         if publish:
             took, first = _publish(layers, root)
             print(f"  publish {took:.1f} s, first page {first:.2f} MB", flush=True)

@@ -30,8 +30,11 @@ __all__ = [
 ]
 
 PREFIX = "HEDONG_GEO_"
-#: Where tiles unpacked from local .mbtiles/.pmtiles files go by default.
+#: Where tiles go by default: unpacked from local .mbtiles/.pmtiles files, and the vector tiles
+#: cut from large layers (each in a subfolder of its own).
 TILE_CACHE = Path("~/.cache/hedong-geo/tiles")
+#: Default of ``HEDONG_GEO_TILE_THRESHOLD``: from this many features a layer is vector tiles.
+TILE_THRESHOLD = 2000
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -77,8 +80,9 @@ VARIABLES: tuple[Variable, ...] = (
         "HEDONG_GEO_TILE_CACHE",
         "tile_cache",
         "`~/.cache/hedong-geo/tiles`",
-        "Folder where the tiles of local `.mbtiles`/`.pmtiles` files are unpacked once "
-        "(a folder per file version), to be served to the browser.",
+        "Folder where tiles are kept, one subfolder each: the tiles of local "
+        "`.mbtiles`/`.pmtiles` files, unpacked once per file version, and the vector tiles of "
+        "large layers, cut once per layer content (see `HEDONG_GEO_TILE_THRESHOLD`).",
     ),
     Variable(
         "HEDONG_GEO_BASEMAPS",
@@ -87,6 +91,14 @@ VARIABLES: tuple[Variable, ...] = (
         "Tile basemaps the app offers besides the offline one, comma-separated, by id: "
         "`osm`, `gaode`, `tianditu` or one of `HEDONG_GEO_TILE_SOURCES`; `none` offers none "
         "(a deployment with no internet).",
+    ),
+    Variable(
+        "HEDONG_GEO_TILE_THRESHOLD",
+        "tile_threshold",
+        "`2000`",
+        "A layer with at least this many located features is drawn on the web map and "
+        "published as vector tiles (cut once, cached) instead of GeoJSON in the page; "
+        "`0` never tiles.",
     ),
     Variable(
         "HEDONG_GEO_REQUIRE_BROWSER",
@@ -115,6 +127,7 @@ class Settings:
     tile_sources: Path | None
     tile_cache: Path
     basemaps: tuple[str, ...]
+    tile_threshold: int
     require_browser: bool
     require_gdal: bool
 
@@ -141,6 +154,19 @@ def _tile_sources(value: str | None) -> tuple[Path | None, tuple[str, ...]]:
     except TileSourceError as exc:
         raise SettingsError(f"HEDONG_GEO_TILE_SOURCES={value!r}: {exc}") from None
     return path, tuple(sid for sid in sources if sid not in builtin())
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise SettingsError(f"{name}={env[name]!r}: expected a whole number ≥ 0")
+    return number
 
 
 def _basemaps(value: str | None, key: str, configured: tuple[str, ...]) -> tuple[str, ...]:
@@ -191,6 +217,7 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
         tile_sources=sources,
         tile_cache=Path(cache or TILE_CACHE).expanduser(),
         basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key, configured),
+        tile_threshold=_count(env, "HEDONG_GEO_TILE_THRESHOLD", TILE_THRESHOLD),
         require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),
         require_gdal=_flag(env, "HEDONG_GEO_REQUIRE_GDAL"),
     )

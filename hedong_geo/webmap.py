@@ -1,11 +1,9 @@
 """The interactive web map (folium/Leaflet), with no Streamlit in it.
 
 :func:`build_map` draws the layers of a :class:`~hedong_geo.layers.LayerSet` on a map that works
-offline: no tiles by default (the ``context`` layer draws the districts and the Haihe), every
-script and stylesheet served from ``static/`` (see :mod:`hedong_geo.assets`), and the tools
-folium would take from a CDN (measure, fullscreen, mouse position) in our own
-``hedong_geo/js/hedong.js``. Online basemaps (:mod:`hedong_geo.basemaps`) are an option and
-only a bonus: if their tiles fail, the vector layers stay.
+offline: the basemap is vector data (:mod:`hedong_geo.basemap_layers`), every script is served
+locally (:mod:`hedong_geo.assets`), the tools are our own (``hedong_geo/js``); tile basemaps
+(:mod:`hedong_geo.basemaps`) are an option, and large layers are vector tiles (:mod:`~.tiles`).
 
 What the browser gets is kept small and stable (:mod:`hedong_geo.mapdata`), and element ids do
 not change between runs, so the same arguments give the same page (the app names its map pages
@@ -27,6 +25,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from hedong_geo import tiles
 from hedong_geo.assets import ASSET_BASE, AssetBase, localize
 from hedong_geo.basemap_layers import add_basemap, street_labels_element
 from hedong_geo.basemaps import BASEMAPS, add_basemaps, check_basemap, shifted
@@ -58,7 +57,6 @@ __all__ = [
     "LANGS",
     "build_map",
     "feature_bounds",
-    "map_payload_bytes",
     "map_view",
     "view_for",
 ]
@@ -277,7 +275,7 @@ class _Page(Figure):
     folium adds each element's header and script to the Figure while rendering, some keyed by
     names it makes up on the spot (``Layer.render`` creates a new ``ElementAddToElement`` each
     time), so a second render of the same map would repeat them. Starting each render from
-    the bare page keeps :func:`map_payload_bytes` and every render identical.
+    the bare page keeps every render identical.
     """
 
     def render(self, **kwargs: Any) -> str:
@@ -308,10 +306,17 @@ def _setup_options(layers: LayerSet, online: bool, lang: str) -> dict:
 
 
 def _add_layers(
-    m: folium.Map, layers: LayerSet, shown: set[str] | None, lang: str, gcj02: bool, online: bool
+    m: folium.Map,
+    layers: LayerSet,
+    shown: set[str] | None,
+    lang: str,
+    gcj02: bool,
+    online: bool,
+    tile_base: str,
 ):
     """The context layer and the offline basemap (under everything), then one FeatureGroup per
-    thematic layer."""
+    thematic layer; a layer over ``HEDONG_GEO_TILE_THRESHOLD`` features as vector tiles from
+    ``tile_base``."""
     if CONTEXT in layers.layers:
         shapes, points = context_features(layers.layers[CONTEXT], lang, gcj02)
         group = _Group(name=layer_label(layers, CONTEXT, lang)[1], show=True)
@@ -326,12 +331,19 @@ def _add_layers(
     labelled = sorted(
         (layer_label(layers, name, lang), name) for name in layers.layers if name != CONTEXT
     )
-    sites = shared_sites(layers)
+    tiled = {name for name, gdf in layers.layers.items() if tiles.should_tile(gdf)}
+    drawn = {name: gdf for name, gdf in layers.layers.items() if name not in tiled}
+    sites = shared_sites(LayerSet(layers=drawn))  # tiled layers: one feature per click
     for (_, label), name in labelled:
         gdf = layers.layers[name]
         show = shown is None or name in shown
         if name == STREETS:
             _add_streets(m, gdf, label, show, lang, gcj02)
+            continue
+        if name in tiled:
+            group = _Group(name=label, show=show)
+            tiles.add_tiled_layer(group, tiles.ensure_tiles(gdf, name, gcj02=gcj02), tile_base)
+            group.add_to(m)
             continue
         features = layer_features(gdf, lang, gcj02, sites, _title(gdf, lang))
         if not features:
@@ -388,11 +400,8 @@ def _add_controls(
 
 
 def _stable_ids(m: folium.Map) -> None:
-    """Replace folium's random element ids with ones fixed by the map's structure.
-
-    streamlit-folium remounts the map whenever its HTML changes, so the same arguments must
-    give the same HTML. Ids are lowercase letters and digits, as streamlit-folium expects.
-    """
+    """Replace folium's random element ids with ones fixed by the map's structure: the same
+    arguments give the same page, so the app's content-named map pages are reused."""
     counter = 0
 
     def walk(element: Element) -> None:
@@ -415,6 +424,7 @@ def build_map(
     selected: str | None = None,
     asset_base: AssetBase = ASSET_BASE,
     embed: bool = False,
+    tile_base: str = tiles.TILE_BASE,
 ) -> folium.Map:
     """The web map of ``layers``: one toggleable FeatureGroup per layer, legend and tools.
 
@@ -442,6 +452,9 @@ def build_map(
     embed : bool
         A page for the app's map component (:mod:`hedong_geo.mapview`): clicks and moves are
         reported to the page around it, and touch screens pan with two fingers.
+    tile_base : str
+        URL the tile cache (``HEDONG_GEO_TILE_CACHE``) is served at, for layers drawn as vector
+        tiles (:mod:`hedong_geo.tiles`).
 
     Returns
     -------
@@ -471,7 +484,8 @@ def build_map(
     if online:
         offline = {k: s["fillOpacity"] for k, s in style_table(False).items() if k[:4] == "ctx|"}
         add_basemaps(m, basemap, lang, asset_base, offline)
-    _add_layers(m, layers, None if visible is None else set(visible), lang, gcj02, online)
+    shown = None if visible is None else set(visible)
+    _add_layers(m, layers, shown, lang, gcj02, online, tile_base)
     if selected is not None:
         # An unlocated member of a zone: its zone is highlighted (raises for an unknown id).
         target = highlight_target(layers, selected)
@@ -484,11 +498,3 @@ def build_map(
     localize(m, asset_base)
     _stable_ids(m)
     return m
-
-
-def map_payload_bytes(m: folium.Map) -> int:
-    """Size in bytes (UTF-8) of the map's rendered page: what the browser is sent for it.
-
-    Scripts and stylesheets loaded from ``static/`` are not counted; they are cached.
-    """
-    return len(m.get_root().render().encode("utf-8"))

@@ -63,20 +63,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _properties(row: pd.Series) -> dict[str, Any]:
+def _properties(row: pd.Series | dict[str, Any]) -> dict[str, Any]:
     props = {key: _plain(row.get(key)) for key in PROPERTY_ORDER}
     if isinstance(props["status_year"], float):
         props["status_year"] = int(props["status_year"])
     return props
-
-
-def _rfc7946(geom: Any) -> dict[str, Any] | None:
-    """GeoJSON geometry: counter-clockwise exterior rings, 6-decimal coordinates."""
-    if geom is None or geom.is_empty:
-        return None
-    geom = shapely.orient_polygons(geom, exterior_cw=False)
-    geom = shapely.transform(geom, lambda xy: np.round(xy, 6))
-    return shapely.geometry.mapping(geom)
 
 
 def _wgs84(selection: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -89,15 +80,30 @@ def _wgs84(selection: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def to_geojson(selection: gpd.GeoDataFrame) -> dict[str, Any]:
-    """An RFC 7946 FeatureCollection of ``selection`` (WGS84, null geometry kept)."""
+    """An RFC 7946 FeatureCollection of ``selection`` (WGS84, null geometry kept).
+
+    Rows are read as plain dicts and the geometry oriented and rounded for all rows at once: a
+    layer of 50,000 parcels takes seconds, not minutes (``iterrows`` builds a Series per row).
+    """
     gdf = _wgs84(selection)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = shapely.transform(shapely.orient_polygons(geoms, exterior_cw=False), _round6)
+    records = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).to_dict("records")
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": _properties(row), "geometry": _rfc7946(geom)}
-            for (_, row), geom in zip(gdf.iterrows(), gdf.geometry, strict=True)
+            {"type": "Feature", "properties": _properties(row), "geometry": _mapping(geom)}
+            for row, geom in zip(records, geoms, strict=True)
         ],
     }
+
+
+def _round6(xy: np.ndarray) -> np.ndarray:
+    return np.round(xy, 6)
+
+
+def _mapping(geom: Any) -> dict[str, Any] | None:
+    return None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
 
 
 def _gpkg_tables(selection: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:

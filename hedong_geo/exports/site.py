@@ -13,6 +13,12 @@ feature, or ``#feature=<id>`` in the URL, shows its detail; nothing is fetched.
     features/<id>.html    one page per feature, unlocated ones included
     assets/               Leaflet, jQuery, hedong.js/css and site.css/js: no CDN
     data/<layer>.geojson  the layers
+    tiles/<key>/…         the vector tiles of large layers (:mod:`hedong_geo.tiles`)
+
+A layer over ``HEDONG_GEO_TILE_THRESHOLD`` features (a 控规 parcels layer) is published as its
+tiles and its data file only: no detail embedded in the map page and no page per feature (tens
+of thousands of them would make a page of many megabytes and a publish of many minutes); a
+click on one of its features shows its name from the tile and points to the data file.
     .hedong-geo-site      the list of files written: the folder is ours to replace next time
 
 Every page is rendered from the ``site_*.html.j2`` templates with autoescape; the embedded JSON
@@ -36,6 +42,7 @@ from typing import Any
 import folium
 from branca.element import Element
 
+from hedong_geo import tiles
 from hedong_geo._errors import ExportError, UnknownIdError
 from hedong_geo._io import atomic_dir, atomic_write_text, check_dir_target
 from hedong_geo.assets import asset_files, inline_assets
@@ -57,6 +64,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DOCS = ("fyp", "wr")
 SITE_MARKER = ".hedong-geo-site"
 ASSETS = "assets"
+TILES = "tiles"
 # Font Awesome is dropped from the map (assets.DROPPED): no need to publish it.
 _UNUSED_ASSETS = ("vendor/fontawesome/",)
 _HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -95,9 +103,18 @@ def _check_lang(lang: str) -> None:
         raise ExportError(f"unknown lang {lang!r}; expected one of {list(LANGS)}")
 
 
+def _tiled(layers: LayerSet) -> frozenset[str]:
+    """The layers drawn as vector tiles (:func:`hedong_geo.tiles.should_tile`)."""
+    return frozenset(name for name, gdf in layers.layers.items() if tiles.should_tile(gdf))
+
+
 def _detail_sets(layers: LayerSet) -> Iterable[Any]:
-    """The features that get a detail: every feature but the context outlines and river."""
+    """The features that get a detail: every feature but the context outlines and river, and
+    but those of tiled layers."""
+    tiled = _tiled(layers)
     for name, gdf in layers.layers.items():
+        if name in tiled:
+            continue
         for row in gdf.itertuples():
             if name == "context" and row.category in ("boundary", "river"):
                 continue
@@ -120,8 +137,12 @@ def site_details(layers: LayerSet, lang: str = "zh") -> list[_Item]:
         In layer order.
     """
     items = []
+    # Among the layers drawn as GeoJSON: a tiled layer's tens of thousands of features would
+    # be listed in every 街道's detail and searched for every relation.
+    tiled = _tiled(layers)
+    drawn = LayerSet(layers={k: v for k, v in layers.layers.items() if k not in tiled})
     for row in _detail_sets(layers):
-        detail = feature_detail(layers, row.id, lang)
+        detail = feature_detail(drawn, row.id, lang)
         geom = row.geometry
         located = geom is not None and not geom.is_empty
         items.append(_Item(id=row.id, name=detail.name or row.id, located=located, detail=detail))
@@ -198,7 +219,7 @@ def _page_data(layers: LayerSet, items: list[_Item], lang: str, links: Links, fe
             "fillColor": selected["color"],
             "fillOpacity": selected["fill_opacity"],
         },
-        "text": {"unknown": t("unknown_feature", lang)},
+        "text": {"unknown": t("unknown_feature", lang), "tiled": t("tiled_feature", lang)},
     }
 
 
@@ -213,7 +234,7 @@ def _map_page(
 ) -> str:
     """The map page: folium map, panel and embedded details; ``site`` links to the other pages
     and loads assets from ``assets/``, else everything is inlined into one file."""
-    m = build_map(layers, visible=layers_shown, lang=lang, asset_base=ASSETS)
+    m = build_map(layers, visible=layers_shown, lang=lang, asset_base=ASSETS, tile_base=TILES)
     located = frozenset(i.id for i in items if i.located)
     links = SiteLinks("", located) if site else OneFileLinks()
     title = t("app_title", lang)
@@ -352,6 +373,9 @@ def _write_site(
     for name, gdf in layers.layers.items():
         payload = {"type": "FeatureCollection", "name": name, **to_geojson(gdf)}
         put(f"data/{name}.geojson", json.dumps(payload, ensure_ascii=False) + "\n")
+    for name in sorted(_tiled(layers)):  # cut (or found in the cache) by build_map above
+        tileset = tiles.ensure_tiles(layers.layers[name], name)
+        shutil.copytree(tileset.folder, folder / TILES / tileset.key)
 
 
 def publish_site(

@@ -18,7 +18,8 @@
  *                                 (call it from a "ready" callback)
  *   HedongGeo.colourBy(mode)      colour the features by "group" (default) or "status"; the
  *                                 legend shows the key of the one in use, with counts
- *   HedongGeo.clicked(id)         report a click on feature id (the "click" hooks), as a click
+ *   HedongGeo.clicked(id)         report a click on feature id (the "click" hooks), as a click;
+ *                                 or a feature drawn elsewhere (vectortiles.js)
  *                                 on the map does: for the chooser, the lists and the tour
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
@@ -94,7 +95,14 @@
     map.on("overlayadd overlayremove", countLegend);
   };
 
-  HD.clicked = function (id) {
+  // A click to report: an id (the chooser, the unlocated list, the tour), or a feature drawn
+  // elsewhere (vectortiles.js), which is known from now on.
+  HD.clicked = function (idOrFeature) {
+    var id = idOrFeature;
+    if (idOrFeature && typeof idOrFeature === "object") {
+      id = idOrFeature.properties.id;
+      if (!drawn[id]) drawn[id] = idOrFeature;
+    }
     emit("click", id);
   };
 
@@ -264,7 +272,8 @@
 
   HD.highlight = function (target, id) {
     // A place the plan ties only to a zone is not drawn: its zone is highlighted instead.
-    var f = drawn[id] || drawn[HD.zoneOf[id]];
+    // HD.find (vectortiles.js) knows the features of tiled layers.
+    var f = drawn[id] || drawn[HD.zoneOf[id]] || (HD.find ? HD.find(id) : null);
     if (!f) return null;
     var s = HD.selected;
     // A schematic outline stays dashed when selected: selection must not make it look surveyed.

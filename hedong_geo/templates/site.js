@@ -25,6 +25,16 @@
     if (!Object.prototype.hasOwnProperty.call(data.details, id)) {
       var p = document.createElement("p");
       p.className = "hd-note";
+      // A feature of a tiled layer (vectortiles.js): its names from the tile, no detail here.
+      var f = HD.find ? HD.find(id) : null;
+      if (f) {
+        var names = [f.properties.name_zh, f.properties.name_en].filter(Boolean);
+        p.textContent = (names.length ? names.join(" · ") + " (" + id + "). " : id + ". ") + data.text.tiled;
+        panel.replaceChildren(p);
+        panel.setAttribute("data-feature", id);
+        HD.select(id);
+        return;
+      }
       p.textContent = data.text.unknown + " " + id;
       panel.replaceChildren(p);
       panel.removeAttribute("data-feature");

@@ -1,0 +1,416 @@
+"""Vector tiles for large layers: cut once, cached by content, drawn on canvas by the browser.
+
+A layer of tens of thousands of polygons (the bureau's 控规 parcels) cannot be drawn as GeoJSON
+in the page: the browser parses every feature and redraws every path at every zoom frame. A
+layer with at least ``HEDONG_GEO_TILE_THRESHOLD`` located features (:func:`should_tile`) is
+instead cut into Mapbox Vector Tiles (MVT, encoded by the ``mapbox-vector-tile`` package):
+
+- zooms :data:`MIN_ZOOM` to :data:`MAX_ZOOM`, each simplified to about a pixel at its zoom
+  (the deepest to a pixel at the map's deepest zoom, :data:`DISPLAY_MAX_ZOOM`: it is drawn
+  scaled up beyond its own zoom, and scaled down below :data:`MIN_ZOOM`);
+- coordinates snapped to the tile grid of :data:`EXTENT` units (16 per pixel) and clipped with a
+  :data:`BUFFER` so outlines meet across tile edges;
+- per feature only what drawing and a click need: ``id``, ``k`` (style key ``group|basis``,
+  the web map's style table), ``s`` (status, for colouring by status), and the names at the
+  deepest zoom; the panel is found by id as for any feature.
+
+:func:`ensure_tiles` writes a layer's tiles once into ``HEDONG_GEO_TILE_CACHE/<key>/`` (atomically:
+a half-written set is never seen), where the key is a hash of what the tiles are made of (the
+features' ids, style keys, statuses, names and geometry, the datum and this module's
+parameters), so they are rebuilt only when the layer changes. ``<key>/meta.json`` lists the
+tiles that exist, so the browser never asks for an empty one. :func:`add_tiled_layer` puts the
+layer on a folium map, drawn by ``hedong_geo/js/vectortiles.js`` (decoder: ``js/mvt.js``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from mapbox_vector_tile.geom_encoder import GeometryEncoder
+from mapbox_vector_tile.Mapbox import vector_tile_pb2
+
+from hedong_geo import settings
+from hedong_geo._io import atomic_dir
+from hedong_geo.templating import json_script
+
+__all__ = [
+    "BUFFER",
+    "DISPLAY_MAX_ZOOM",
+    "EXTENT",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "TileSet",
+    "add_tiled_layer",
+    "build_tiles",
+    "ensure_tiles",
+    "should_tile",
+    "tile_key",
+]
+
+#: Default URL of the tile cache on a page (build_map's ``tile_base``): the app serves it there.
+TILE_BASE = "/app/static/tiles"
+#: Version of the tiles' content; part of the cache key, so a change here rebuilds them.
+TILER_VERSION = "1"
+#: Tile grid units per tile side (MVT's usual 4096: 16 per pixel of a 256 px tile).
+EXTENT = 4096
+TILE_PX = 256
+#: Grid units kept beyond each tile edge (4 px), so strokes meet across tiles.
+BUFFER = 64
+MIN_ZOOM = 12
+MAX_ZOOM = 16
+#: The web map's deepest zoom (webmap.build_map's ``max_zoom``): MAX_ZOOM tiles are drawn there.
+DISPLAY_MAX_ZOOM = 19
+_WORLD = 2 * math.pi * 6378137.0  # the Web Mercator world's width in metres
+META = "meta.json"
+# shapely type id -> MVT GeomType (Point 1, LineString 2, Polygon 3)
+_MVT_TYPE = {0: 1, 4: 1, 1: 2, 5: 2, 3: 3, 6: 3}
+_KEYS: dict[int, tuple] = {}  # id(frame) -> (weak reference, (name, gcj02), key)
+_SHAPES = ("Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point", "MultiPoint")
+
+
+@dataclass(frozen=True)
+class TileSet:
+    """A layer's tiles in the cache: where, and what the browser needs to draw them."""
+
+    name: str
+    key: str
+    folder: Path
+    meta: dict[str, Any]
+
+    def url(self, base: str) -> str:
+        """The tiles' URL template (``{z}/{x}/{y}.pbf``) under ``base``, the cache's URL."""
+        return f"{base.rstrip('/')}/{self.key}/{{z}}/{{x}}/{{y}}.pbf"
+
+
+def should_tile(gdf: Any, threshold: int | None = None) -> bool:
+    """Whether ``gdf`` is large enough to be drawn as tiles (``HEDONG_GEO_TILE_THRESHOLD``)."""
+    most = settings.get().tile_threshold if threshold is None else threshold
+    if most <= 0:
+        return False
+    return int(gdf.geometry.notna().sum()) >= most
+
+
+def _located(gdf: Any, gcj02: bool) -> tuple[np.ndarray, list[dict[str, str]], list[dict]]:
+    """The drawn geometries (WGS84 or GCJ-02), big areas first, and their tile properties."""
+    from hedong_geo.mapdata import display_geometry, located  # the web map's own rules
+
+    rows = located(gdf)
+    geoms = np.asarray(rows.geometry.values)
+    if gcj02:
+        geoms = np.array([display_geometry(g, True) for g in geoms], dtype=object)
+    order = np.argsort(-shapely.area(geoms), kind="stable")
+    rows, geoms = rows.iloc[order], geoms[order]
+    base = [
+        {"id": str(i), "k": f"{g}|{b}", "s": str(s)}
+        for i, g, b, s in zip(
+            rows["id"], rows["group"], rows["location_basis"], rows["status"], strict=True
+        )
+    ]
+    names = [
+        {"name_zh": str(zh or ""), "name_en": str(en or "")}
+        for zh, en in zip(rows["name_zh"], rows["name_en"], strict=True)
+    ]
+    return geoms, base, names
+
+
+def tile_key(gdf: Any, name: str, gcj02: bool = False) -> str:
+    """The cache key of a layer's tiles: ``<name>-<hash>`` of everything the tiles are made of.
+
+    Remembered per frame object while it lives (layer frames are shared and never modified:
+    :class:`hedong_geo.layers.LayerSet`), so a map rebuilt from the same layers hashes once.
+    """
+    memo = _KEYS.get(id(gdf))
+    if memo is not None and memo[0]() is gdf and memo[1] == (name, gcj02):
+        return memo[2]
+    key = _content_key(gdf, name, gcj02)
+    _KEYS[id(gdf)] = (weakref.ref(gdf), (name, gcj02), key)
+    weakref.finalize(gdf, _KEYS.pop, id(gdf), None)
+    return key
+
+
+def _content_key(gdf: Any, name: str, gcj02: bool) -> str:
+    geoms, base, names = _located(gdf, gcj02)
+    digest = hashlib.sha256()
+    head = [TILER_VERSION, name, gcj02, MIN_ZOOM, MAX_ZOOM, DISPLAY_MAX_ZOOM, EXTENT, BUFFER]
+    digest.update(json.dumps(head).encode())
+    digest.update(json.dumps([base, names], ensure_ascii=False, sort_keys=True).encode())
+    for wkb in shapely.to_wkb(geoms, output_dimension=2):
+        digest.update(wkb)
+    return f"{name}-{digest.hexdigest()[:20]}"
+
+
+def _to_grid(geoms: np.ndarray, zoom: int) -> np.ndarray:
+    """WGS84 geometries in global tile-grid units at ``zoom`` (y down, EXTENT per tile)."""
+    scale = (2**zoom) * EXTENT
+
+    def grid(xy: np.ndarray) -> np.ndarray:
+        lon, lat = xy[:, 0], np.clip(xy[:, 1], -85.05112878, 85.05112878)
+        x = (lon + 180.0) / 360.0 * scale
+        y = (1.0 - np.log(np.tan(np.radians(lat)) + 1 / np.cos(np.radians(lat))) / math.pi) / 2
+        return np.column_stack([x, y * scale])
+
+    return shapely.transform(geoms, grid)
+
+
+def _tolerance(zoom: int) -> float:
+    """Simplification tolerance in grid units: a pixel at ``zoom`` (at MAX_ZOOM: at the map's
+    deepest zoom, where those tiles are drawn scaled up)."""
+    px = EXTENT / TILE_PX
+    return px / 2 ** (DISPLAY_MAX_ZOOM - zoom) if zoom == MAX_ZOOM else px
+
+
+def _tile_shapes(geoms: np.ndarray, x: int, y: int) -> np.ndarray:
+    """``geoms`` (grid units) clipped to tile (x, y) with its buffer, in whole tile units."""
+    x0, y0 = x * EXTENT, y * EXTENT
+    clipped = shapely.clip_by_rect(
+        geoms, x0 - BUFFER, y0 - BUFFER, x0 + EXTENT + BUFFER, y0 + EXTENT + BUFFER
+    )
+    local = shapely.transform(clipped, lambda xy: np.round(xy - (x0, y0)))
+    # MVT: exterior rings positive by the surveyor's formula in tile units (y down).
+    return shapely.orient_polygons(local, exterior_cw=False)
+
+
+def _zigzag(values: np.ndarray) -> np.ndarray:
+    values = values.astype(np.int64)
+    return (values << 1) ^ (values >> 63)
+
+
+def _polygon_commands(shapes: np.ndarray) -> list[np.ndarray | None]:
+    """The MVT command stream of each polygonal shape (tile units), None for a collapsed one.
+
+    What ``mapbox_vector_tile``'s encoder does feature by feature (≈ 50 µs each), done for a
+    whole tile at once with numpy: per ring MoveTo(1), LineTo(m - 1), ClosePath, the closing
+    vertex and repeated vertices left out, rings of fewer than 3 vertices dropped, zigzag
+    deltas from a cursor that starts at (0, 0) for each feature.
+    """
+    out: list[np.ndarray | None] = [None] * len(shapes)
+    parts, part_of = shapely.get_parts(shapes, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    if not len(coords):
+        return out
+    coords = coords.astype(np.int64)
+    same_ring = np.r_[False, ring_of[1:] == ring_of[:-1]]
+    repeated = same_ring & np.r_[False, (coords[1:] == coords[:-1]).all(axis=1)]
+    closing = np.r_[ring_of[1:] != ring_of[:-1], True]  # the last vertex repeats the first
+    keep = ~repeated & ~closing
+    coords, ring_of = coords[keep], ring_of[keep]
+    m = np.bincount(ring_of, minlength=len(rings))
+    whole = m[ring_of] >= 3
+    coords, ring_of = coords[whole], ring_of[whole]
+    if not len(coords):
+        return out
+    used, ring_of = np.unique(ring_of, return_inverse=True)  # rings kept, renumbered
+    m = np.bincount(ring_of)
+    ring_feature = part_of[ring_part[used]]
+    first = np.concatenate([[0], np.cumsum(m)[:-1]])
+    j = np.arange(len(coords)) - first[ring_of]
+    feature = ring_feature[ring_of]
+    delta = np.diff(coords, axis=0, prepend=np.zeros((1, 2), np.int64))
+    starts = np.r_[True, feature[1:] != feature[:-1]]
+    delta[starts] = coords[starts]
+    length = 2 * m + 3
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
+    stream = np.empty(int(length.sum()), dtype=np.int64)
+    stream[offset] = 9  # MoveTo, 1
+    stream[offset + 3] = 2 | ((m - 1) << 3)  # LineTo, m - 1
+    stream[offset + length - 1] = 15  # ClosePath, 1
+    at = offset[ring_of] + 1 + 2 * j + (j >= 1)
+    stream[at] = _zigzag(delta[:, 0])
+    stream[at + 1] = _zigzag(delta[:, 1])
+    bounds = np.r_[True, ring_feature[1:] != ring_feature[:-1]]
+    cuts = offset[bounds]
+    for fid, chunk in zip(ring_feature[bounds], np.split(stream, cuts[1:]), strict=True):
+        out[fid] = chunk
+    return out
+
+
+def _commands(shapes: np.ndarray) -> list[np.ndarray | list[int] | None]:
+    """Each shape's MVT commands: polygons vectorized, lines and points by the library."""
+    polygonal = np.isin(shapely.get_type_id(shapes), (3, 6))
+    out: list[Any] = [None] * len(shapes)
+    index = np.flatnonzero(polygonal)
+    for i, commands in zip(index, _polygon_commands(shapes[index]), strict=True):
+        out[i] = commands
+    for i in np.flatnonzero(~polygonal):
+        shape = shapes[i]
+        if shape is not None and not shape.is_empty and shape.geom_type in _SHAPES:
+            encoder = GeometryEncoder(True, EXTENT)
+            out[i] = encoder.encode(shape) or None
+    return out
+
+
+def _encode_tile(name: str, shapes: np.ndarray, props: list[dict]) -> bytes | None:
+    """One MVT tile of one layer (version 2), or None when nothing in it survives."""
+    tile = vector_tile_pb2.tile()
+    layer = tile.layers.add()
+    layer.name, layer.version, layer.extent = name, 2, EXTENT
+    keys: dict[str, int] = {}
+    values: dict[str, int] = {}
+    types = shapely.get_type_id(shapes)
+    for commands, kind, feature_props in zip(_commands(shapes), types, props, strict=True):
+        if commands is None or not len(commands):
+            continue
+        feature = layer.features.add()
+        feature.type = _MVT_TYPE[int(kind)]
+        feature.geometry.extend(commands.tolist() if isinstance(commands, np.ndarray) else commands)
+        for key, value in feature_props.items():
+            if key not in keys:
+                keys[key] = len(keys)
+                layer.keys.append(key)
+            if value not in values:
+                values[value] = len(values)
+                layer.values.add().string_value = value
+            feature.tags.extend((keys[key], values[value]))
+    return tile.SerializeToString() if len(layer.features) else None
+
+
+def _cut_zoom(geoms: np.ndarray, props: list[dict], zoom: int, name: str) -> dict[tuple, bytes]:
+    """Every non-empty tile of one zoom: (x, y) -> MVT bytes."""
+    grid = shapely.simplify(_to_grid(geoms, zoom), _tolerance(zoom), preserve_topology=True)
+    bounds = shapely.bounds(grid)
+    lo = np.floor((bounds[:, :2] - BUFFER) / EXTENT).astype(int)
+    hi = np.floor((bounds[:, 2:] + BUFFER) / EXTENT).astype(int)
+    members: dict[tuple[int, int], list[int]] = {}
+    for i in range(len(grid)):
+        for tx in range(lo[i, 0], hi[i, 0] + 1):
+            for ty in range(lo[i, 1], hi[i, 1] + 1):
+                members.setdefault((tx, ty), []).append(i)
+    tiles = {}
+    for (tx, ty), index in sorted(members.items()):
+        data = _encode_tile(name, _tile_shapes(grid[index], tx, ty), [props[i] for i in index])
+        if data is not None:
+            tiles[(tx, ty)] = data
+    return tiles
+
+
+def _write_tiles(out: Path, tiles: dict[int, dict[tuple, bytes]]) -> None:
+    for zoom, by_tile in tiles.items():
+        for (tx, ty), data in by_tile.items():
+            path = out / str(zoom) / str(tx) / f"{ty}.pbf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+def build_tiles(gdf: Any, name: str, out: str | Path, gcj02: bool = False) -> dict[str, Any]:
+    """Cut ``gdf``'s located features into ``out/<z>/<x>/<y>.pbf`` and ``out/meta.json``.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        A layer (the layer schema's columns, WGS84).
+    name : str
+        The layer's name: the MVT layer inside each tile.
+    out : path
+        An empty or new folder (use :func:`ensure_tiles` for the cache and atomic writes).
+    gcj02 : bool
+        Shift the geometry to GCJ-02 first (the Gaode basemap), as the web map does.
+
+    Returns
+    -------
+    dict
+        The meta data written to ``meta.json``: name, zooms, bounds, feature count and the list
+        of tiles that exist per zoom.
+    """
+    out = Path(out)
+    geoms, base, names = _located(gdf, gcj02)
+    tiles = {}
+    for zoom in range(MIN_ZOOM, MAX_ZOOM + 1):
+        props = [b | n for b, n in zip(base, names, strict=True)] if zoom == MAX_ZOOM else base
+        tiles[zoom] = _cut_zoom(geoms, props, zoom, name)
+    _write_tiles(out, tiles)
+    west, south, east, north = (float(v) for v in shapely.total_bounds(geoms))
+    meta = {
+        "name": name,
+        "min_zoom": MIN_ZOOM,
+        "max_zoom": MAX_ZOOM,
+        "extent": EXTENT,
+        "bounds": [[south, west], [north, east]],
+        "count": len(geoms),
+        "tiles": {str(z): sorted(f"{x}/{y}" for x, y in t) for z, t in tiles.items()},
+    }
+    (out / META).write_text(json.dumps(meta, separators=(",", ":")) + "\n", encoding="utf-8")
+    return meta
+
+
+def ensure_tiles(
+    gdf: Any, name: str, cache: str | Path | None = None, gcj02: bool = False
+) -> TileSet:
+    """The layer's tiles in ``cache`` (default ``HEDONG_GEO_TILE_CACHE``), cut only if missing.
+
+    The folder is named by :func:`tile_key`, so a changed layer gets a new folder and an
+    unchanged one reuses its tiles. A folder is complete or absent: it is written beside its
+    place and renamed into it (:func:`hedong_geo._io.atomic_dir`).
+    """
+    root = Path(cache) if cache is not None else settings.get().tile_cache
+    key = tile_key(gdf, name, gcj02)
+    folder = root / key
+    meta_path = folder / META
+    if not meta_path.is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        atomic_dir(folder, lambda tmp: build_tiles(gdf, name, tmp, gcj02))
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return TileSet(name=name, key=key, folder=folder, meta=meta)
+
+
+class _TiledLayer(JSCSSMixin, MacroElement):
+    """A tiled layer drawn into its parent FeatureGroup by ``HedongGeo.tiles`` (vectortiles.js)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        HedongGeo.tiles({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: dict):
+        super().__init__()
+        # Relative until assets.localize() puts the static folder's URL in front.
+        self.default_js = [
+            ("hedong_mvt", "hedong/mvt.js"),
+            ("hedong_vectortiles", "hedong/vectortiles.js"),
+        ]
+        self._name = "HedongTiles"
+        self.options_js = json_script(options)
+
+
+def tile_options(tileset: TileSet, base_url: str, interactive: bool = True) -> dict[str, Any]:
+    """What ``HedongGeo.tiles`` needs: the URL template, zooms, bounds, the tiles that exist."""
+    meta = tileset.meta
+    return {
+        "url": tileset.url(base_url),
+        "layer": tileset.name,
+        "minNativeZoom": meta["min_zoom"],
+        "maxNativeZoom": meta["max_zoom"],
+        "extent": meta["extent"],
+        "bounds": meta["bounds"],
+        "tiles": meta["tiles"],
+        "interactive": interactive,
+    }
+
+
+def add_tiled_layer(
+    parent: Any, tileset: TileSet, base_url: str, interactive: bool = True
+) -> MacroElement:
+    """Draw ``tileset`` into ``parent`` (a folium FeatureGroup or map); the element added.
+
+    ``base_url`` is where the tile cache (or a copy of ``tileset.folder``'s parent) is served:
+    the tiles are fetched from ``<base_url>/<key>/{z}/{x}/{y}.pbf``. A click on a tiled feature
+    is found by a hit test in the browser and reported like any feature's
+    (``HedongGeo.on("click")``), and ``HedongGeo.select`` highlights it.
+    """
+    element = _TiledLayer(tile_options(tileset, base_url, interactive))
+    element.add_to(parent)
+    return element

@@ -10,7 +10,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from hedong_geo import basemaps, plan, projects, settings
 from hedong_geo._errors import HedongGeoError
-from hedong_geo.assets import serve
+from hedong_geo.assets import serve, serve_folder
 from hedong_geo.i18n import HTML_LANG, LANGS, t
 from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
@@ -47,6 +47,9 @@ def page_style() -> str:
 st.html(page_style())
 asset_url = serve()  # Leaflet & co. served from the installed packages
 serve_pages()  # the map pages and panel data (hedong_geo.mapview)
+TILE_CACHE = settings.get().tile_cache  # vector tiles of large layers (hedong_geo.tiles)
+TILE_CACHE.mkdir(parents=True, exist_ok=True)
+tile_url = serve_folder("vtiles", TILE_CACHE).rstrip("/")
 
 
 @st.cache_resource(max_entries=16)
@@ -62,7 +65,9 @@ def map_files(
     """URLs of the map page and the panel data: made once per layer state, filters and
     language; a click never rebuilds them."""
     shown = shown_layers(stamp, filters)
-    page = write_map_page(shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url)
+    page = write_map_page(
+        shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url, tile_base=tile_url
+    )
     panels = write_panel_data(load_layers_cached(LAYERS_DIR), shown, lang, AppLinks(lang))
     return page, panels
 

@@ -67,17 +67,26 @@ def write_map_page(
     lang: str = "zh",
     basemap: str = "none",
     asset_base: str | Callable[[str], str],
+    tile_base: str | None = None,
     folder: Path | None = None,
 ) -> str:
     """Write the map page for ``layers`` and return its URL (its file name with ``folder``).
 
     The page is :func:`hedong_geo.webmap.build_map` with ``embed=True``: it talks to the page
-    around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own.
+    around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own. ``tile_base``
+    is the URL the tile cache is served at, for a layer drawn as vector tiles.
     """
     from hedong_geo.webmap import build_map
 
+    extra = {} if tile_base is None else {"tile_base": tile_base}
     m = build_map(
-        layers, visible=visible, lang=lang, basemap=basemap, asset_base=asset_base, embed=True
+        layers,
+        visible=visible,
+        lang=lang,
+        basemap=basemap,
+        asset_base=asset_base,
+        embed=True,
+        **extra,
     )
     return _put(f"map-{lang}", m.get_root().render(), ".html", folder)
 

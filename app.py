@@ -16,7 +16,7 @@ from hedong_geo.indicators import indicators_html
 from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
 from hedong_geo.limits import Busy, ExportLimiter
 from hedong_geo.links import AppLinks, anchor
-from hedong_geo.mapview import write_map_page, write_panel_data
+from hedong_geo.mapview import start_panel_data, write_map_page
 from hedong_geo.names import places_of
 from hedong_geo.reader import document_html
 from hedong_geo.register import layer_titles
@@ -68,7 +68,9 @@ def map_files(
     page = write_map_page(
         shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url, tile_base=tile_url
     )
-    panels = write_panel_data(load_layers_cached(LAYERS_DIR), shown, lang, AppLinks(lang))
+    panels = start_panel_data(
+        load_layers_cached(LAYERS_DIR), shown, lang, AppLinks(lang), key=repr((stamp, filters))
+    )
     return page, panels
 
 

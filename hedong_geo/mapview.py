@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,7 +34,15 @@ from hedong_geo.mapdata import feature_bounds, zone_of
 from hedong_geo.panel import detail_html, feature_detail
 from hedong_geo.templating import render
 
-__all__ = ["PAGES_COMPONENT", "pages_dir", "panel_data", "write_map_page", "write_panel_data"]
+__all__ = [
+    "PAGES_COMPONENT",
+    "pages_dir",
+    "panel_data",
+    "start_panel_data",
+    "write_map_page",
+    "write_panel_data",
+]
+log = logging.getLogger(__name__)
 
 #: The component name under which the app serves :func:`pages_dir`
 #: (``/component/hedong_geo.assets.pages/<file>``).
@@ -137,3 +147,33 @@ def write_panel_data(
     data = panel_data(layers, shown, lang, links)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return _put(f"panels-{lang}", text, ".json", folder)
+
+
+@lru_cache(maxsize=1)
+def _writer() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="hedong-geo-panels")
+
+
+def _write_keyed(path: Path, layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> None:
+    try:
+        data = panel_data(layers, shown, lang, links)
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        atomic_write_text(path, text, overwrite=True)
+    except Exception:  # a thread's error would vanish: log it (the panel says it cannot load)
+        log.exception("could not write the panel data %s", path.name)
+
+
+def start_panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links, key: str) -> str:
+    """The URL of the panel data for ``key`` (what the layers and filters are), written in the
+    background if it is not there yet.
+
+    The first map must not wait for every feature's panel (seconds, at start): the map page is
+    sent at once and the component fetches this URL until the file is there. The file is
+    written whole or not at all, so a fetch never reads half of it.
+    """
+    digest = hashlib.sha256(f"{key}|{lang}".encode()).hexdigest()[:16]
+    name = f"panels-{lang}-{digest}.json"
+    path = pages_dir() / name
+    if not path.exists():
+        _writer().submit(_write_keyed, path, layers, shown, lang, links)
+    return _PAGES_URL + name

@@ -88,6 +88,7 @@ def map_component(
             "label": t("mapview_map_label", lang),
             "hint": t("click_hint", lang),
             "unknown": t("unknown_feature", lang),
+            "loading": t("mapview_loading", lang),
         },
     }
     return _component()(

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import edit_feature
+from conftest import edit_feature, wait_until
 from streamlit.testing.v1 import AppTest
 
 from hedong_geo.i18n import t
@@ -51,7 +51,9 @@ def panel_html(at: AppTest) -> str:
     data = component_data(at, "map")
     if data is None or not data["feature"]:
         return ""
-    panels = json.loads((pages_dir() / data["panels"].rsplit("/", 1)[1]).read_text("utf-8"))
+    path = pages_dir() / data["panels"].rsplit("/", 1)[1]
+    wait_until(path.exists, f"{path.name} written in the background", timeout=120)
+    panels = json.loads(path.read_text("utf-8"))
     return panels["html"].get(data["feature"], "")
 
 

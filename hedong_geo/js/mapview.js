@@ -14,16 +14,20 @@
 
 const panelCache = new Map(); // panel data URL → Promise of its JSON
 
+/* The panel data is written while the first map is drawn (hedong_geo.mapview.start_panel_data):
+   until it is there the server answers 404, and the fetch is tried again. */
+function fetchPanels(url, tries) {
+  return fetch(url).then((r) => {
+    if (r.status === 404 && tries > 0) {
+      return new Promise((ok) => setTimeout(ok, 250)).then(() => fetchPanels(url, tries - 1));
+    }
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    return r.json();
+  });
+}
+
 function loadPanels(url) {
-  if (!panelCache.has(url)) {
-    panelCache.set(
-      url,
-      fetch(url).then((r) => {
-        if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-        return r.json();
-      })
-    );
-  }
+  if (!panelCache.has(url)) panelCache.set(url, fetchPanels(url, 480));
   return panelCache.get(url);
 }
 
@@ -56,6 +60,12 @@ function show(st, id, fly) {
   const panel = st.panel;
   if (!st.data) {
     st.pending = [id, fly];
+    if (id) {
+      const p = document.createElement("p");
+      p.className = "hd-mv-hint";
+      p.textContent = st.text.loading;
+      panel.replaceChildren(p);
+    }
     return;
   }
   const html = id ? st.data.html[id] : null;

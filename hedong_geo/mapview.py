@@ -168,12 +168,13 @@ def start_panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links,
     background if it is not there yet.
 
     The first map must not wait for every feature's panel (seconds, at start): the map page is
-    sent at once and the component fetches this URL until the file is there. The file is
-    written whole or not at all, so a fetch never reads half of it.
+    sent at once, and the component fetches this URL again while it says ``{"pending": true}``.
+    Each version of the file is written whole, so a fetch never reads half of it.
     """
     digest = hashlib.sha256(f"{key}|{lang}".encode()).hexdigest()[:16]
     name = f"panels-{lang}-{digest}.json"
     path = pages_dir() / name
     if not path.exists():
+        atomic_write_text(path, '{"pending":true}', overwrite=True)  # "not yet", not a 404
         _writer().submit(_write_keyed, path, layers, shown, lang, links)
     return _PAGES_URL + name

@@ -52,7 +52,7 @@ def panel_html(at: AppTest) -> str:
     if data is None or not data["feature"]:
         return ""
     path = pages_dir() / data["panels"].rsplit("/", 1)[1]
-    wait_until(path.exists, f"{path.name} written in the background", timeout=120)
+    wait_until(lambda: "pending" not in path.read_text("utf-8")[:20], path.name, timeout=120)
     panels = json.loads(path.read_text("utf-8"))
     return panels["html"].get(data["feature"], "")
 

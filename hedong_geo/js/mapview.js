@@ -15,15 +15,17 @@
 const panelCache = new Map(); // panel data URL → Promise of its JSON
 
 /* The panel data is written while the first map is drawn (hedong_geo.mapview.start_panel_data):
-   until it is there the server answers 404, and the fetch is tried again. */
+   until it is there the file says {"pending": true}, and it is fetched again. */
 function fetchPanels(url, tries) {
-  return fetch(url).then((r) => {
-    if (r.status === 404 && tries > 0) {
+  return fetch(url, { cache: "no-store" })
+    .then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json();
+    })
+    .then((json) => {
+      if (!json.pending || tries <= 0) return json;
       return new Promise((ok) => setTimeout(ok, 250)).then(() => fetchPanels(url, tries - 1));
-    }
-    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-    return r.json();
-  });
+    });
 }
 
 function loadPanels(url) {

@@ -197,6 +197,11 @@ def on_map_click() -> None:
     st.session_state.view_state = st.session_state.view_state.with_(feature=clicked, para=None)
 
 
+def on_map_area() -> None:
+    """An area drawn with the map's area tool: the site check can check it."""
+    st.session_state.drawn_site = st.session_state["map"]["area"]
+
+
 def on_map_move() -> None:
     """The map has moved and rested: its bounds, for the print panel's "current view"."""
     view = st.session_state["map"]["view"] or {}
@@ -225,6 +230,7 @@ def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
         tour=now.tour,
         on_feature_change=on_map_click,
         on_view_change=on_map_move,
+        on_area_change=on_map_area,
     )
 
 
@@ -262,7 +268,10 @@ elif state.view == "sitecheck":
     from hedong_geo.ui_sitecheck import site_check_panel  # loads the upload readers when used
 
     site_check_panel(
-        layers, lang, slot=lambda: export_limiter().slot(get_script_run_ctx().session_id)
+        layers,
+        lang,
+        slot=lambda: export_limiter().slot(get_script_run_ctx().session_id),
+        drawn=st.session_state.get("drawn_site"),
     )
 else:
     st.markdown((DOCS / f"about_{lang}.md").read_text(encoding="utf-8"))

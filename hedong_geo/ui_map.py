@@ -53,6 +53,7 @@ def map_component(
     key: str = "map",
     on_feature_change: Any = None,
     on_view_change: Any = None,
+    on_area_change: Any = None,
 ) -> Any:
     """Mount (or update) the map component and return its state (``.feature``).
 
@@ -76,6 +77,9 @@ def map_component(
         Called when a click in the browser changed the selection.
     on_view_change : callable, optional
         Called when the map has moved (its state ``view`` is ``{"bbox": [w, s, e, n]}``).
+    on_area_change : callable, optional
+        Called when an area was drawn with the map's area tool (state ``area``: a GeoJSON
+        Polygon in WGS84), for the site check.
     """
     data = {
         "page": page,
@@ -94,7 +98,8 @@ def map_component(
     return _component()(
         key=key,
         data=data,
-        default={"feature": feature, "view": None},
+        default={"feature": feature, "view": None, "area": None},
         on_feature_change=on_feature_change or (lambda: None),
         on_view_change=on_view_change or (lambda: None),
+        on_area_change=on_area_change or (lambda: None),
     )

@@ -46,6 +46,7 @@ def site_check_panel(
     *,
     slot: Callable[[], AbstractContextManager] | None = None,
     key: str = "sitecheck",
+    drawn: dict | None = None,
 ) -> None:
     """Draw the site check: uploader, CRS, distance, the result and the PDF download.
 
@@ -60,12 +61,14 @@ def site_check_panel(
         ``export_limiter().slot(session_id)``), so reports count against the export limit.
     key : str
         Prefix of the widgets' keys, to place the panel more than once.
+    drawn : dict, optional
+        An area drawn on the map (GeoJSON Polygon, WGS84): checked when no file is uploaded.
     """
     import streamlit as st
 
     from hedong_geo import sitecheck
     from hedong_geo.dossier_pdf import dossier_pdf
-    from hedong_geo.uploads import read_site_bytes
+    from hedong_geo.uploads import read_site_bytes, site_from_drawing
 
     st.caption(t("site_intro", lang))
     upload = st.file_uploader(
@@ -84,10 +87,15 @@ def site_check_panel(
     distance = st.number_input(
         t("site_distance", lang), 0, 5000, DEFAULT_DISTANCE_M, step=50, key=f"{key}_distance"
     )
-    if upload is None:
+    if upload is None and drawn is None:
+        st.caption(t("site_draw_hint", lang))
         return
     try:
-        site = read_site_bytes(upload.getvalue(), upload.name, crs=crs)
+        if upload is None:
+            site = site_from_drawing(drawn, t("site_drawn_name", lang))
+            st.caption(t("site_drawn_used", lang))
+        else:
+            site = read_site_bytes(upload.getvalue(), upload.name, crs=crs)
         result = sitecheck.check_site(layers, site, float(distance))
     except HedongGeoError as exc:  # the message names the file and the problem
         st.error(str(exc))

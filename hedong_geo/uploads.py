@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
+import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from hedong_geo import transform
@@ -55,6 +56,7 @@ __all__ = [
     "parse_crs",
     "read_site",
     "read_site_bytes",
+    "site_from_drawing",
 ]
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -155,6 +157,17 @@ def read_site_bytes(data: bytes, filename: str, *, crs: str | None = None) -> Si
         site = read_site(path, crs=crs)
     site.file = safe
     return site
+
+
+def site_from_drawing(polygon: dict, name: str) -> Site:
+    """An area drawn on the map (a GeoJSON Polygon in WGS84: the map component's ``area``),
+    checked as an uploaded file is (a valid area, inside Tianjin)."""
+    try:
+        geometry = shapely.geometry.shape(polygon)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise UploadGeometryError(f"{name!r}: the drawn area is not a polygon ({exc})") from None
+    frame = gpd.GeoDataFrame({"name": [name]}, geometry=[geometry], crs="EPSG:4326")
+    return _to_site(frame, name, "drawn", "wgs84")
 
 
 def _too_large(name: str, size: int) -> str:

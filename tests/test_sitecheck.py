@@ -234,3 +234,38 @@ def test_ui_panel_renders_without_an_upload():
     assert not at.exception
     assert at.selectbox[0].label == "Coordinate system"
     assert at.number_input[0].value == 200
+
+
+# --- an area drawn on the map -------------------------------------------------------------------
+
+
+def test_an_area_drawn_on_the_map_is_checked_like_an_upload() -> None:
+    """The map's area tool gives a WGS84 ring (hedong_geo.ui_map's ``area``): around the
+    金贸产业园 south-east quadrant it finds the quadrant."""
+    layers = load_layers()
+    west, south, east, north = layers.feature("park.quadrant.se").geometry.bounds
+    pad = 0.002
+    ring = [
+        [west - pad, south - pad],
+        [east + pad, south - pad],
+        [east + pad, north + pad],
+        [west - pad, north + pad],
+        [west - pad, south - pad],
+    ]
+    site = uploads.site_from_drawing({"type": "Polygon", "coordinates": [ring]}, "drawn")
+    assert site.crs == "wgs84" and site.format == "drawn" and site.name == "drawn"
+    found = {hit.id for hit in sitecheck.check_site(layers, site, 100.0).hits}
+    assert "park.quadrant.se" in found
+
+
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},  # not Tianjin
+        {"type": "Point", "coordinates": [117.25, 39.12]},  # not an area
+        {"type": "Polygon"},  # no coordinates
+    ],
+)
+def test_a_bad_drawing_is_a_clear_error(polygon: dict) -> None:
+    with pytest.raises(UploadGeometryError, match="'drawn'"):
+        uploads.site_from_drawing(polygon, "drawn")

@@ -5,6 +5,7 @@
  *   out: {type: "click", id}               a feature was clicked
  *        {type: "view", lat, lng, zoom, bbox}  the map moved (after the move ends); bbox is
  *                                           [west, south, east, north] of what is shown
+ *        {type: "area", ring}               an area was measured: [[lng, lat], …] in WGS84
  *        {type: "ready"}                    the map is drawn and listens
  *   in:  {type: "select", id, bounds}       highlight a feature (null: none); fly to bounds
  *        {type: "view", lat, lng, zoom}     show this view
@@ -64,6 +65,10 @@
 
   HD.on("click", function (id) {
     post({ type: "click", id: id });
+  });
+
+  HD.on("area", function (ring) {
+    post({ type: "area", ring: ring });
   });
 
   window.addEventListener("message", function (e) {

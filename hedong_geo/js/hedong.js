@@ -8,6 +8,7 @@
  * The public API, for a page around the map (the static site's site.js) and for webmap.py:
  *   HedongGeo.on("ready", fn)     fn(map) once the map is set up (before any layer is drawn)
  *   HedongGeo.on("click", fn)     fn(id) when a feature is clicked
+ *   HedongGeo.on("area", fn)      fn([[lng, lat], …]) when an area is measured (WGS84)
  *   HedongGeo.select(id, opts)    highlight one feature on the map (null: none);
  *                                 opts.bounds: also fit the map to these bounds
  *   HedongGeo.highlighted         the id HD.select highlighted (the zone for a place tied to
@@ -34,7 +35,7 @@
 
   var HD = (window.HedongGeo = window.HedongGeo || {});
 
-  var hooks = { ready: [], click: [] };
+  var hooks = { ready: [], click: [], area: [] };
   var drawn = {}; // feature id → its GeoJSON feature as drawn (the first one drawn)
   var opening = null; // bounds a page asked to open on (HD.openAt)
   var current = null; // the highlight HD.select drew
@@ -42,7 +43,7 @@
   var entries = (HD.entries = []); // [{f, layer}] every clickable feature drawn
 
   HD.on = function (type, fn) {
-    if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click)");
+    if (!hooks[type]) throw new Error("HedongGeo.on: no event " + type + " (ready, click, area)");
     hooks[type].push(fn);
     if (type === "ready" && HD.map) fn(HD.map);
     return HD;
@@ -549,8 +550,18 @@
         var b = map.latLngToContainerPoint(pts[pts.length - 2]);
         if (a.distanceTo(b) < 5) pts.pop();
       }
+      var mode = this._mode;
       this._draw(null);
       this._stop(false);
+      // A finished area is a site a page may check (the app's site check): its WGS84 ring.
+      if (mode === "area" && pts.length > 2) {
+        emit(
+          "area",
+          pts.map(wgs84).map(function (p) {
+            return [+p.lng.toFixed(6), +p.lat.toFixed(6)];
+          })
+        );
+      }
     },
 
     _result: function (points) {

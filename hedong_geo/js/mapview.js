@@ -120,6 +120,10 @@ function onMessage(st, e) {
     // Python hears of the view once the map has rested (the print panel's "current view").
     clearTimeout(st.viewTimer);
     st.viewTimer = setTimeout(() => st.setStateValue("view", { bbox: d.bbox }), 600);
+  } else if (d.type === "area") {
+    // A measured area is a site the app can check ("what does the plan say here?").
+    const ring = d.ring.concat([d.ring[0]]);
+    st.setStateValue("area", { type: "Polygon", coordinates: [ring] });
   } else if (d.type === "ready") {
     st.ready = true;
     post(st.frame, { type: "colour", mode: st.colour });

@@ -129,7 +129,7 @@ def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> di
     unlocated_note = str(render("mapview_note.html.j2", text=t("not_located_note", lang)))
     for fid, name in zip(frame["id"], frame[name_col], strict=True):
         detail = feature_detail(layers, fid, lang)
-        html[fid] = detail_html(detail, lang, links)
+        html[fid] = detail_html(detail, lang, links, style=False)  # the component has it once
         if not detail.located and not detail.zone:
             html[fid] = unlocated_note + html[fid]
         names[fid] = name

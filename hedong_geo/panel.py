@@ -355,10 +355,13 @@ def detail_html(
     lang: str = "zh",
     links: Links | None = None,
     related: bool = True,
+    style: bool = True,
 ) -> str:
     """The panel as one HTML fragment (escaped); ``links`` says where passage ids link to
     (default: the app's reader in ``lang``; a link of ``None`` shows the id as text).
-    ``related`` lists the related features as text (the app shows them as buttons instead).
+    ``related`` lists the related features (links to them). ``style`` puts the panel's
+    stylesheet (``templates/panel.css``) in the fragment; the app's map component has it once
+    for every panel instead (:func:`panel_css`).
 
     A plain string of finished HTML: to put it into another template, wrap it in
     :class:`~markupsafe.Markup`."""
@@ -369,6 +372,14 @@ def detail_html(
         accuracy=accuracy,
         links=links or AppLinks(lang),
         related=related,
+        style=style,
         t=lambda key: t(key, lang),
     )
     return str(html)
+
+
+def panel_css() -> str:
+    """The panel's stylesheet (``templates/panel.css``), for a page that shows many panels."""
+    from hedong_geo.templating import environment
+
+    return environment().loader.get_source(environment(), "panel.css")[0]

@@ -15,6 +15,7 @@ import streamlit as st
 from hedong_geo.assets import OWN_JS, serve_folder
 from hedong_geo.i18n import t
 from hedong_geo.mapview import PAGES_COMPONENT, pages_dir
+from hedong_geo.panel import panel_css
 
 __all__ = ["map_component", "serve_pages"]
 
@@ -36,7 +37,7 @@ def _component() -> Any:
     return st.components.v2.component(
         "hedong_geo.map",
         html=_HTML,
-        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8"),
+        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8") + panel_css(),
         js=(OWN_JS / "mapview.js").read_text(encoding="utf-8"),
     )
 

@@ -109,8 +109,14 @@ def _controls(st: Any, layerset: LayerSet, lang: str, selected, view_bbox) -> di
     from hedong_geo.exports import COMMON_SCALES, default_title
 
     choices = extent_choices(layerset, lang, selected, view_bbox)
+    # Every box says "choose" in the page's language (Streamlit's own words are English).
+    plain = {"placeholder": t("choose_option", lang), "filter_mode": None}
     choice = st.selectbox(
-        t("print_extent", lang), list(choices), format_func=choices.get, key="print-extent"
+        t("print_extent", lang),
+        list(choices),
+        format_func=choices.get,
+        key="print-extent",
+        placeholder=t("choose_option", lang),
     )
     scales = [None, *COMMON_SCALES]
     scale = st.selectbox(
@@ -118,6 +124,7 @@ def _controls(st: Any, layerset: LayerSet, lang: str, selected, view_bbox) -> di
         scales,
         format_func=lambda s: t("print_scale_fit", lang) if s is None else f"1:{s:,}",
         key="print-scale",
+        **plain,
     )
     left, right = st.columns(2)
     paper = left.radio(t("print_paper", lang), ["A4", "A3"], key="print-paper")
@@ -127,7 +134,7 @@ def _controls(st: Any, layerset: LayerSet, lang: str, selected, view_bbox) -> di
         format_func=lambda o: t(f"print_{o}", lang),
         key="print-orientation",
     )
-    fmt = st.selectbox(t("print_format", lang), FORMATS, key="print-format")
+    fmt = st.selectbox(t("print_format", lang), FORMATS, key="print-format", **plain)
     probe = panel_options(choice, lang=lang, selected=selected, view_bbox=view_bbox)
     default = default_title(layerset, probe.checked())
     title = st.text_input(t("print_title", lang), value=default, key=f"print-title-{choice}")

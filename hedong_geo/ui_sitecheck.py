@@ -83,6 +83,7 @@ def site_check_panel(
         crs_options(),
         format_func=lambda c: auto if c is None else crs_label(c),
         key=f"{key}_crs",
+        placeholder=t("choose_option", lang),
     )
     distance = st.number_input(
         t("site_distance", lang), 0, 5000, DEFAULT_DISTANCE_M, step=50, key=f"{key}_distance"

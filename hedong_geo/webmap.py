@@ -439,16 +439,12 @@ def build_map(
     lang : {"zh", "en"}
         Language of names, tooltips, the legend and the controls.
     basemap : str
-        ``none`` (default) loads nothing from the internet. Else a tile source id
-        (:mod:`hedong_geo.tilesources`): ``osm`` and ``tianditu`` add online WGS84/CGCS2000
-        basemaps (Tianditu only when ``HEDONG_GEO_TIANDITU_KEY`` is set); ``gaode`` (or any
-        GCJ-02 source) shifts the data to GCJ-02 to match its tiles; a deployment's own
-        sources come from ``HEDONG_GEO_TILE_SOURCES``.
+        ``none`` (default) loads nothing from the internet; else a tile source id
+        (:mod:`hedong_geo.tilesources`); a GCJ-02 source (``gaode``) shifts the data to match.
     selected : str, optional
         Id of a feature to open on: highlighted, and the map fitted to it.
     asset_base : str or callable
-        URL of the static folder (see :func:`hedong_geo.assets.localize`); a local tile
-        source is served under it at ``tiles/<id>/``.
+        URL of the assets (:func:`hedong_geo.assets.localize`), local tile sources included.
     embed : bool
         A page for the app's map component (:mod:`hedong_geo.mapview`): clicks and moves are
         reported to the page around it, and touch screens pan with two fingers.

@@ -371,7 +371,9 @@ def test_app_through_the_proxy_in_chromium(deployment: Deployment, browser) -> N
         # Interactive: a click goes over the websocket, the app runs and shows the passage.
         fire(frame, SE)
         passage = page.locator(".hd-passage", has_text=SE_PASSAGE)
-        playwright_api.expect(passage).to_be_visible()
+        # A new process writes every panel while its first map is drawn (seconds on a busy
+        # machine): until then the panel says it is loading.
+        playwright_api.expect(passage).to_be_visible(timeout=60_000)
         cookies = {c["name"]: c["value"] for c in page.context.cookies()}
         assert "_streamlit_xsrf" in cookies  # XSRF protection on
         route = cookies["hedong_route"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, open_session, serve_folder
+from conftest import MAP_READY, open_session, serve_folder, wait_until_still
 
 from hedong_geo.assets import install_static
 from hedong_geo.layers import load_layers
@@ -76,6 +76,8 @@ def _open(session: Any, url: str) -> list[dict]:
     page = session.page
     page.goto(url)
     page.wait_for_function(MAP_READY)
+    # Labels are placed when a move ends: measured mid-zoom they would seem to overlap.
+    wait_until_still(page, frames=10)
     page.wait_for_function("() => window.HedongLabels && HedongLabels.shown().length > 0")
     return page.evaluate(SHOWN)
 

@@ -111,8 +111,8 @@ def test_link_reload_reproduces_the_view(session: Session, app_url: str, params:
                 )
                 assert abs(view[0] - float(lat)) < 1e-3 and abs(view[1] - float(lng)) < 1e-3
                 assert view[2] == int(zoom)
-            if params.get("colour") == "status":
-                assert frame.evaluate("() => HedongGeo.colouring") == "status"
+            if params.get("colour") == "status":  # told to the map once it is ready
+                frame.wait_for_function("() => HedongGeo.colouring === 'status'")
         if params.get("lang") == "en":
             expect(page.locator("h1", has_text="Hedong Planning Explorer")).to_be_visible()
         if "para" in params:

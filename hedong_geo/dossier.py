@@ -30,7 +30,7 @@ import matplotlib
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from hedong_geo import exports, plan
+from hedong_geo import exports
 from hedong_geo._errors import ExportError
 from hedong_geo._io import atomic_write, check_new_file
 from hedong_geo.describe import Step, steps
@@ -40,22 +40,22 @@ from hedong_geo.mapdata import highlight_target
 from hedong_geo.panel import (
     ZONE_CATEGORIES,
     FactLine,
+    Passage,
+    cite_block,
     fact_line,
-    mark_html,
     related_features,
     zone_members,
 )
 from hedong_geo.panel import _street as street_line
 from hedong_geo.places import OSM_MARK
 from hedong_geo.register import layer_titles
-from hedong_geo.templating import Markup, render
+from hedong_geo.templating import render
 from hedong_geo.transform import to_metric
 
 __all__ = [
     "DOSSIER_FORMATS",
     "Dossier",
     "Entry",
-    "Passage",
     "Section",
     "build_dossier",
     "check_dossier_target",
@@ -72,25 +72,6 @@ NEAR_M = 300.0
 #: The map's resolution: sharp on paper, and the dossier stays within its time budget.
 MAP_DPI = 200
 ZONE_KINDS = (*ZONE_CATEGORIES, "street_zone")
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One passage in full: which document, where (the heading path), the text and the marks."""
-
-    doc: str
-    doc_title: str
-    block_id: str
-    headings: tuple[str, ...]
-    text: str
-    marks: tuple[tuple[int, int], ...]
-    stance_label: str
-    stance_words: str
-
-    @property
-    def html(self) -> Markup:
-        """The text as escaped HTML with the place's mentions in ``<mark>``."""
-        return mark_html(self.text, self.marks)
 
 
 @dataclass
@@ -222,22 +203,6 @@ def provenance(layers: LayerSet, row: Any, lang: str = "zh") -> list[str]:
     return lines
 
 
-def _passage(citation: dict[str, Any], lang: str) -> Passage:
-    blk = plan.block(citation["block"])
-    said = citation.get("stance") or {}
-    value = said.get("value", "none")
-    return Passage(
-        doc=blk.doc,
-        doc_title=t(f"doc_{blk.doc}", lang),
-        block_id=blk.id,
-        headings=tuple(blk.headings[1:]),
-        text=blk.text,
-        marks=tuple((int(a), int(b)) for a, b in citation.get("marks") or []),
-        stance_label=t(f"stance_{value}", lang) if value != "none" else "",
-        stance_words=said.get("words", ""),
-    )
-
-
 def _list(value: Any) -> list:
     return list(value) if isinstance(value, (list, tuple)) else []
 
@@ -276,7 +241,7 @@ def entry_for(
     entry.provenance = provenance(layers, row, lang)
     entry.timeline = steps(citations, lang)
     entry.facts = [fact_line(f, lang) for f in _list(row.get("facts"))]
-    entry.passages = [_passage(c, lang) for c in citations]
+    entry.passages = [cite_block(c, lang) for c in citations]
     return entry
 
 

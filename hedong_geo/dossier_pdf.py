@@ -22,9 +22,10 @@ from fontTools.ttLib import TTCollection
 from fpdf import FPDF
 from matplotlib import font_manager
 
-from hedong_geo.dossier import Dossier, Entry, Passage
+from hedong_geo.dossier import Dossier, Entry
 from hedong_geo.exports import cjk_font_family
 from hedong_geo.i18n import t
+from hedong_geo.panel import Passage
 
 __all__ = ["MIN_PT", "break_lines", "dossier_pdf"]
 
@@ -269,11 +270,9 @@ class _Writer:
 
 def _passage(w: _Writer, p: Passage, lang: str) -> None:
     where = " › ".join(p.headings) or p.doc_title
-    stance = (
-        f" · {p.stance_label}" + (f" “{p.stance_words}”" if p.stance_words else "")
-        if p.stance_label
-        else ""
-    )
+    # As in the panel: no label for a passage that states no status, no one-character words.
+    words = f" “{p.stance_words}”" if len(p.stance_words) > 1 else ""
+    stance = f" · {p.stance_label}{words}" if p.stance != "none" else ""
     original = f" · {t('dos_original', lang)}" if lang != "zh" else ""
     w.text(
         f"{p.doc_title} · {where} · {p.block_id}{stance}{original}",

@@ -52,6 +52,8 @@ class Passage:
     stance: str = "none"  # what this passage states: planned, to_start, … or none
     stance_label: str = ""
     stance_words: str = ""
+    text: str = ""  # the block's plain text and the cited mentions in it (for the dossier's PDF)
+    marks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,17 +113,20 @@ def cite_block(citation: dict[str, Any], lang: str = "zh") -> Passage:
     blk = plan.block(citation["block"])
     said = citation.get("stance") or {}
     value = said.get("value", "none")
+    marks = tuple((int(a), int(b)) for a, b in citation.get("marks") or [])
     return Passage(
         doc=blk.doc,
         doc_title=t(f"doc_{blk.doc}", lang),
         block_id=blk.id,
         headings=heading_path(blk, lang),
-        html=mark_html(blk.text, citation.get("marks") or []),
+        html=mark_html(blk.text, marks),
         quote=citation["quote"],
         position=block_position(blk, lang),
         stance=value,
         stance_label=t(f"stance_{value}", lang),
         stance_words=said.get("words", ""),
+        text=blk.text,
+        marks=marks,
     )
 
 

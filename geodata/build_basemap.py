@@ -14,30 +14,40 @@ hedong_geo.basemap_layers.load_basemap(); the app never needs pypinyin.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from a checkout
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:  # _build, when loaded by path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jinja2  # noqa: E402
-import shapely  # noqa: E402
-from shapely.geometry import mapping, shape  # noqa: E402
-from shapely.ops import polylabel  # noqa: E402
+from _build import (
+    TEMPLATES,
+    MissingPackage,
+    SourceError,
+    dumps_collection,
+    feature,
+    install_command,
+    package_dir,
+    run_script,
+    write_outputs,
+)
+from shapely.geometry import shape
+from shapely.ops import polylabel
 
-from hedong_geo import recipes  # noqa: E402
-from hedong_geo._io import atomic_write_text  # noqa: E402
-from hedong_geo.paths import CONTEXT_DIR, GEODATA  # noqa: E402
-from hedong_geo.places import OSM_MARK  # noqa: E402
-from hedong_geo.transform import area_km2, from_metric, to_metric  # noqa: E402
+from hedong_geo import recipes
+from hedong_geo.paths import CONTEXT_DIR, GEODATA
+from hedong_geo.places import OSM_MARK
+from hedong_geo.transform import area_km2, from_metric, to_metric
+
+# What main() reports, and what tests catch, are _build's errors.
+__all__ = ["MissingPackage", "SourceError", "build", "main", "readme"]
 
 BASEMAP_DIR = GEODATA / "basemap"
 POIS = GEODATA / "osm" / "pois.geojson"
-PINYIN_PIN = ("pypinyin", "0.55.0")
+PINS = {"pypinyin": "0.55.0"}
+INSTALL = install_command(PINS)
 HEDONG = "120102"
 
 # The Haihe band. The centreline proxy is the Hedong–和平/河西 boundary (haihe_frontage.geojson,
@@ -124,26 +134,9 @@ ASCII_PUNCTUATION = str.maketrans({"（": "(", "）": ")", "·": " ", "－": "-"
 HAN = r"[\u4e00-\u9fff〇]+"
 
 
-class MissingPackage(RuntimeError):
-    """pypinyin is missing or not the pinned version."""
-
-
-_README = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-).get_template("basemap_README.md.j2")
-
-
 def _pinyin():
     """pypinyin's ``lazy_pinyin``, checked to be the pinned version."""
-    name, version = PINYIN_PIN
-    try:
-        found = importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        raise MissingPackage(f"{name} is not installed: pip install {name}=={version}") from None
-    if found != version:
-        raise MissingPackage(f"{name} {found} is installed; the build needs {name}=={version}")
+    package_dir("pypinyin", "pypinyin", PINS, INSTALL)
     from pypinyin import lazy_pinyin
 
     return lazy_pinyin
@@ -151,10 +144,6 @@ def _pinyin():
 
 def _read(path: Path) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["features"]
-
-
-def _feature(props: dict, geom: shapely.Geometry) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
 
 
 # --- water --------------------------------------------------------------------------------------
@@ -186,7 +175,7 @@ def water_feature(frontage: dict) -> dict:
             "schematic band for reading the map at about 1:25,000, not the river's banks"
         ),
     }
-    return _feature(props, geom)
+    return feature(props, geom)
 
 
 # --- district labels ----------------------------------------------------------------------------
@@ -224,7 +213,7 @@ def district_label_features(districts: list[dict]) -> list[dict]:
                 else f"pole of inaccessibility of the part within {reach} m of Hedong"
             ),
         }
-        out.append(_feature(props, spot))
+        out.append(feature(props, spot))
     return out
 
 
@@ -314,7 +303,7 @@ def place_features(pois: list[dict], metro: list[dict], lazy_pinyin) -> list[dic
             "in_hedong": p["in_hedong"],
             "attribution": OSM_MARK,
         }
-        chosen.append(_feature(props, shape(f["geometry"])))
+        chosen.append(feature(props, shape(f["geometry"])))
     # Major first, then by the zoom the label appears at, Hedong's own first, the larger sites
     # first, then by id.
     chosen.sort(
@@ -371,24 +360,12 @@ def metro_features(points: list[dict]) -> list[dict]:
             "source_crs": p["source_crs"],
             "also": others,
         }
-        out.append(_feature(props, shape(f["geometry"])))
+        out.append(feature(props, shape(f["geometry"])))
     # West to east along 津塘路, as the line runs.
     return sorted(out, key=lambda f: f["geometry"]["coordinates"][0])
 
 
 # --- writing ------------------------------------------------------------------------------------
-
-
-def dumps_collection(name: str, head: dict, features: list[dict]) -> str:
-    """RFC 7946 FeatureCollection text: one feature a line, fixed key order, UTF-8 names."""
-    top = {"type": "FeatureCollection", "name": name, **head}
-    lines = [json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features]
-    return (
-        json.dumps(top, ensure_ascii=False)[:-1]
-        + ', "features": [\n'
-        + ",\n".join(lines)
-        + "\n]}\n"
-    )
 
 
 def build(out_dir: str | Path = BASEMAP_DIR) -> dict[str, Path]:
@@ -425,14 +402,14 @@ def build(out_dir: str | Path = BASEMAP_DIR) -> dict[str, Path]:
         "metro": ({"title": {"zh": "地铁9号线车站", "en": "Metro Line 9 stations"}}, metro),
     }
     texts = {
-        name: (out_dir / f"{name}.geojson", dumps_collection(name, head, features))
+        name: (
+            out_dir / f"{name}.geojson",
+            dumps_collection({"type": "FeatureCollection", "name": name, **head}, features),
+        )
         for name, (head, features) in files.items()
     }
     texts["README"] = (out_dir / "README.md", readme({k: v[1] for k, v in files.items()}))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path, text in texts.values():  # everything computed first; each file replaced whole
-        atomic_write_text(path, text)
-    return {name: path for name, (path, _) in texts.items()}
+    return write_outputs(texts)
 
 
 def readme(files: dict[str, list[dict]]) -> str:
@@ -451,7 +428,7 @@ def readme(files: dict[str, list[dict]]) -> str:
         }
         for k, v in PLACE_CLASSES.items()
     ]
-    return _README.render(
+    return TEMPLATES.get_template("basemap_README.md.j2").render(
         water=files["water"][0]["properties"],
         labels=[f["properties"] for f in files["district_labels"]],
         classes=classes,
@@ -462,23 +439,18 @@ def readme(files: dict[str, list[dict]]) -> str:
         prefix=PREFIX_EN,
         reach=LABEL_REACH_M,
         same_as_station=SAME_AS_STATION_M,
-        pinyin=PINYIN_PIN,
+        pins=PINS,
+        install=INSTALL,
+        script="build_basemap.py",
+        test="test_basemap.py",
         width_accuracy=RIVER_WIDTH_ACCURACY_M,
         name_zoom=NAME_ZOOM,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out_dir = Path(args[0]) if args else BASEMAP_DIR
-    try:
-        paths = build(out_dir)
-    except MissingPackage as exc:
-        print(f"build_basemap: {exc}", file=sys.stderr)
-        return 1
-    for path in paths.values():
-        print(path)
-    return 0
+    """``python geodata/build_basemap.py [OUT_DIR] [--check]``; see :func:`_build.run_script`."""
+    return run_script(argv, build, {"OUT_DIR": BASEMAP_DIR}, __doc__)
 
 
 if __name__ == "__main__":

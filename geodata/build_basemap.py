@@ -1,7 +1,7 @@
 """Rebuild the offline basemap in geodata/basemap/ from the project's committed geography.
 
     pip install pypinyin==0.55.0     # only for the machine pinyin of English place labels
-    python geodata/build_basemap.py [OUT_DIR]
+    python geodata/build_basemap.py [OUT_DIR] [--check]
 
 Writes water.geojson (the Haihe as a band of stated width around the centreline proxy),
 district_labels.geojson (where each district's name is written), places.geojson (OpenStreetMap

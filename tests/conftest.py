@@ -9,9 +9,11 @@ hedong_geo.settings), and the fixtures.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -100,6 +102,15 @@ def ogrinfo_path() -> str:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+def load_build_script(name: str) -> ModuleType:
+    """``geodata/<name>.py`` as a module, loaded from its file as the build tests use it (the
+    scripts are not a package; each puts ``geodata/`` on ``sys.path`` for ``_build``)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "geodata" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # --- chromium -----------------------------------------------------------------------------------

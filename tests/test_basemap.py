@@ -10,6 +10,7 @@ import re
 import shutil
 
 import pytest
+from conftest import load_build_script
 
 from hedong_geo import LayerError
 from hedong_geo.basemap_layers import (
@@ -35,10 +36,7 @@ INSTALL = "pip install pypinyin==0.55.0"
 def builder():
     if importlib.util.find_spec("pypinyin") is None:
         pytest.skip(f"pypinyin is not installed: {INSTALL}")
-    spec = importlib.util.spec_from_file_location("build_basemap", GEODATA / "build_basemap.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_build_script("build_basemap")
 
 
 @pytest.fixture(scope="module")

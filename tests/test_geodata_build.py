@@ -8,11 +8,13 @@ package, so they run everywhere.
 
 from __future__ import annotations
 
+import csv
 import importlib
 import importlib.metadata
 import importlib.util
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +24,7 @@ from conftest import load_build_script
 from shapely.geometry import Point
 
 from hedong_geo._errors import WriteError
-from hedong_geo.paths import GEODATA
+from hedong_geo.paths import GEODATA, REFERENCE_DIR
 
 SCRIPTS = ("build_context", "build_basemap", "build_places")
 
@@ -155,3 +157,33 @@ def test_collection_text_is_one_feature_a_line_and_refuses_nan(build_lib):
 def test_markdown_table(build_lib):
     table = build_lib.markdown_table(["a", "b"], [[1, None]])
     assert table == "| a | b |\n| --- | --- |\n| 1 | None |"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("{", "not JSON"),
+        ('{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
+        (None, "cannot be read"),
+    ],
+)
+def test_a_bad_input_file_is_named(build_lib, tmp_path, text, problem):
+    path = tmp_path / "districts.geojson"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(build_lib.SourceError, match=rf"^{re.escape(str(path))}: {problem}"):
+        build_lib.read_features(path)
+
+
+def test_a_bad_number_in_points_csv_names_the_file_and_line(tmp_path, monkeypatch):
+    builder = load_build_script("build_context")  # reading points.csv needs no package
+    with open(REFERENCE_DIR / "points.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["lat_wgs84"] = "39.1N"
+    with open(tmp_path / "points.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows[:2])
+    monkeypatch.setattr(builder, "REFERENCE_DIR", tmp_path)
+    with pytest.raises(builder.SourceError, match=r"points\.csv: line 2 .*lat_wgs84.*'39\.1N'"):
+        builder.read_points()

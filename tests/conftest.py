@@ -5,11 +5,18 @@ are imported from here, so a test writes ``from conftest import serve_app``. Wha
 is here: tests that need a Debian package skip with a message on machines without it, and fail
 in CI (.ci/run sets HEDONG_GEO_REQUIRE_BROWSER / HEDONG_GEO_REQUIRE_GDAL, see
 hedong_geo.settings), and the fixtures.
+
+The browser tests share: ``browser`` (chromium, one a module), pages at a size (``session`` at
+the default 1400×1000, ``desk`` at 1440×900, ``phone`` as a 390×844 phone), ``app_url`` (the app
+over the built-in layers, one server a module), ``small_layers`` (the small fixture layers with
+a context layer), and the app's :func:`open_app_map`, :func:`click_feature`,
+:func:`hover_feature`, :func:`passage`.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +33,7 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     CHROMIUM,
     CHROMIUM_ARGS,
     DATA,
+    DESK,
     FEATURE_POINT,
     FIRE,
     LEAFLET_READY,
@@ -33,7 +41,10 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     MAP_IFRAME,
     MAP_READY,
     MAP_STILL,
+    PHONE,
+    PHONE_DEVICE,
     ROOT,
+    SHOTS,
     START_TIMEOUT,
     TIMEOUT,
     Session,
@@ -47,6 +58,7 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     outside,
     serve_app,
     serve_folder,
+    serve_maps,
     settle,
     stop,
     wait_for_health,
@@ -132,3 +144,81 @@ def browser() -> Iterator[Any]:
         launched = launch_chromium(p, path)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def session(browser: Any) -> Iterator[Session]:
+    """A page at :func:`open_session`'s default size (1400×1000), watched."""
+    with open_session(browser) as opened:
+        yield opened
+
+
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Session]:
+    """A page at :data:`DESK` size (1440×900), watched."""
+    with open_session(browser, *DESK) as opened:
+        yield opened
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Session]:
+    """A page as a phone shows it: :data:`PHONE` size (390×844), :data:`PHONE_DEVICE`."""
+    with open_session(browser, *PHONE, **PHONE_DEVICE) as opened:
+        yield opened
+
+
+# --- the app and the map ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` over the built-in layers, one server for the module; its URL."""
+    log = tmp_path_factory.mktemp("app") / "streamlit.log"
+    with serve_app({"HEDONG_GEO_LAYERS_DIR": ""}, log, script=ROOT / "app.py") as url:
+        yield url
+
+
+@pytest.fixture
+def small_layers(tmp_path: Path, data_dir: Path) -> Any:
+    """The small fixture layers plus a context layer (districts, the Haihe, a reference point)."""
+    from test_webmap import CONTEXT
+
+    from hedong_geo.layers import load_layers
+
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    for path in (data_dir / "layers_small").glob("*.geojson"):
+        shutil.copy(path, folder / path.name)
+    (folder / "context.geojson").write_text(json.dumps(CONTEXT), encoding="utf-8")
+    return load_layers(folder)
+
+
+def open_app_map(page: Any, url: str) -> Any:
+    """Open the app at ``url``; once its map is drawn and Streamlit's run has finished, the
+    map component's frame (:func:`map_frame`)."""
+    page.goto(url)
+    frame = map_frame(page)
+    settle(page)
+    return frame
+
+
+def click_feature(page: Any, frame: Any, feature_id: str, mouse: bool = True) -> None:
+    """Click the feature in ``frame`` (the map's page or frame) with the real mouse; with
+    ``mouse=False`` fire Leaflet's click on its layer, for a feature the mouse cannot reach."""
+    if mouse:
+        page.mouse.click(*feature_point(frame, feature_id))
+    else:
+        fire(frame, feature_id, "click")
+
+
+def hover_feature(page: Any, frame: Any, feature_id: str, mouse: bool = True) -> None:
+    """Move the mouse onto the feature, or (``mouse=False``) fire Leaflet's mouseover."""
+    if mouse:
+        page.mouse.move(*feature_point(frame, feature_id))
+    else:
+        fire(frame, feature_id, "mouseover")
+
+
+def passage(page: Any, text: str) -> Any:
+    """The app's quoted plan passage (``.hd-passage``) that contains ``text``."""
+    return page.locator(".hd-passage", has_text=text)

@@ -12,10 +12,12 @@ a deadline; none sleeps for a fixed time.
 - layer files: :func:`context_feature`, :func:`edit_feature`;
 - servers: :func:`free_port`, :func:`serve_app` (``python -m hedong_geo app`` or ``streamlit
   run SCRIPT``, ready when ``/_stcore/health`` answers), :func:`serve_folder` (a static file
-  server), :func:`wait_for_port`, :func:`wait_for_health`, :func:`stop`, :func:`wait_until`;
-- chromium: :data:`CHROMIUM_ARGS`, :func:`launch_chromium`, :func:`open_session` and
-  :func:`watch` (a :class:`Session` records requests, dialogs and page errors),
-  :func:`outside` (requests that leave this machine, :data:`LOCAL_HOSTS`);
+  server), :func:`serve_maps` (map pages with their assets), :func:`wait_for_port`,
+  :func:`wait_for_health`, :func:`stop`, :func:`wait_until`;
+- chromium: :data:`CHROMIUM_ARGS`, :func:`launch_chromium`, :func:`open_session` (at a size;
+  :data:`DESK`, :data:`PHONE` and :data:`PHONE_DEVICE`) and :func:`watch` (a :class:`Session`
+  records requests, dialogs and page errors), :func:`outside` (requests that leave this
+  machine, :data:`LOCAL_HOSTS`); screenshots for a person go to :data:`SHOTS`;
 - the map: :data:`MAP_READY`, :data:`APP_MAP_READY`, :data:`LEAFLET_READY`, :data:`MAP_STILL`,
   :data:`FEATURE_POINT`, :func:`map_frame`, :func:`wait_until_still`, :func:`feature_point`,
   :func:`fire`, :func:`settle`.
@@ -60,6 +62,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 START_TIMEOUT = 60.0
 #: Playwright's timeout for one wait, in milliseconds.
 TIMEOUT = 30_000
+#: Where browser tests leave screenshots for a person to look at.
+SHOTS = Path("/tmp/hedong-geo-shots")
+#: The two sizes every page is looked at (width, height), and what else makes a context a phone.
+DESK, PHONE = (1440, 900), (390, 844)
+PHONE_DEVICE = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 # --- layer files --------------------------------------------------------------------------------
@@ -261,6 +268,19 @@ def serve_folder(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_maps(root: Path, pages: Mapping[str, Any]) -> Iterator[str]:
+    """Each folium map of ``pages`` as ``root/<name>.html``, with the map's assets under
+    ``/app/static`` as Streamlit serves them, from :func:`serve_folder`; yield the base URL."""
+    from hedong_geo.assets import install_static
+
+    install_static(root / "app" / "static")
+    for name, page in pages.items():
+        (root / f"{name}.html").write_text(page.get_root().render(), encoding="utf-8")
+    with serve_folder(root) as base:
+        yield base
 
 
 # --- chromium -----------------------------------------------------------------------------------

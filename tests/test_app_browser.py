@@ -1,7 +1,8 @@
 """The app end to end in Debian's chromium (Playwright): map, clicks, reader links, language,
 phone layout, escaping, no remount on click, and nothing fetched from outside the machine.
 
-Each module-scoped fixture starts ``streamlit run app.py`` on a free port and stops it after.
+Each module-scoped server (conftest's ``app_url``, and ``xss_url`` here) runs ``streamlit run
+app.py`` on a free port and stops it after.
 Every wait in the browser polls for what the test needs (``expect``, ``wait_for_function``).
 """
 
@@ -10,19 +11,21 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conftest import (
     FEATURE_POINT,
     MAP_IFRAME,
     ROOT,
+    SHOTS,
     Session,
+    click_feature,
     edit_feature,
-    feature_point,
     fire,
+    hover_feature,
     map_frame,
-    open_session,
+    open_app_map,
+    passage,
     serve_app,
     settle,
     wait_until_still,
@@ -35,7 +38,6 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/hedong-geo-shots")
 APP = ROOT / "app.py"
 SE = "park.quadrant.se"
 SE_PASSAGE = "以核理化院和国机集团天津电气院为核心"
@@ -46,15 +48,7 @@ XSS_FEATURE = "park.yijichuang"  # in renewal.geojson
 XSS_MOUSE_FEATURE = "culture.wanda-plaza"  # a point the mouse can reach at the opening view
 
 
-# --- the app server -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("app") / "streamlit.log"
-    env = {"HEDONG_GEO_LAYERS_DIR": ""}
-    with serve_app(env, log, script=APP) as url:
-        yield url
+# --- the app server (app_url, the browser and the pages: conftest) ------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -68,47 +62,6 @@ def xss_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {"HEDONG_GEO_LAYERS_DIR": str(layers)}
     with serve_app(env, folder / "streamlit.log", script=APP) as url:
         yield url
-
-
-# --- the browser --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def session(browser) -> Iterator[Session]:
-    with open_session(browser) as opened:
-        yield opened
-
-
-@pytest.fixture
-def phone(browser) -> Iterator[Session]:
-    with open_session(
-        browser, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True
-    ) as opened:
-        yield opened
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def click_feature(page, frame, feature_id: str, mouse: bool = True) -> None:
-    """Click the feature with the mouse; with mouse=False fire Leaflet's click on its layer
-    (for a feature the mouse cannot reach, see test_quadrant_is_clickable_with_the_mouse)."""
-    if mouse:
-        page.mouse.click(*feature_point(frame, feature_id))
-    else:
-        fire(frame, feature_id, "click")
-
-
-def hover_feature(page, frame, feature_id: str, mouse: bool = True) -> None:
-    """Move the mouse onto the feature, or fire Leaflet's mouseover on its layer."""
-    if mouse:
-        page.mouse.move(*feature_point(frame, feature_id))
-    else:
-        fire(frame, feature_id, "mouseover")
-
-
-def passage(page, text: str):
-    return page.locator(".hd-passage", has_text=text)
 
 
 # --- tests --------------------------------------------------------------------------------------
@@ -130,9 +83,7 @@ def test_map_loads_offline(session: Session, app_url: str) -> None:
 
 def test_click_shows_passage_without_remounting_the_map(session: Session, app_url: str) -> None:
     page = session.page
-    page.goto(app_url)
-    frame = map_frame(page)
-    settle(page)
+    frame = open_app_map(page, app_url)
     frame.evaluate("() => { window.__marker = 1; HedongGeo.map.__marker = 1; }")
     # The SE quadrant: Leaflet's click on its layer (the mouse cannot reach it, see below).
     click_feature(page, frame, SE, mouse=False)
@@ -157,9 +108,7 @@ def test_click_shows_passage_without_remounting_the_map(session: Session, app_ur
 
 def test_quadrants_are_clickable_with_the_mouse(session: Session, app_url: str) -> None:
     page = session.page
-    page.goto(app_url)
-    frame = map_frame(page)
-    settle(page)
+    frame = open_app_map(page, app_url)
     wait_until_still(frame)  # a point looked for while the map moves would be missed
     for quadrant in ("ne", "nw", "se", "sw"):
         assert frame.evaluate(FEATURE_POINT, [f"park.quadrant.{quadrant}", False]), quadrant
@@ -208,9 +157,7 @@ def test_lang_en_switches_the_ui(session: Session, app_url: str) -> None:
 
 def test_phone_layout(phone: Session, app_url: str) -> None:
     page = phone.page
-    page.goto(app_url + f"?feature={SE}")
-    frame = map_frame(page)
-    settle(page)
+    frame = open_app_map(page, app_url + f"?feature={SE}")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone-top.png"))
     page.screenshot(path=str(SHOTS / "phone-full.png"), full_page=True)

@@ -10,18 +10,15 @@ pick and the vertical swipe over the map scrolls the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import (
     MAP_IFRAME,
-    ROOT,
     Session,
     feature_point,
     map_frame,
     open_session,
-    serve_app,
     settle,
     wait_until,
     wait_until_still,
@@ -32,21 +29,7 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
-APP = ROOT / "app.py"
 PANEL = ".hd-mv-panel"
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("app") / "streamlit.log"
-    with serve_app({"HEDONG_GEO_LAYERS_DIR": ""}, log, script=APP) as url:
-        yield url
-
-
-@pytest.fixture
-def session(browser) -> Iterator[Session]:
-    with open_session(browser) as opened:
-        yield opened
 
 
 def until(check, what: str) -> None:

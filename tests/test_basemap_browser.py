@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, open_session, serve_folder, wait_until_still
+from conftest import DESK, MAP_READY, PHONE, Session, open_session, serve_maps, wait_until_still
 
-from hedong_geo.assets import install_static
 from hedong_geo.layers import load_layers
 from hedong_geo.places import OSM_MARK
 from hedong_geo.styles import load_styles
@@ -24,7 +23,7 @@ from hedong_geo.webmap import build_map
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 
-SIZES = {"desk": (1440, 900), "phone": (390, 844)}
+SIZES = {"desk": DESK, "phone": PHONE}
 
 # The labels shown now, with their boxes on screen (only those at least partly in the map).
 SHOWN = """() => {
@@ -51,13 +50,9 @@ WATER = """() => {
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The landing map (all committed layers) in both languages, served as Streamlit does."""
-    root = tmp_path_factory.mktemp("basemap_site")
-    install_static(root / "app" / "static")
     layers = load_layers()
-    for lang in ("zh", "en"):
-        page = build_map(layers, lang=lang).get_root().render()
-        (root / f"{lang}.html").write_text(page, encoding="utf-8")
-    with serve_folder(root) as base:
+    pages = {lang: build_map(layers, lang=lang) for lang in ("zh", "en")}
+    with serve_maps(tmp_path_factory.mktemp("basemap_site"), pages) as base:
         yield {lang: f"{base}/{lang}.html" for lang in ("zh", "en")}
 
 
@@ -115,41 +110,39 @@ def test_landing_map_reads_as_a_map_of_hedong(
 
 
 def test_labels_never_collide_while_zooming_and_follow_the_language(
-    browser: Any, landing: dict[str, str]
+    desk: Session, landing: dict[str, str]
 ) -> None:
-    with open_session(browser, *SIZES["desk"]) as session:
-        page = session.page
-        _open(session, landing["en"])
-        counts = {}
-        for zoom in (12, 14, 16, 17):
-            page.evaluate(f"HedongGeo.map.setZoom({zoom}, {{animate: false}})")
-            page.wait_for_function(f"() => HedongGeo.map.getZoom() === {zoom}")
-            page.evaluate("HedongLabels.layout()")
-            shown = page.evaluate(SHOWN)
-            assert not _overlaps(shown), (zoom, _overlaps(shown))
-            counts[zoom] = {label["cls"] for label in shown}
-        assert "other" not in counts[12] and "other" in counts[16]  # by zoom level
-        names = page.evaluate("HedongLabels.shown().map((l) => l.text)")
-        assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in names), names
-        # The labels take no clicks: what lies under a label is what a click reaches.
-        events = page.evaluate(
-            "getComputedStyle(document.querySelector('.leaflet-hdBaseLabels-pane')).pointerEvents"
-        )
-        assert events == "none"
-        session.assert_local()
-        assert not session.errors, session.errors
+    page = desk.page
+    _open(desk, landing["en"])
+    counts = {}
+    for zoom in (12, 14, 16, 17):
+        page.evaluate(f"HedongGeo.map.setZoom({zoom}, {{animate: false}})")
+        page.wait_for_function(f"() => HedongGeo.map.getZoom() === {zoom}")
+        page.evaluate("HedongLabels.layout()")
+        shown = page.evaluate(SHOWN)
+        assert not _overlaps(shown), (zoom, _overlaps(shown))
+        counts[zoom] = {label["cls"] for label in shown}
+    assert "other" not in counts[12] and "other" in counts[16]  # by zoom level
+    names = page.evaluate("HedongLabels.shown().map((l) => l.text)")
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in n) for n in names), names
+    # The labels take no clicks: what lies under a label is what a click reaches.
+    events = page.evaluate(
+        "getComputedStyle(document.querySelector('.leaflet-hdBaseLabels-pane')).pointerEvents"
+    )
+    assert events == "none"
+    desk.assert_local()
+    assert not desk.errors, desk.errors
 
 
 def test_hiding_the_context_layer_hides_the_basemap_and_its_credit(
-    browser: Any, landing: dict[str, str]
+    desk: Session, landing: dict[str, str]
 ) -> None:
-    with open_session(browser, *SIZES["desk"]) as session:
-        page = session.page
-        _open(session, landing["zh"])
-        page.locator(".leaflet-control-layers").hover()
-        page.locator(".leaflet-control-layers-overlays label", has_text="底图").locator(
-            "input"
-        ).uncheck()
-        page.wait_for_function("() => !document.querySelector('.hd-bm-district')?.isConnected")
-        assert page.evaluate("document.querySelector('.leaflet-hdBaseWater-pane path')") is None
-        assert not session.errors, session.errors
+    page = desk.page
+    _open(desk, landing["zh"])
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="底图").locator(
+        "input"
+    ).uncheck()
+    page.wait_for_function("() => !document.querySelector('.hd-bm-district')?.isConnected")
+    assert page.evaluate("document.querySelector('.leaflet-hdBaseWater-pane path')") is None
+    assert not desk.errors, desk.errors

@@ -13,8 +13,6 @@ Screenshots go to /tmp/hedong-geo-shots/tiles-*.png (1440×900 and 390×844), to
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LOCAL_HOSTS, MAP_READY, open_session, serve_app, serve_folder
+from conftest import DESK, LOCAL_HOSTS, MAP_READY, PHONE, SHOTS, open_session, serve_app, serve_maps
 from test_basemaps import (
     TILE_RGB,
     all_tiles,
@@ -32,12 +30,9 @@ from test_basemaps import (
     tile_png,
     write_sources,
 )
-from test_webmap import CONTEXT
 
 from hedong_geo import basemaps
-from hedong_geo.assets import install_static
 from hedong_geo.i18n import t
-from hedong_geo.layers import load_layers
 from hedong_geo.transform import wgs84_to_gcj02
 from hedong_geo.webmap import build_map
 
@@ -45,8 +40,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-SHOTS = Path("/tmp/hedong-geo-shots")
-SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
+SIZES = {"desktop": DESK, "phone": PHONE}
 # The centre pixel of each loaded tile (the fixture tiles are plain there), or null while
 # fewer than `least` tiles have loaded.
 PAINTED = """(least) => {
@@ -73,25 +67,11 @@ CONTEXT_FILLS = """() => {
 }"""
 
 
-@pytest.fixture
-def layers(tmp_path: Path, data_dir: Path):
-    """The small fixture layers plus a context layer (districts, the Haihe, a reference point)."""
-    folder = tmp_path / "layers"
-    folder.mkdir()
-    for path in (data_dir / "layers_small").glob("*.geojson"):
-        shutil.copy(path, folder / path.name)
-    (folder / "context.geojson").write_text(json.dumps(CONTEXT), encoding="utf-8")
-    return load_layers(folder)
-
-
 @contextmanager
 def map_site(root: Path, layers, **kwargs: Any) -> Iterator[str]:
     """The map as /index.html with the assets (and local tiles) under /app/static."""
-    install_static(root / "app" / "static")
     basemaps.install_tiles(root / "app" / "static")
-    page = build_map(layers, **kwargs).get_root().render()
-    (root / "index.html").write_text(page, encoding="utf-8")
-    with serve_folder(root) as base:
+    with serve_maps(root, {"index": build_map(layers, **kwargs)}) as base:
         yield f"{base}/index.html"
 
 
@@ -130,14 +110,14 @@ def shoot(page: Any, name: str) -> None:
 
 @pytest.mark.parametrize("kind", ["mbtiles", "pmtiles"])
 def test_a_local_tile_file_is_drawn(
-    browser, layers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+    browser, small_layers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     make = make_mbtiles if kind == "mbtiles" else make_pmtiles
     make(tmp_path / f"hedong.{kind}")
     sources = write_sources(tmp_path, {"bureau": bureau(kind, path=f"hedong.{kind}")})
     monkeypatch.setenv("HEDONG_GEO_TILE_SOURCES", str(sources))
     monkeypatch.setenv("HEDONG_GEO_TILE_CACHE", str(tmp_path / "cache"))
-    with map_site(tmp_path / "site", layers, basemap="bureau", lang="zh") as url:
+    with map_site(tmp_path / "site", small_layers, basemap="bureau", lang="zh") as url:
         for size, (width, height) in SIZES.items():
             with open_session(browser, width, height) as session:
                 page = session.page
@@ -157,8 +137,10 @@ def test_a_local_tile_file_is_drawn(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_failing_online_source_is_reported(browser, layers, tmp_path: Path, lang: str) -> None:
-    with map_site(tmp_path / "site", layers, basemap="osm", lang=lang) as url:
+def test_a_failing_online_source_is_reported(
+    browser, small_layers, tmp_path: Path, lang: str
+) -> None:
+    with map_site(tmp_path / "site", small_layers, basemap="osm", lang=lang) as url:
         for size, (width, height) in SIZES.items():
             with open_session(browser, width, height) as session:
                 page = session.page
@@ -192,9 +174,9 @@ def test_a_failing_online_source_is_reported(browser, layers, tmp_path: Path, la
 POINTS = [(117.2310, 39.1220), (117.2650, 39.0950), (117.2050, 39.1480), (117.2999, 39.1601)]
 
 
-def test_gcj02_mouse_position_reads_wgs84(browser, layers, tmp_path: Path) -> None:
+def test_gcj02_mouse_position_reads_wgs84(browser, small_layers, tmp_path: Path) -> None:
     with (
-        map_site(tmp_path / "site", layers, basemap="gaode", lang="en") as url,
+        map_site(tmp_path / "site", small_layers, basemap="gaode", lang="en") as url,
         open_session(browser, 1440, 900) as session,
     ):
         page = session.page

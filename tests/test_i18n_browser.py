@@ -11,10 +11,9 @@ hard-coded "No results"; ``client.toolbarMode = "viewer"`` for the menu ("Deploy
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from conftest import ROOT, open_session, serve_app, settle
+from conftest import settle
 
 pytest.importorskip("playwright.sync_api")
 # app.py is wired by the lead: pass placeholder=t("choose_options"/"choose_option", lang),
@@ -34,19 +33,6 @@ STREAMLIT_ENGLISH = (
 )
 VIEWS = ("map", "reader", "projects", "indicators", "sitecheck", "about")
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("app") / "streamlit.log"
-    with serve_app({"HEDONG_GEO_LAYERS_DIR": ""}, log, script=ROOT / "app.py") as url:
-        yield url
-
-
-@pytest.fixture
-def session(browser):
-    with open_session(browser) as opened:
-        yield opened
 
 
 def _shown(page) -> str:

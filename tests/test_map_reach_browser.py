@@ -16,13 +16,11 @@ Every wait polls; screenshots at 1440×900 and 390×844 go to /tmp/hedong-geo-sh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, Session, open_session, serve_folder, wait_until_still
+from conftest import MAP_READY, SHOTS, Session, open_session, serve_maps, wait_until_still
 
-from hedong_geo.assets import install_static
 from hedong_geo.layers import load_layers
 from hedong_geo.mapdata import located
 from hedong_geo.tour import load_tour
@@ -32,7 +30,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-SHOTS = Path("/tmp/hedong-geo-shots")
 SITE = ("park.yijichuang", "park.yijichuang-industrial-parcel")  # two features, one site
 
 # Records every reported click in window.__clicks.
@@ -86,26 +83,8 @@ def layers():
 def map_url(tmp_path_factory: pytest.TempPathFactory, layers) -> Iterator[str]:
     root = tmp_path_factory.mktemp("reach")
     SHOTS.mkdir(exist_ok=True)
-    install_static(root / "app" / "static")
-    for lang in ("zh", "en"):
-        page = build_map(layers, lang=lang).get_root().render()
-        (root / f"{lang}.html").write_text(page, encoding="utf-8")
-    with serve_folder(root) as base:
+    with serve_maps(root, {lang: build_map(layers, lang=lang) for lang in ("zh", "en")}) as base:
         yield base
-
-
-@pytest.fixture
-def desk(browser: Any) -> Iterator[Session]:
-    with open_session(browser, 1440, 900) as session:
-        yield session
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Session]:
-    with open_session(
-        browser, 390, 844, device_scale_factor=2, is_mobile=True, has_touch=True
-    ) as session:
-        yield session
 
 
 def _open(session: Session, url: str) -> Any:

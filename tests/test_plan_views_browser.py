@@ -3,8 +3,8 @@ Chinese and English, colour by status from the legend, the 街道 names, a membe
 highlighted, and the chooser where two features share a site. Screenshots of two panels at
 desktop and phone sizes go to /tmp/hedong-geo-shots (for a person to look at).
 
-Uses the app server and helpers of ``test_app_browser`` and the shared browser of
-``conftest``; every wait polls.
+Uses the app server, the browser, the pages and the app helpers of ``conftest``; every wait
+polls.
 """
 
 from __future__ import annotations
@@ -13,34 +13,40 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import Session, map_frame, open_session, settle, wait_until_still
-from test_app_browser import (  # noqa: F401 - fixtures used by name
+from conftest import (
+    DESK,
+    PHONE,
+    PHONE_DEVICE,
     SHOTS,
-    app_url,
+    Session,
     click_feature,
-    expect,
-    session,
+    map_frame,
+    open_app_map,
+    open_session,
+    settle,
+    wait_until_still,
 )
 
 from hedong_geo.styles import load_styles
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
 PANELS = ("station.zone.hedong", "park.yijichuang")
 # The selection highlight's shapes (HedongGeo.highlight draws into this pane).
 HIGHLIGHT = ".leaflet-hdSelected-pane path"
 
 
-@pytest.fixture(params=[(1440, 900), (390, 844)], ids=["desktop", "phone"])
+@pytest.fixture(params=[DESK, PHONE], ids=["desktop", "phone"])
 def sized(request, browser) -> Iterator[tuple[Session, str]]:
     width, height = request.param
-    extra = {"device_scale_factor": 2, "is_mobile": True, "has_touch": True} if width < 500 else {}
+    extra = PHONE_DEVICE if request.param == PHONE else {}
     with open_session(browser, width, height, **extra) as opened:
         yield opened, f"{width}x{height}"
 
 
 @pytest.mark.parametrize("feature", PANELS)
-def test_panel_screenshots(sized, app_url: str, feature: str) -> None:  # noqa: F811
+def test_panel_screenshots(sized, app_url: str, feature: str) -> None:
     shot, size = sized
     page = shot.page
     page.goto(app_url + f"?feature={feature}")
@@ -70,8 +76,8 @@ def test_panel_screenshots(sized, app_url: str, feature: str) -> None:  # noqa: 
     ],
 )
 def test_panel_timeline_and_figures(
-    session: Session,  # noqa: F811
-    app_url: str,  # noqa: F811
+    session: Session,
+    app_url: str,
     lang: str,
     heading: str,
     step: str,
@@ -95,11 +101,9 @@ def test_panel_timeline_and_figures(
     session.assert_local()
 
 
-def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> None:  # noqa: F811
+def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> None:
     page = session.page
-    page.goto(app_url + "?feature=park.quadrant.se")
-    frame = map_frame(page)
-    settle(page)
+    frame = open_app_map(page, app_url + "?feature=park.quadrant.se")
     legend = frame.locator(".hd-legend")
     legend.locator("h4").click()
     expect(legend.locator(".hd-by-group")).to_be_visible()
@@ -130,10 +134,7 @@ def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> Non
     assert not session.errors, session.errors
 
 
-def test_street_names_are_drawn_and_take_no_clicks(
-    session: Session,  # noqa: F811
-    app_url: str,  # noqa: F811
-) -> None:
+def test_street_names_are_drawn_and_take_no_clicks(session: Session, app_url: str) -> None:
     page = session.page
     page.goto(app_url)
     frame = map_frame(page)
@@ -155,7 +156,7 @@ def test_street_names_are_drawn_and_take_no_clicks(
     assert int(z[0]) < int(z[1]), z
 
 
-def test_member_chosen_highlights_its_zone(session: Session, app_url: str) -> None:  # noqa: F811
+def test_member_chosen_highlights_its_zone(session: Session, app_url: str) -> None:
     page = session.page
     page.goto(app_url + "?feature=park.huakan-hq")
     frame = map_frame(page)
@@ -173,11 +174,9 @@ def test_member_chosen_highlights_its_zone(session: Session, app_url: str) -> No
     )
 
 
-def test_same_site_click_offers_each(session: Session, app_url: str) -> None:  # noqa: F811
+def test_same_site_click_offers_each(session: Session, app_url: str) -> None:
     page = session.page
-    page.goto(app_url)
-    frame = map_frame(page)
-    settle(page)
+    frame = open_app_map(page, app_url)
     click_feature(page, frame, "park.yijichuang", mouse=False)
     chooser = frame.locator(".hd-chooser")
     # Both features of the site, and the areas and the 街道 zone under them (pick.js).

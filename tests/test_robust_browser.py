@@ -15,13 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TIMEOUT, launch_chromium, map_frame, serve_app, settle
-from test_app_browser import click_feature, expect, passage
+from conftest import ROOT, click_feature, map_frame, passage, serve_app, settle
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
-ROOT = Path(__file__).resolve().parent.parent
-BAD = Path(__file__).parent / "data" / "bad"
 SE_PASSAGE = "以核理化院和国机集团天津电气院为核心"
 BROKEN = "jinmao_quadrants.geojson"  # park.quadrant.se and .ne
 OTHER, OTHER_NAME = "station.zone.whole", "天津站站产城融合发展片区（全域，河东·和平·河北）"
@@ -42,19 +40,11 @@ def app(layers_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture
-def page(chromium_path: str, app: str):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = launch_chromium(p, chromium_path)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(TIMEOUT)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(app)
-        yield page
-        assert not errors, errors
-        browser.close()
+def page(session, app: str):
+    """The app open in a page (conftest's ``session``); no page error by the end."""
+    session.page.goto(app)
+    yield session.page
+    assert not session.errors, session.errors
 
 
 def alerts(page, text: str):

@@ -8,17 +8,14 @@ Every wait polls (Playwright's ``expect`` and ``wait_for_function``); none sleep
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, Session, open_session, serve_folder
-from test_webmap import CONTEXT
+from conftest import MAP_READY, Session, open_session, serve_folder, serve_maps
 
 from hedong_geo.assets import inline_assets, install_static
 from hedong_geo.layers import load_layers
@@ -40,34 +37,19 @@ _LAYERS_OF = """(id) => {
 
 
 @pytest.fixture
-def layers(tmp_path: Path, data_dir: Path):
-    """The small fixture layers plus a context layer (districts, the Haihe, a reference point)."""
-    folder = tmp_path / "layers"
-    folder.mkdir()
-    for path in (data_dir / "layers_small").glob("*.geojson"):
-        shutil.copy(path, folder / path.name)
-    (folder / "context.geojson").write_text(json.dumps(CONTEXT), encoding="utf-8")
-    return load_layers(folder)
-
-
-@pytest.fixture
-def site(tmp_path: Path, layers) -> Iterator[str]:
+def site(tmp_path: Path, small_layers) -> Iterator[str]:
     """The fixture map as /index.html with the assets under /app/static, as Streamlit serves."""
-    root = tmp_path / "site"
-    install_static(root / "app" / "static")
-    page = build_map(layers, lang="zh").get_root().render()
-    (root / "index.html").write_text(page, encoding="utf-8")
-    with serve_folder(root) as base:
+    with serve_maps(tmp_path / "site", {"index": build_map(small_layers, lang="zh")}) as base:
         yield f"{base}/index.html"
 
 
 @pytest.fixture
-def component_site(tmp_path: Path, layers) -> Iterator[str]:
+def component_site(tmp_path: Path, small_layers) -> Iterator[str]:
     """The map as streamlit-folium's component builds it: links, header, map_div, script."""
     sf = pytest.importorskip("streamlit_folium")
     root = tmp_path / "component"
     install_static(root / "app" / "static")
-    m = build_map(layers, lang="en", selected="park.quadrant.se")
+    m = build_map(small_layers, lang="en", selected="park.quadrant.se")
     m.get_root().render()
     header, script = sf._get_header(m), sf._get_map_string(m)
     js, css = [], []

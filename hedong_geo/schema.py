@@ -64,12 +64,9 @@ def load(uri: str = LAYER) -> dict[str, Any]:
 
 # --- the validator: JSON Schema 2020-12, plus finite numbers, rings and a vertex limit ------
 #
-# Two validators read the same schema documents. A compiled one (``jsonschema_rs``) answers
-# "any problem?" in microseconds; only an instance with a problem goes through the
-# ``jsonschema`` library, whose errors say where and what (:func:`check`). The custom
-# keywords ``x-ring`` and ``x-max-vertices`` are the same functions in both
-# (:func:`_ring_problem`, :func:`_vertices_problem`), and the compiled validator rejects
-# what the ``jsonschema`` one would (NaN and ±Infinity are not numbers in either).
+# Two validators read the same schema: a compiled one (``jsonschema_rs``) answers "any
+# problem?" fast; only an instance with one goes through ``jsonschema``, whose errors say where
+# and what (:func:`check`). Both call the same custom keywords (``_CUSTOM``).
 
 
 def _is_number(_checker: Any, value: Any) -> bool:

@@ -20,17 +20,21 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+import jsonschema_rs
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: only a feature with a problem needs it
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 __all__ = [
     "LAYER",
     "REGISTER",
     "check",
+    "check_slow",
     "csv_columns",
+    "is_valid",
     "limits",
     "load",
     "property_order",
@@ -59,6 +63,10 @@ def load(uri: str = LAYER) -> dict[str, Any]:
 
 
 # --- the validator: JSON Schema 2020-12, plus finite numbers, rings and a vertex limit ------
+#
+# Two validators read the same schema: a compiled one (``jsonschema_rs``) answers "any
+# problem?" fast; only an instance with one goes through ``jsonschema``, whose errors say where
+# and what (:func:`check`). Both call the same custom keywords (``_CUSTOM``).
 
 
 def _is_number(_checker: Any, value: Any) -> bool:
@@ -81,18 +89,30 @@ def _numeric_ring(ring: Any) -> list[tuple[float, float]] | None:
     return points
 
 
-def _ring(_validator: Any, sense: str, instance: Any, _schema: Any) -> Iterator[ValidationError]:
-    """``x-ring: ccw|cw``: a closed ring wound as RFC 7946 §3.1.6 asks (exteriors ccw)."""
-    points = _numeric_ring(instance)
+def _ring_problem(sense: str, instance: Any, trusted: bool = False) -> str | None:
+    """``x-ring: ccw|cw``: a closed ring wound as RFC 7946 §3.1.6 asks (exteriors ccw).
+
+    ``trusted``: the caller checks the positions with the same schema (the compiled validator
+    does, in the same pass), so they are read without checking each coordinate again; a ring
+    that is not a list of positions then fails those checks, whatever this one says.
+    """
+    points = _trusted_ring(instance) if trusted else _numeric_ring(instance)
     if points is None:
-        return
+        return None
     if points[0] != points[-1]:
-        yield ValidationError(f"is not closed: it starts at {points[0]} and ends at {points[-1]}")
-        return
+        return f"is not closed: it starts at {points[0]} and ends at {points[-1]}"
     twice_area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(points))
     if (twice_area > 0) != (sense == "ccw") and twice_area != 0:
         want = "counter-clockwise (an exterior)" if sense == "ccw" else "clockwise (a hole)"
-        yield ValidationError(f"is wound the wrong way; RFC 7946 wants it {want}")
+        return f"is wound the wrong way; RFC 7946 wants it {want}"
+    return None
+
+
+def _trusted_ring(ring: Any) -> list[tuple[float, float]] | None:
+    try:
+        return [(float(pos[0]), float(pos[1])) for pos in ring] if len(ring) >= 4 else None
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
 
 
 def _count_positions(coords: Any, depth: int = 0) -> int:
@@ -103,32 +123,87 @@ def _count_positions(coords: Any, depth: int = 0) -> int:
     return sum(_count_positions(c, depth + 1) for c in coords)
 
 
-def _max_vertices(_validator: Any, most: int, instance: Any, _schema: Any):
+def _trusted_count(coords: Any) -> int:
+    """:func:`_count_positions` of coordinates the schema checks in the same pass (each level
+    all positions or all lists): a list of positions is counted by its length."""
+    if not coords or not isinstance(coords[0], list):
+        return 1 if coords else 0
+    if not isinstance(coords[0][0], list):
+        return len(coords)
+    return sum(map(_trusted_count, coords))
+
+
+def _vertices_problem(most: int, instance: Any, trusted: bool = False) -> str | None:
+    """``x-max-vertices``: a geometry has at most ``most`` positions (``trusted``: as above)."""
     if isinstance(instance, dict):
-        count = _count_positions(instance.get("coordinates"))
+        coords = instance.get("coordinates")
+        count = _trusted_count(coords) if trusted else _count_positions(coords)
         if count > most:
-            yield ValidationError(f"has {count} vertices; at most {most} are allowed")
+            return f"has {count} vertices; at most {most} are allowed"
+    return None
+
+
+_CUSTOM = {"x-ring": _ring_problem, "x-max-vertices": _vertices_problem}
 
 
 def _validator_class() -> type:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
+
+    def keyword(problem: Any) -> Any:
+        def validate(_validator: Any, value: Any, instance: Any, _schema: Any) -> Iterator[Any]:
+            message = problem(value, instance)
+            if message is not None:
+                yield ValidationError(message)
+
+        return validate
+
     checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
         {"number": _is_number, "integer": _is_integer}
     )
     return jsonschema.validators.extend(
         jsonschema.Draft202012Validator,
-        validators={"x-ring": _ring, "x-max-vertices": _max_vertices},
+        validators={name: keyword(problem) for name, problem in _CUSTOM.items()},
         type_checker=checker,
     )
 
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     return Registry().with_resources((uri, Resource.from_contents(load(uri))) for uri in _FILES)
 
 
 @cache
 def _validator(schema_json: str) -> Any:
     return _validator_class()(json.loads(schema_json), registry=_registry())
+
+
+def _compiled_keyword(problem: Any) -> type:
+    """A ``jsonschema_rs`` custom keyword raising what ``problem`` finds."""
+
+    class Keyword:
+        def __init__(self, _parent: Any, value: Any, _path: Any) -> None:
+            self.value = value
+
+        def validate(self, instance: Any) -> None:
+            message = problem(self.value, instance, trusted=True)
+            if message is not None:
+                raise ValueError(message)
+
+    return Keyword
+
+
+@cache
+def _compiled(schema_json: str) -> Any:
+    registry = jsonschema_rs.Registry(
+        [(uri, load(uri)) for uri in _FILES], draft=jsonschema_rs.Draft202012
+    )
+    keywords = {name: _compiled_keyword(problem) for name, problem in _CUSTOM.items()}
+    return jsonschema_rs.validator_for(
+        json.loads(schema_json), registry=registry, keywords=keywords
+    )
 
 
 # --- readable messages ----------------------------------------------------------------------------
@@ -216,14 +291,40 @@ def describe(error: ValidationError) -> str:
     return f"{where or 'value'} is {short(error.instance)}; expected {expected}"
 
 
+_FEATURE = json.dumps({"$ref": f"{LAYER}#/$defs/feature"})
+
+
+def _schema_json(schema: dict[str, Any] | None) -> str:
+    return json.dumps(schema, sort_keys=True) if schema else _FEATURE
+
+
+def is_valid(instance: Any, schema: dict[str, Any] | None = None) -> bool:
+    """Whether ``instance`` has no problem against ``schema`` (default: a layer feature).
+
+    The compiled validator answers; anything it cannot take (a value JSON cannot hold, a
+    lone surrogate) counts as "not known valid", so :func:`check` looks at it slowly.
+    """
+    try:
+        return bool(_compiled(_schema_json(schema)).is_valid(instance))
+    except Exception:  # not known valid: the slow path says why
+        return False
+
+
 def check(instance: Any, schema: dict[str, Any] | None = None) -> list[str]:
     """Every problem of ``instance`` against ``schema`` (default: a layer feature), one line each.
 
     Only the first problem at each place is kept (a string where a number should be is one
-    problem, not one per rule it breaks).
+    problem, not one per rule it breaks). A valid instance is known valid fast
+    (:func:`is_valid`); the lines come from :func:`check_slow`.
     """
-    schema = schema or {"$ref": f"{LAYER}#/$defs/feature"}
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    if is_valid(instance, schema):
+        return []
+    return check_slow(instance, schema)
+
+
+def check_slow(instance: Any, schema: dict[str, Any] | None = None) -> list[str]:
+    """:func:`check` with the ``jsonschema`` library alone: what the lines are made from."""
+    validator = _validator(_schema_json(schema))
     seen: dict[tuple, str] = {}
     try:
         for error in validator.iter_errors(instance):

@@ -19,7 +19,7 @@ a half-written set is never seen), where the key is a hash of what the tiles are
 features' ids, style keys, statuses, names and geometry, the datum and this module's
 parameters), so they are rebuilt only when the layer changes. ``<key>/meta.json`` lists the
 tiles that exist, so the browser never asks for an empty one. :func:`add_tiled_layer` puts the
-layer on a folium map, drawn by ``hedong_geo/js/vectortiles.js`` (decoder: ``js/mvt.js``).
+layer on a folium map, drawn by ``hedong_geo/js/vectortiles.js`` (in a Web Worker).
 """
 
 from __future__ import annotations
@@ -378,10 +378,8 @@ class _TiledLayer(JSCSSMixin, MacroElement):
     def __init__(self, options: dict):
         super().__init__()
         # Relative until assets.localize() puts the static folder's URL in front.
-        self.default_js = [
-            ("hedong_mvt", "hedong/mvt.js"),
-            ("hedong_vectortiles", "hedong/vectortiles.js"),
-        ]
+        # vectortiles.js decodes the tiles itself, in a worker (js/mvt.js is no longer loaded).
+        self.default_js = [("hedong_vectortiles", "hedong/vectortiles.js")]
         self._name = "HedongTiles"
         self.options_js = json_script(options)
 

@@ -1,9 +1,9 @@
-"""A tiled layer in a real browser (Debian's chromium): drawn from its tiles, and a click on a
-parcel reaches HedongGeo's click and selection with that parcel's id. Waits poll; none sleeps."""
+"""A tiled layer in a real browser (Debian's chromium): drawn from its tiles (in a Web Worker)
+below, within and above the zooms the tiles were cut for, and a real mouse click on a parcel
+opens that parcel's panel in the published site. Waits poll; none sleeps."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,42 +12,75 @@ import shapely
 from conftest import open_session, serve_folder
 
 from bench.parcels import make_parcels
-from hedong_geo.assets import install_static
+from hedong_geo import tiles
+from hedong_geo.exports import publish_site
 from hedong_geo.layers import LayerSet
-from hedong_geo.webmap import build_map
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 
-_TILES_DRAWN = """() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
-  && document.querySelectorAll('.leaflet-pane canvas.leaflet-tile-loaded').length > 0)"""
+_SETTLED = """() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
+  && HedongGeo.tilesLoading && !HedongGeo.tilesLoading() && !HedongGeo.map._animatingZoom
+  && document.querySelectorAll('.leaflet-hdTiled-pane canvas.leaflet-tile-loaded').length > 0)"""
+# How many of the tiled pane's map tiles have drawn pixels (each copied onto a 2D canvas).
+_INKED = """() => [...document.querySelectorAll('.leaflet-hdTiled-pane canvas.leaflet-tile-loaded')]
+  .filter((tile) => { const c = document.createElement('canvas'); c.width = c.height = 64;
+    const ctx = c.getContext('2d'); ctx.drawImage(tile, 0, 0, 64, 64);
+    return ctx.getImageData(0, 0, 64, 64).data.some((v, i) => i % 4 === 3 && v > 0); }).length"""
 
 
-def test_a_tiled_parcel_is_drawn_and_clicked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser: Any
-) -> None:
+@pytest.fixture(scope="module")
+def parcels():
+    return make_parcels(400, seed=7)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parcels) -> Path:
+    """A published site whose only layer, the parcels, is drawn as vector tiles."""
     monkeypatch.setenv("HEDONG_GEO_TILE_THRESHOLD", "100")
     monkeypatch.setenv("HEDONG_GEO_TILE_CACHE", str(tmp_path / "cache"))
-    parcels = make_parcels(400, seed=7)
-    layers = LayerSet(layers={"parcels": parcels})
-    root = tmp_path / "site"
-    install_static(root / "app" / "static")
-    page_html = build_map(layers, lang="en", tile_base="/tiles").get_root().render()
-    assert "HedongGeo.tiles(" in page_html and "gen.parcel.00000" not in page_html
-    (root / "index.html").write_text(page_html, encoding="utf-8")
-    shutil.copytree(tmp_path / "cache", root / "tiles")
-    # A big parcel away from the district's edge: click inside its representative point.
+    out = publish_site(LayerSet(layers={"parcels": parcels}), tmp_path / "site", lang="en")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "HedongGeo.tiles(" in index and "gen.parcel.00000" not in index
+    return out
+
+
+def _view(page: Any, lat: float, lng: float, zoom: int) -> None:
+    page.evaluate(f"() => HedongGeo.map.setView([{lat}, {lng}], {zoom}, {{animate: false}})")
+    page.wait_for_function(f"() => HedongGeo.map.getZoom() === {zoom}")
+    page.wait_for_function(_SETTLED)
+
+
+def test_tiles_draw_below_within_and_above_their_zooms(site: Path, browser: Any, parcels) -> None:
+    centre = shapely.union_all(parcels.geometry.values).representative_point()
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        assert page.evaluate("() => HedongGeo.tilesInWorker") is True, "drawn off the main thread"
+        for zoom in (tiles.MIN_ZOOM - 1, tiles.MIN_ZOOM, 14, tiles.MAX_ZOOM, tiles.MAX_ZOOM + 2):
+            _view(page, centre.y, centre.x, zoom)
+            assert page.evaluate(_INKED) > 0, f"zoom {zoom}: some map tile has the parcels drawn"
+        stats = page.evaluate("() => HedongGeo.tileStats()")
+        assert stats["tiles"] > 0 and stats["maps"] > 0
+        assert not seen.errors, seen.errors
+        seen.assert_local()
+
+
+@pytest.mark.parametrize("zoom", [13, 17])
+def test_a_click_on_a_tiled_parcel_opens_its_panel(
+    site: Path, browser: Any, parcels, zoom: int
+) -> None:
+    # A big parcel away from the district's edge: click at its representative point.
     areas = shapely.area(parcels.geometry.values)  # degrees²: only to pick the largest
     target = parcels.iloc[int(areas.argmax())]
     point = target.geometry.representative_point()
-    with serve_folder(root) as base, open_session(browser, 1000, 700) as seen:
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
         page = seen.page
         page.goto(f"{base}/index.html")
-        page.wait_for_function(_TILES_DRAWN)
+        page.wait_for_function(_SETTLED)
         page.evaluate("() => { window.got = []; HedongGeo.on('click', (id) => got.push(id)); }")
-        page.evaluate(
-            f"() => HedongGeo.map.setView([{point.y}, {point.x}], 17, {{animate: false}})"
-        )
+        _view(page, point.y, point.x, zoom)
         xy = page.evaluate(
             f"""() => {{
               const p = HedongGeo.map.latLngToContainerPoint([{point.y}, {point.x}]);
@@ -55,15 +88,16 @@ def test_a_tiled_parcel_is_drawn_and_clicked(
               return [r.left + p.x, r.top + p.y];
             }}"""
         )
-        # The tile under the point is decoded once it is drawn: wait for it, then click.
-        page.wait_for_function(
-            f"() => !!HedongGeo.tiledAt(L.latLng({point.y}, {point.x}))", timeout=30_000
-        )
         page.mouse.click(xy[0], xy[1])
         page.wait_for_function("() => window.got.length > 0")
         assert page.evaluate("() => window.got") == [target["id"]]
-        # The selection path highlights it, as for any feature.
-        assert page.evaluate(f"() => HedongGeo.select({target['id']!r})") is True
-        assert page.locator(".leaflet-hdSelected-pane path").count() >= 1
+        # The site's panel shows the parcel: its names, from the tile.
+        detail = page.locator(f"#hd-detail[data-feature='{target['id']}']")
+        detail.wait_for()
+        assert target["name_en"] in detail.inner_text()
+        # The selection highlights it, as for any feature.
+        page.wait_for_function(
+            "() => document.querySelectorAll('.leaflet-hdSelected-pane path').length > 0"
+        )
         assert not seen.errors, seen.errors
         seen.assert_local()

@@ -1,23 +1,29 @@
-/* hedong-geo: large layers drawn from vector tiles on canvas (Leaflet 1.9 + mvt.js).
+/* hedong-geo: large layers drawn from vector tiles on canvas (Leaflet 1.9), off the main thread.
  *
  * For hedong_geo/tiles.py: a layer of tens of thousands of features is cut once into Mapbox
- * Vector Tiles; this file draws them. Each map tile is one canvas, drawn once from the tile's
- * features (batched by style: one path per colour), so a zoom or pan moves canvases instead of
- * redrawing every polygon every frame. Tiles exist for zooms minNativeZoom..maxNativeZoom; deeper
- * zooms draw the deepest tile scaled up (still sharp: it is vector), shallower ones draw the
- * shallowest tiles scaled down. Only the tiles tiles.py listed are fetched.
+ * Vector Tiles; this file draws them. Fetching, decoding and drawing happen in a Web Worker
+ * (made from `engine` below as a blob: no extra file to serve) onto an OffscreenCanvas; the map
+ * tile gets the finished ImageBitmap (a `bitmaprenderer` canvas: no copy), so a zoom or a pan
+ * never waits for a polygon to be drawn. Where a browser has no Worker or OffscreenCanvas the
+ * same engine runs in the page, one tile per task.
+ *
+ * Tiles exist for zooms minNativeZoom..maxNativeZoom; deeper zooms draw the deepest tile scaled
+ * up (only its features that reach the map tile), shallower ones draw the shallowest tiles
+ * scaled down. Only the tiles tiles.py listed are fetched; a map tile dropped before it is drawn
+ * (a fast zoom or pan) is cancelled, so the worker never draws what is no longer wanted.
  *
  * Styles come from HedongGeo's style table (properties.k, as for GeoJSON features) and the
- * status colours (properties.s) when the legend colours by status. A click is hit-tested against
- * the features of the tile under it (even-odd for areas) and reported through hedong.js as a
- * click on any feature is: HedongGeo.clicked(feature) → HedongGeo.on("click") listeners, and the
- * feature is known to HedongGeo.select/highlight from then on.
+ * status colours (properties.s) when the legend colours by status. A click is hit-tested by the
+ * worker against the features of the deepest tile under it (fetched if need be: bounding boxes
+ * first, then even-odd for areas) and reported through hedong.js as a click on any feature is: HedongGeo.clicked(feature)
+ * → HedongGeo.on("click") listeners, and the feature is known to HedongGeo.select from then on.
  *
  *   HedongGeo.tiles(target, opts)   add a tiled layer to `target` (a FeatureGroup or the map);
  *       opts: url ({z}/{x}/{y}), layer (MVT layer name), minNativeZoom, maxNativeZoom, extent,
  *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, interactive
- *   HedongGeo.tiledAt(latlng)       the tiled feature at latlng (GeoJSON), or null
+ *   HedongGeo.tiledAt(latlng)       a Promise of the tiled feature at latlng (GeoJSON) or null
  *   HedongGeo.tilesLoading()        whether a tiled layer on the map is still loading tiles
+ *   HedongGeo.tilesInWorker         whether the tiles are drawn in a worker (else in the page)
  */
 (function () {
   "use strict";
@@ -25,74 +31,463 @@
   var HD = (window.HedongGeo = window.HedongGeo || {});
   var TILE = 256;
   var HIT_PX = 4; // how near a line or point a click must be, in pixels
-  var KEEP = 96; // decoded tiles kept per layer (least recently used are dropped)
   var layers = []; // every tiled layer made, for the click, the colouring and HD.find
-  var wanted = null; // an id HD.select asked for before its tile was loaded
+  var found = {}; // id -> GeoJSON of tiled features clicked, or found by the worker for HD.find
+  var wanted = null; // an id HD.select asked for before its tile was decoded
+  var pending = {}; // request id -> callback of the worker's answer
+  var next = 1;
+  var send = null; // posts a message to the engine (set up on the first tiled layer)
+  var sentLook = {};
 
-  function dash(text) {
-    return text ? String(text).split(/[ ,]+/).map(Number) : [];
-  }
+  /* ---- the engine: fetch, decode, draw, hit-test. Self-contained (it runs as a worker's
+     source): it uses nothing from outside its own body. ---- */
+  function engine(post) {
+    var KEEP = 96; // decoded tiles kept (least recently used are dropped)
+    var store = {}; // url -> Promise of a decoded tile
+    var order = [];
+    var look = { styles: {}, statuses: {}, colouring: "group" };
+    var looks = {}; // "k|s" -> style
+    var queue = [];
+    var cancelled = {};
+    var busy = false;
+    var wantedId = null;
+    var text = new TextDecoder();
+    var stats = { tiles: 0, decodeMs: 0, maps: 0, paintMs: 0, rasterMs: 0, worstMs: 0 };
 
-  function styleOf(props) {
-    var s = (HD.styles && HD.styles[props.k]) || {};
-    var colour = s.color || "#3388ff";
-    if (HD.colouring === "status" && HD.statuses && HD.statuses[props.s]) colour = HD.statuses[props.s];
-    return {
-      key: props.k + "|" + colour,
-      color: colour,
-      fillOpacity: s.fillOpacity == null ? 0.2 : s.fillOpacity,
-      opacity: s.opacity == null ? 1 : s.opacity,
-      weight: s.weight == null ? 1 : s.weight,
-      dash: dash(s.dashArray),
+    function varint(r) {
+      var v = 0;
+      var s = 1;
+      var c;
+      do {
+        c = r.b[r.p++];
+        v += (c & 127) * s;
+        s *= 128;
+      } while (c >= 128);
+      return v;
+    }
+    function zigzag(n) {
+      return n % 2 === 1 ? (n + 1) / -2 : n / 2;
+    }
+    function skip(r, wire) {
+      if (wire === 0) varint(r);
+      else if (wire === 1) r.p += 8;
+      else if (wire === 2) r.p += varint(r);
+      else if (wire === 5) r.p += 4;
+      else throw new Error("MVT: unknown wire type " + wire);
+    }
+    function string(r) {
+      var n = varint(r);
+      var s = text.decode(r.b.subarray(r.p, r.p + n));
+      r.p += n;
+      return s;
+    }
+    function value(r, end) {
+      var v = null;
+      var view = new DataView(r.b.buffer, r.b.byteOffset);
+      while (r.p < end) {
+        var tag = varint(r);
+        var field = tag >> 3;
+        if (field === 1) v = string(r);
+        else if (field === 2) (v = view.getFloat32(r.p, true)), (r.p += 4);
+        else if (field === 3) (v = view.getFloat64(r.p, true)), (r.p += 8);
+        else if (field === 4 || field === 5) v = varint(r);
+        else if (field === 6) v = zigzag(varint(r));
+        else if (field === 7) v = !!varint(r);
+        else skip(r, tag & 7);
+      }
+      return v;
+    }
+
+    function geometry(r, end, t) {
+      // Command stream -> rings of absolute tile units (a closed ring repeats its first vertex).
+      var x = 0;
+      var y = 0;
+      var cmd = 0;
+      var count = 0;
+      var first = -1;
+      while (r.p < end) {
+        if (count <= 0) {
+          var c = varint(r);
+          cmd = c & 7;
+          count = c >> 3;
+          if (!count) continue;
+        }
+        count--;
+        if (cmd === 1 || cmd === 2) {
+          x += zigzag(varint(r));
+          y += zigzag(varint(r));
+          if (cmd === 1) {
+            if (first >= 0) t.ends.push(t.xy.length);
+            first = t.xy.length;
+          }
+          t.xy.push(x, y);
+        } else if (cmd === 7 && first >= 0) t.xy.push(t.xy[first], t.xy[first + 1]);
+      }
+      if (first >= 0) t.ends.push(t.xy.length);
+    }
+
+    function decode(buffer, name) {
+      // One MVT layer as flat arrays: per feature its type, properties, box and ring range.
+      var r = { b: new Uint8Array(buffer), p: 0 };
+      var t = { type: [], props: [], box: [], rings: [0], ends: [], xy: [] };
+      while (r.p < r.b.length) {
+        var tag = varint(r);
+        if (tag !== 26) {
+          skip(r, tag & 7);
+          continue;
+        }
+        var stop = varint(r) + r.p;
+        var lname = "";
+        var keys = [];
+        var vals = [];
+        var spans = []; // [start, end] of each feature
+        while (r.p < stop) {
+          var ltag = varint(r);
+          if (ltag === 10) lname = string(r);
+          else if (ltag === 18) {
+            var len = varint(r);
+            spans.push([r.p, r.p + len]);
+            r.p += len;
+          } else if (ltag === 26) keys.push(string(r));
+          else if (ltag === 34) vals.push(value(r, varint(r) + r.p));
+          else skip(r, ltag & 7);
+        }
+        if (lname === name) {
+          spans.forEach(function (span) {
+            feature(r, span[0], span[1], keys, vals, t);
+          });
+        }
+        r.p = stop;
+      }
+      return finish(t);
+    }
+
+    function feature(r, start, end, keys, vals, t) {
+      r.p = start;
+      var props = {};
+      var type = 0;
+      while (r.p < end) {
+        var tag = varint(r);
+        if (tag === 18) {
+          var e = varint(r) + r.p;
+          while (r.p < e) props[keys[varint(r)]] = vals[varint(r)];
+        } else if (tag === 24) type = varint(r);
+        else if (tag === 34) {
+          var g = varint(r) + r.p;
+          geometry(r, g, t);
+          r.p = g;
+        } else skip(r, tag & 7);
+      }
+      t.type.push(type);
+      t.props.push(props);
+      t.rings.push(t.ends.length);
+    }
+
+    function finish(t) {
+      var n = t.type.length;
+      var xy = new Int32Array(t.xy);
+      var ends = new Uint32Array(t.ends);
+      var box = new Int32Array(4 * n);
+      for (var i = 0; i < n; i++) {
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity; // prettier-ignore
+        var a = t.rings[i];
+        var b = t.rings[i + 1];
+        for (var k = a ? ends[a - 1] : 0, to = b ? ends[b - 1] : 0; k < to; k += 2) {
+          if (xy[k] < x0) x0 = xy[k];
+          if (xy[k] > x1) x1 = xy[k];
+          if (xy[k + 1] < y0) y0 = xy[k + 1];
+          if (xy[k + 1] > y1) y1 = xy[k + 1];
+        }
+        box[4 * i] = x0;
+        box[4 * i + 1] = y0;
+        box[4 * i + 2] = x1;
+        box[4 * i + 3] = y1;
+      }
+      return { n: n, type: t.type, props: t.props, box: box, rings: t.rings, ends: ends, xy: xy };
+    }
+
+    function load(url) {
+      var i = order.indexOf(url);
+      if (i >= 0) order.splice(i, 1);
+      order.push(url);
+      if (!store[url]) {
+        var parts = url.split("#");
+        store[url] = fetch(parts[0])
+          .then(function (r) {
+            if (!r.ok) throw new Error("tile " + parts[0] + ": HTTP " + r.status);
+            return r.arrayBuffer();
+          })
+          .then(function (buffer) {
+            var t0 = performance.now();
+            var tile = decode(buffer, parts[1]);
+            stats.tiles++;
+            stats.decodeMs += performance.now() - t0;
+            tile.url = url;
+            tile.z = parseInt(parts[2], 10);
+            store[url].tile = tile;
+            if (wantedId) look4(wantedId, [tile]);
+            return tile;
+          });
+        while (order.length > KEEP) delete store[order.shift()];
+      }
+      return store[url];
+    }
+
+    function styleOf(props) {
+      var key = props.k + "|" + props.s;
+      if (looks[key]) return looks[key];
+      var s = look.styles[props.k] || {};
+      var colour = s.color || "#3388ff";
+      if (look.colouring === "status" && look.statuses[props.s]) colour = look.statuses[props.s];
+      looks[key] = {
+        key: props.k + "|" + colour,
+        color: colour,
+        fillOpacity: s.fillOpacity == null ? 0.2 : s.fillOpacity,
+        opacity: s.opacity == null ? 1 : s.opacity,
+        weight: s.weight == null ? 1 : s.weight,
+        dash: s.dashArray ? String(s.dashArray).split(/[ ,]+/).map(Number) : [],
+      };
+      return looks[key];
+    }
+
+    function trace(ctx, t, i, at) {
+      // Feature i's rings into the current path (no closePath: a ring repeats its first
+      // vertex; closePath costs chromium time in proportion to the path's length).
+      for (var r = t.rings[i]; r < t.rings[i + 1]; r++) {
+        var k = r ? t.ends[r - 1] : 0;
+        var end = t.ends[r];
+        if (t.type[i] === 1) {
+          for (; k < end; k += 2) {
+            var px = t.xy[k] * at.scale + at.dx;
+            var py = t.xy[k + 1] * at.scale + at.dy;
+            ctx.moveTo(px + 3, py);
+            ctx.arc(px, py, 3, 0, 2 * Math.PI);
+          }
+          continue;
+        }
+        ctx.moveTo(t.xy[k] * at.scale + at.dx, t.xy[k + 1] * at.scale + at.dy);
+        for (k += 2; k < end; k += 2) ctx.lineTo(t.xy[k] * at.scale + at.dx, t.xy[k + 1] * at.scale + at.dy);
+      }
+    }
+
+    function paint(ctx, t, at) {
+      // Only the features whose box meets the canvas; one path per style, filled once and
+      // stroked once.
+      var pad = 8 / at.scale;
+      var lo = -at.dx / at.scale - pad;
+      var hiX = (at.size - at.dx) / at.scale + pad;
+      var hiY = (at.size - at.dy) / at.scale + pad;
+      var loY = -at.dy / at.scale - pad;
+      var batches = {};
+      var keys = [];
+      for (var i = 0; i < t.n; i++) {
+        var b = t.box;
+        if (b[4 * i + 2] < lo || b[4 * i] > hiX || b[4 * i + 3] < loY || b[4 * i + 1] > hiY) continue;
+        var style = styleOf(t.props[i]);
+        if (!batches[style.key]) (batches[style.key] = { style: style, list: [] }), keys.push(style.key);
+        batches[style.key].list.push(i);
+      }
+      keys.forEach(function (key) {
+        var batch = batches[key];
+        var s = batch.style;
+        ctx.beginPath();
+        batch.list.forEach(function (i) {
+          trace(ctx, t, i, at);
+        });
+        if (t.type[batch.list[0]] !== 2) {
+          ctx.globalAlpha = s.fillOpacity;
+          ctx.fillStyle = s.color;
+          ctx.fill("evenodd");
+        }
+        ctx.globalAlpha = s.opacity;
+        ctx.strokeStyle = s.color;
+        ctx.lineWidth = s.weight;
+        ctx.setLineDash(s.dash);
+        ctx.stroke();
+      });
+    }
+
+    function draw(job, tiles) {
+      var size = TILE_SIZE * job.ratio;
+      var canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(size, size) : document.createElement("canvas"); // prettier-ignore
+      canvas.width = canvas.height = size;
+      var ctx = canvas.getContext("2d");
+      var t0 = performance.now();
+      ctx.scale(job.ratio, job.ratio);
+      tiles.forEach(function (t, i) {
+        var at = job.parts[i];
+        paint(ctx, t, { scale: at.scale, dx: at.dx, dy: at.dy, size: TILE_SIZE });
+      });
+      var t1 = performance.now();
+      if (canvas.transferToImageBitmap) {
+        var bitmap = canvas.transferToImageBitmap();
+        var t2 = performance.now();
+        stats.maps++;
+        stats.paintMs += t1 - t0;
+        stats.rasterMs += t2 - t1;
+        stats.worstMs = Math.max(stats.worstMs, t2 - t0);
+        post({ id: job.id, bitmap: bitmap }, [bitmap]);
+      } else post({ id: job.id, canvas: canvas });
+    }
+    var TILE_SIZE = 256;
+
+    function pump() {
+      // One map tile per task, in the order asked, skipping those cancelled meanwhile.
+      if (busy) return;
+      var job = queue.shift();
+      while (job && cancelled[job.id]) delete cancelled[job.id], (job = queue.shift()); // prettier-ignore
+      if (!job) return;
+      busy = true;
+      Promise.all(job.parts.map(function (p) { return p.url ? load(p.url) : { n: 0 }; })) // prettier-ignore
+        .then(function (tiles) {
+          if (!cancelled[job.id]) draw(job, tiles);
+        })
+        .catch(function (err) {
+          post({ id: job.id, error: String(err && err.message) });
+        })
+        .then(function () {
+          delete cancelled[job.id];
+          busy = false;
+          setTimeout(pump, 0);
+        });
+    }
+
+    function rings(t, i) {
+      var out = [];
+      for (var r = t.rings[i]; r < t.rings[i + 1]; r++) {
+        var ring = [];
+        for (var k = r ? t.ends[r - 1] : 0; k < t.ends[r]; k += 2) ring.push([t.xy[k], t.xy[k + 1]]);
+        out.push(ring);
+      }
+      return out;
+    }
+
+    function inside(t, i, x, y) {
+      var odd = false;
+      for (var r = t.rings[i]; r < t.rings[i + 1]; r++) {
+        var end = t.ends[r];
+        var start = r ? t.ends[r - 1] : 0;
+        for (var a = start, b = end - 2; a < end; b = a, a += 2) {
+          var ay = t.xy[a + 1], by = t.xy[b + 1], ax = t.xy[a], bx = t.xy[b]; // prettier-ignore
+          if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) odd = !odd;
+        }
+      }
+      return odd;
+    }
+
+    function near(t, i, x, y, tol) {
+      for (var r = t.rings[i]; r < t.rings[i + 1]; r++) {
+        var start = r ? t.ends[r - 1] : 0;
+        for (var k = start; k < t.ends[r]; k += 2) {
+          var ax = t.xy[k], ay = t.xy[k + 1]; // prettier-ignore
+          var bx = k + 2 < t.ends[r] && t.type[i] === 2 ? t.xy[k + 2] : ax;
+          var by = k + 2 < t.ends[r] && t.type[i] === 2 ? t.xy[k + 3] : ay;
+          var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy; // prettier-ignore
+          var u = len ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len)) : 0;
+          var ex = ax + u * dx - x, ey = ay + u * dy - y; // prettier-ignore
+          if (ex * ex + ey * ey <= tol * tol) return true;
+        }
+      }
+      return false;
+    }
+
+    function hit(msg) {
+      // The topmost feature at msg.x, msg.y (tile units) of msg.url's tile, boxes first.
+      load(msg.url).then(function (t) {
+        var x = msg.x, y = msg.y, tol = msg.tol; // prettier-ignore
+        for (var i = t.n - 1; i >= 0; i--) {
+          var b = t.box;
+          if (x < b[4 * i] - tol || x > b[4 * i + 2] + tol || y < b[4 * i + 1] - tol || y > b[4 * i + 3] + tol) continue;
+          if (t.type[i] === 3 ? inside(t, i, x, y) : near(t, i, x, y, tol)) {
+            return post({ id: msg.id, feature: { type: t.type[i], properties: t.props[i], rings: rings(t, i) } });
+          }
+        }
+        post({ id: msg.id, feature: null });
+      }, function () { post({ id: msg.id, feature: null }); }); // prettier-ignore
+    }
+
+    function look4(id, tiles) {
+      // The deepest decoded tile holding feature `id`: posted as "found".
+      var best = null;
+      tiles.forEach(function (t) {
+        if (best && best.z >= t.z) return;
+        for (var i = 0; i < t.n; i++) {
+          if (t.props[i].id === id) return (best = { z: t.z, url: t.url, feature: { type: t.type[i], properties: t.props[i], rings: rings(t, i) } }); // prettier-ignore
+        }
+      });
+      if (best) (wantedId = null), post({ found: id, url: best.url, feature: best.feature });
+      return best;
+    }
+
+    return function receive(msg) {
+      if (msg.op === "draw") queue.push(msg), msg.parts.forEach(function (p) { if (p.url) load(p.url); }), pump(); // prettier-ignore
+      else if (msg.op === "cancel") cancelled[msg.id] = true;
+      else if (msg.op === "hit") hit(msg);
+      else if (msg.op === "stats") post({ id: msg.id, stats: stats });
+      else if (msg.op === "look") (look = msg), (looks = {});
+      else if (msg.op === "find") {
+        var tiles = Object.keys(store).map(function (u) { return store[u].tile; }).filter(Boolean); // prettier-ignore
+        wantedId = look4(msg.fid, tiles) ? null : msg.fid;
+      }
     };
   }
 
-  function decode(buffer, name) {
-    var tile = window.HedongMVT.decode(buffer);
-    var layer = tile.layers[name];
-    var out = [];
-    if (!layer) return out;
-    for (var i = 0; i < layer.length; i++) {
-      var f = layer.feature(i);
-      out.push({ type: f.type, properties: f.properties, rings: f.loadGeometry() });
+  function start() {
+    // The engine in a worker if the browser can draw off the main thread, else in the page.
+    var answer = function (msg) {
+      if (msg.found !== undefined) return foundOne(msg);
+      var cb = pending[msg.id];
+      delete pending[msg.id];
+      if (cb) cb(msg);
+    };
+    try {
+      if (typeof Worker === "undefined" || typeof OffscreenCanvas === "undefined") throw new Error("no worker");
+      var boot = "var receive = (" + engine.toString() + ")(function (m, t) { self.postMessage(m, t || []); });\n" + "self.onmessage = function (e) { receive(e.data); };"; // prettier-ignore
+      var worker = new Worker(URL.createObjectURL(new Blob([boot], { type: "text/javascript" })));
+      worker.onmessage = function (e) {
+        answer(e.data);
+      };
+      worker.onerror = function (e) {
+        if (window.console) console.error("vectortiles worker: " + e.message);
+      };
+      HD.tilesInWorker = true;
+      return function (msg) {
+        worker.postMessage(msg);
+      };
+    } catch (err) {
+      HD.tilesInWorker = false;
+      var receive = engine(function (m) {
+        setTimeout(answer, 0, m);
+      });
+      return function (msg) {
+        setTimeout(receive, 0, msg);
+      };
     }
-    return out;
   }
 
-  function inRings(rings, x, y) {
-    // Even-odd over every ring of the feature: holes and multipolygon parts alike.
-    var inside = false;
-    rings.forEach(function (ring) {
-      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        var a = ring[i];
-        var b = ring[j];
-        if (a.y > y !== b.y > y && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
-      }
-    });
-    return inside;
+  function ask(msg, cb) {
+    msg.id = next++;
+    pending[msg.id] = cb;
+    send(msg);
+    return msg.id;
   }
 
-  function nearSegment(p, a, b, tol) {
-    var dx = b.x - a.x;
-    var dy = b.y - a.y;
-    var len = dx * dx + dy * dy;
-    var t = len ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len)) : 0;
-    var ex = a.x + t * dx - p.x;
-    var ey = a.y + t * dy - p.y;
-    return ex * ex + ey * ey <= tol * tol;
+  function sendLook() {
+    var colouring = HD.colouring || "group";
+    if (sentLook.styles === HD.styles && sentLook.statuses === HD.statuses && sentLook.colouring === colouring) return;
+    sentLook = { styles: HD.styles, statuses: HD.statuses, colouring: colouring };
+    send({ op: "look", styles: HD.styles || {}, statuses: HD.statuses || {}, colouring: colouring });
   }
 
-  function hits(f, p, tol) {
-    if (f.type === 3) return inRings(f.rings, p.x, p.y);
-    return f.rings.some(function (ring) {
-      if (f.type === 1 || ring.length === 1) {
-        return ring.some(function (q) {
-          return Math.abs(q.x - p.x) <= tol && Math.abs(q.y - p.y) <= tol;
-        });
-      }
-      for (var i = 1; i < ring.length; i++) if (nearSegment(p, ring[i - 1], ring[i], tol)) return true;
-      return false;
-    });
+  function foundOne(msg) {
+    var layer = layers.filter(function (l) { return msg.url.indexOf(l.base) === 0; })[0]; // prettier-ignore
+    if (!layer || !layer._map) return;
+    var zxy = msg.url.split("#")[2].split("/").map(Number);
+    found[msg.found] = layer.toGeoJSON(msg.feature, zxy[0], zxy[1], zxy[2]);
+    if (wanted === msg.found) {
+      wanted = null;
+      if (HD.select) HD.select(msg.found);
+    }
   }
 
   var TiledLayer = L.GridLayer.extend({
@@ -104,6 +499,7 @@
         keepBuffer: 2,
       });
       this.opts = opts;
+      this.base = new URL(opts.url.split("{")[0], document.baseURI).href;
       this.have = {};
       var have = this.have;
       Object.keys(opts.tiles).forEach(function (z) {
@@ -112,44 +508,21 @@
           have[z][xy] = true;
         });
       });
-      this.decoded = {}; // "z/x/y" -> Promise of features
-      this.order = []; // keys of this.decoded, least recently used first
+      this.on("tileunload", function (e) {
+        if (e.tile._hdJob && pending[e.tile._hdJob]) (delete pending[e.tile._hdJob]), send({ op: "cancel", id: e.tile._hdJob }); // prettier-ignore
+      });
     },
 
     nativeZoom: function (z) {
       return Math.max(this.opts.minNativeZoom, Math.min(this.opts.maxNativeZoom, Math.round(z)));
     },
 
-    features: function (z, x, y) {
-      // The decoded features of one native tile (a Promise; [] for a tile that does not exist).
-      var key = z + "/" + x + "/" + y;
-      var i = this.order.indexOf(key);
-      if (i >= 0) this.order.splice(i, 1);
-      this.order.push(key);
-      if (!this.decoded[key]) {
-        var name = this.opts.layer;
-        this.decoded[key] = !(this.have[z] && this.have[z][x + "/" + y])
-          ? Promise.resolve([])
-          : fetch(L.Util.template(this.opts.url, { z: z, x: x, y: y }))
-              .then(function (r) {
-                if (!r.ok) throw new Error("tile " + key + ": HTTP " + r.status);
-                return r.arrayBuffer();
-              })
-              .then(function (buffer) {
-                var feats = decode(buffer, name);
-                feats.z = z;
-                feats.x = x;
-                feats.y = y;
-                if (wanted) retrySelect(feats);
-                return feats;
-              });
-        this.decoded[key].loaded = false;
-        this.decoded[key].then(function (f) {
-          this.loaded = f;
-        }.bind(this.decoded[key]));
-        while (this.order.length > KEEP) delete this.decoded[this.order.shift()];
-      }
-      return this.decoded[key];
+    urlOf: function (z, x, y) {
+      // The native tile's absolute URL (a worker made from a blob has no base URL), with the
+      // MVT layer's name and z/x/y after "#"; "" for a tile that does not exist.
+      if (!(this.have[z] && this.have[z][x + "/" + y])) return "";
+      var url = new URL(L.Util.template(this.opts.url, { z: z, x: x, y: y }), document.baseURI).href;
+      return url + "#" + this.opts.layer + "#" + z + "/" + x + "/" + y;
     },
 
     sources: function (coords) {
@@ -161,14 +534,14 @@
         var n = Math.pow(2, z - nz);
         var sx = Math.floor(coords.x / n);
         var sy = Math.floor(coords.y / n);
-        var scale = (TILE * n) / extent;
-        return [{ z: nz, x: sx, y: sy, scale: scale, dx: -(coords.x - sx * n) * TILE, dy: -(coords.y - sy * n) * TILE }];
+        return [{ url: this.urlOf(nz, sx, sy), scale: (TILE * n) / extent, dx: -(coords.x - sx * n) * TILE, dy: -(coords.y - sy * n) * TILE }]; // prettier-ignore
       }
       var d = Math.pow(2, nz - z);
       var out = [];
       for (var i = 0; i < d; i++) {
         for (var j = 0; j < d; j++) {
-          out.push({ z: nz, x: coords.x * d + i, y: coords.y * d + j, scale: TILE / d / extent, dx: (i * TILE) / d, dy: (j * TILE) / d });
+          var url = this.urlOf(nz, coords.x * d + i, coords.y * d + j);
+          if (url) out.push({ url: url, scale: TILE / d / extent, dx: (i * TILE) / d, dy: (j * TILE) / d });
         }
       }
       return out;
@@ -178,157 +551,74 @@
       var canvas = document.createElement("canvas");
       var ratio = window.devicePixelRatio || 1;
       canvas.width = canvas.height = TILE * ratio;
-      var self = this;
+      sendLook();
       var parts = this.sources(coords);
-      Promise.all(
-        parts.map(function (s) {
-          return self.features(s.z, s.x, s.y);
-        })
-      ).then(
-        function (lists) {
-          var ctx = canvas.getContext("2d");
-          ctx.scale(ratio, ratio);
-          lists.forEach(function (feats, i) {
-            drawFeatures(ctx, feats, parts[i]);
-          });
-          done(null, canvas);
-        },
-        function (err) {
-          done(err, canvas);
-        }
-      );
+      canvas._hdJob = ask({ op: "draw", parts: parts, ratio: ratio }, function (msg) {
+        if (msg.error) return done(new Error(msg.error), canvas);
+        if (msg.bitmap) canvas.getContext("bitmaprenderer").transferFromImageBitmap(msg.bitmap);
+        else canvas.getContext("2d").drawImage(msg.canvas, 0, 0);
+        done(null, canvas);
+      });
       return canvas;
     },
 
-    hitTest: function (latlng) {
-      // The topmost feature under latlng in the tile drawn at the map's zoom, or null.
+    hitTest: function (latlng, cb) {
+      // The topmost feature under latlng (cb(GeoJSON|null)), always from the deepest tile: the
+      // most precise outline, and the only zoom whose features carry their names (tiles.py).
       var map = this._map;
-      var nz = this.nativeZoom(map.getZoom());
+      var nz = this.opts.maxNativeZoom;
       var p = map.project(latlng, nz);
       var x = Math.floor(p.x / TILE);
       var y = Math.floor(p.y / TILE);
-      var entry = this.decoded[nz + "/" + x + "/" + y];
-      var feats = entry && entry.loaded;
-      if (!feats) return null;
+      var url = this.urlOf(nz, x, y);
+      if (!url) return cb(null);
       var unit = this.opts.extent / TILE;
-      var local = { x: (p.x - x * TILE) * unit, y: (p.y - y * TILE) * unit };
-      var tol = (HIT_PX * unit) / Math.pow(2, map.getZoom() - nz);
-      for (var i = feats.length - 1; i >= 0; i--) {
-        if (hits(feats[i], local, tol)) return this.toGeoJSON(feats[i], feats);
-      }
-      return null;
+      var tol = HIT_PX * unit * Math.pow(2, nz - map.getZoom());
+      var self = this;
+      ask({ op: "hit", url: url, x: (p.x - x * TILE) * unit, y: (p.y - y * TILE) * unit, tol: tol }, function (msg) {
+        cb(msg.feature && self._map ? self.toGeoJSON(msg.feature, nz, x, y) : null);
+      });
     },
 
-    toGeoJSON: function (f, tile) {
+    toGeoJSON: function (f, z, x, y) {
       // A tile feature as GeoJSON in longitude/latitude (to the tile's precision).
       var map = this._map;
       var unit = TILE / this.opts.extent;
-      var ll = function (q) {
-        var at = map.unproject([tile.x * TILE + q.x * unit, tile.y * TILE + q.y * unit], tile.z);
-        return [at.lng, at.lat];
-      };
       var rings = f.rings.map(function (r) {
-        return r.map(ll);
+        return r.map(function (q) {
+          var at = map.unproject([x * TILE + q[0] * unit, y * TILE + q[1] * unit], z);
+          return [at.lng, at.lat];
+        });
       });
       var geometry;
-      if (f.type === 3) {
-        rings.forEach(function (r) {
-          r.push(r[0]);
-        });
-        geometry = { type: "MultiPolygon", coordinates: [rings] };
-      } else if (f.type === 2) {
-        geometry = { type: "MultiLineString", coordinates: rings };
-      } else {
-        geometry = { type: "MultiPoint", coordinates: [].concat.apply([], rings) };
-      }
+      if (f.type === 3) geometry = { type: "MultiPolygon", coordinates: [rings] };
+      else if (f.type === 2) geometry = { type: "MultiLineString", coordinates: rings };
+      else geometry = { type: "MultiPoint", coordinates: [].concat.apply([], rings) };
       return { type: "Feature", properties: L.extend({}, f.properties), geometry: geometry };
     },
-
-    find: function (id) {
-      // A feature by id from the deepest decoded tile holding it, as GeoJSON; null if none.
-      var best = null;
-      var self = this;
-      Object.keys(this.decoded).forEach(function (key) {
-        var feats = self.decoded[key].loaded;
-        if (!feats || (best && best.z >= feats.z)) return;
-        for (var i = 0; i < feats.length; i++) {
-          if (feats[i].properties.id === id) {
-            best = { z: feats.z, f: feats[i], tile: feats };
-            return;
-          }
-        }
-      });
-      return best && this._map ? this.toGeoJSON(best.f, best.tile) : null;
-    },
   });
-
-  function drawFeatures(ctx, feats, at) {
-    // One path per style: fill it once, stroke it once.
-    var batches = {};
-    var order = [];
-    feats.forEach(function (f) {
-      var style = styleOf(f.properties);
-      if (!batches[style.key]) {
-        batches[style.key] = { style: style, feats: [] };
-        order.push(style.key);
-      }
-      batches[style.key].feats.push(f);
-    });
-    order.forEach(function (key) {
-      var b = batches[key];
-      var s = b.style;
-      ctx.beginPath();
-      b.feats.forEach(function (f) {
-        f.rings.forEach(function (ring) {
-          for (var i = 0; i < ring.length; i++) {
-            var px = ring[i].x * at.scale + at.dx;
-            var py = ring[i].y * at.scale + at.dy;
-            if (f.type === 1) {
-              ctx.moveTo(px + 3, py);
-              ctx.arc(px, py, 3, 0, 2 * Math.PI);
-            } else if (i === 0) ctx.moveTo(px, py);
-            else ctx.lineTo(px, py);
-          }
-          if (f.type === 3) ctx.closePath();
-        });
-      });
-      if (b.feats[0].type !== 2) {
-        ctx.globalAlpha = s.fillOpacity;
-        ctx.fillStyle = s.color;
-        ctx.fill("evenodd");
-      }
-      ctx.globalAlpha = s.opacity;
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = s.weight;
-      ctx.setLineDash(s.dash);
-      ctx.stroke();
-    });
-  }
-
-  function retrySelect(feats) {
-    for (var i = 0; i < feats.length; i++) {
-      if (feats[i].properties.id === wanted) {
-        var id = wanted;
-        wanted = null;
-        setTimeout(function () {
-          if (HD.select) HD.select(id);
-        }, 0);
-        return;
-      }
-    }
-  }
 
   function onMap(layer) {
     return layer._map && layer._map.hasLayer(layer);
   }
 
   HD.tiledAt = function (latlng) {
-    for (var i = layers.length - 1; i >= 0; i--) {
-      if (!onMap(layers[i]) || !layers[i].opts.interactive) continue;
-      var f = layers[i].hitTest(latlng);
-      if (f) return f;
-    }
-    return null;
+    // The topmost interactive tiled layer's feature at latlng (a Promise of GeoJSON or null).
+    var live = layers.filter(function (l) { return onMap(l) && l.opts.interactive; }).reverse(); // prettier-ignore
+    return live.reduce(function (prev, layer) {
+      return prev.then(function (f) {
+        return f || new Promise(function (resolve) { layer.hitTest(latlng, resolve); }); // prettier-ignore
+      });
+    }, Promise.resolve(null));
+  };
+
+  // What the engine has done so far (tiles decoded, map tiles drawn, milliseconds): for bench/.
+  HD.tileStats = function () {
+    return new Promise(function (resolve) {
+      ask({ op: "stats" }, function (msg) {
+        resolve(msg.stats);
+      });
+    });
   };
 
   HD.tilesLoading = function () {
@@ -337,13 +627,15 @@
     });
   };
 
-  // hedong.js asks here for a feature it did not draw (HedongGeo.highlight).
+  // hedong.js asks here for a feature it did not draw (HedongGeo.highlight). Null at first: the
+  // worker looks through its decoded tiles (and those it decodes later) and HD.select is called
+  // again when the feature is found.
   HD.find = function (id) {
-    for (var i = 0; i < layers.length; i++) {
-      var f = layers[i].find(id);
-      if (f) return f;
+    if (found[id]) return found[id];
+    if (layers.length) {
+      wanted = id;
+      send({ op: "find", fid: id });
     }
-    if (layers.length) wanted = id;
     return null;
   };
 
@@ -355,13 +647,17 @@
       // A click on a drawn feature (or while measuring) is not a click on the tiles under it.
       if (target && target.classList && target.classList.contains("leaflet-interactive")) return;
       if (L.DomUtil.hasClass(map.getContainer(), "hd-measuring")) return;
-      var f = HD.tiledAt(e.latlng);
-      if (f && HD.clicked) HD.clicked(f);
+      HD.tiledAt(e.latlng).then(function (f) {
+        if (!f) return;
+        found[f.properties.id] = f; // for HD.find: the panel and the selection ask for it next
+        if (HD.clicked) HD.clicked(f);
+      });
     });
   }
 
   HD.tiles = function (target, opts) {
     var map = HD.map || target._map || target;
+    if (!send) send = start();
     if (!map.getPane("hdTiled")) {
       var pane = map.createPane("hdTiled");
       pane.style.zIndex = 408; // over the 街道 zones, under the plan's own areas
@@ -379,6 +675,7 @@
   if (colourBy && !colourBy._tiles) {
     HD.colourBy = function (mode) {
       var result = colourBy.apply(HD, arguments);
+      if (send) sendLook();
       layers.forEach(function (layer) {
         if (onMap(layer)) layer.redraw();
       });

@@ -1,7 +1,8 @@
 /* hedong-geo map page inside the app: talks to the page around it (hedong_geo/js/mapview.js).
  *
  * Loaded after hedong.js, only on pages made with build_map(embed=True). Messages go to the
- * parent window of the same origin only, as {hd: 1, type, ...}:
+ * parent window of the same origin only, as {hd: 1, type, ...} (a direct call of window.hdHost
+ * when the parent has set it, else a postMessage):
  *   out: {type: "click", id}               a feature was clicked
  *        {type: "view", lat, lng, zoom, bbox}  the map moved (after the move ends); bbox is
  *                                           [west, south, east, north] of what is shown
@@ -20,9 +21,20 @@
 
   var HD = window.HedongGeo;
 
+  // The page around the map (js/mapview.js) gives this window a direct line (window.hdHost)
+  // once the map is ready: the same origin, so a click is answered in the same task, with no
+  // message to queue behind the map's next frame. Without it, a message.
   function post(msg) {
     msg.hd = 1;
-    if (window.parent !== window) window.parent.postMessage(msg, location.origin);
+    if (typeof window.hdHost === "function") {
+      try {
+        window.hdHost(msg);
+      } catch (err) {
+        setTimeout(function () {
+          throw err; // reported, without stopping what this page does after the call
+        }, 0);
+      }
+    } else if (window.parent !== window) window.parent.postMessage(msg, location.origin);
   }
 
   function hashView() {

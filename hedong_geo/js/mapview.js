@@ -54,6 +54,25 @@ function afterPaint(fn) {
   requestAnimationFrame(() => setTimeout(fn, 0));
 }
 
+/* What follows a click without being seen (the address bar, telling Python: a React update and
+   a websocket message, ≈ 15 ms of this thread): once the panel's frame is on screen, when the
+   page is idle, so that it delays neither that frame nor the next. */
+function whenIdle(fn) {
+  afterPaint(() => {
+    if (window.requestIdleCallback) requestIdleCallback(fn, { timeout: 250 });
+    else setTimeout(fn, 0);
+  });
+}
+
+/* Back at the top for a new feature. Set before the new content goes in, and only when the
+   panel was scrolled (noted by its scroll events): reading or setting scrollTop once the
+   content has changed would lay the whole page out at once, in the click's task. */
+function toTop(st) {
+  if (!st.scrolled) return;
+  st.panel.scrollTop = 0;
+  st.scrolled = false;
+}
+
 function atParam() {
   return new URL(location.href).searchParams.get("at");
 }
@@ -85,9 +104,9 @@ function show(st, id, fly) {
     p.textContent = st.text.hint;
     panel.appendChild(p);
   } else {
+    toTop(st);
     panel.innerHTML = html; // made by a template with autoescape (hedong_geo/panel.py)
     panel.setAttribute("data-feature", id);
-    panel.scrollTop = 0;
   }
   st.shown = id;
   if (!st.ready) {
@@ -107,12 +126,13 @@ function onMessage(st, e) {
   if (e.source !== st.frame.contentWindow || !d || d.hd !== 1) return;
   if (d.type === "click") {
     show(st, d.id, false);
-    // The panel is painted first; the address bar and Python (a React update, a websocket
-    // message) follow once that frame is on screen.
+    // The panel is painted first; on a phone (the panel under the map) the answer is then
+    // brought into view; the address bar and Python follow when the page is idle.
     afterPaint(() => {
-      setParam("feature", d.id, true);
-      // On a phone the panel is under the map: bring the answer into view.
       if (st.root.clientWidth < 700) st.panel.scrollIntoView({ block: "start" });
+    });
+    whenIdle(() => {
+      setParam("feature", d.id, true);
       st.setStateValue("feature", d.id);
     });
   } else if (d.type === "view") {
@@ -126,6 +146,19 @@ function onMessage(st, e) {
     st.setStateValue("area", { type: "Polygon", coordinates: [ring] });
   } else if (d.type === "ready") {
     st.ready = true;
+    // From now on the map calls this page directly (js/bridge.js): a click is answered in the
+    // task of the click itself, once the map's own handlers of that click have run (a
+    // microtask: its tooltip measures itself, which would lay out the new panel twice).
+    // The message is copied (it was made in the map's window).
+    const source = e.source;
+    try {
+      source.hdHost = (msg) => {
+        const data = structuredClone(msg);
+        queueMicrotask(() => onMessage(st, { source, data }));
+      };
+    } catch (err) {
+      // not the same origin after all: messages it is
+    }
     post(st.frame, { type: "colour", mode: st.colour });
     if (st.shown && st.data) show(st, st.shown, st.flyOnReady);
   }
@@ -149,7 +182,7 @@ function onPanelClick(st, e) {
   e.preventDefault();
   const id = a.getAttribute("data-feature");
   show(st, id, true);
-  afterPaint(() => {
+  whenIdle(() => {
     setParam("feature", id, true);
     st.setStateValue("feature", id);
   });
@@ -183,6 +216,9 @@ export default function (component) {
     st.listener = (e) => onMessage(st, e);
     window.addEventListener("message", st.listener);
     st.panel.addEventListener("click", (e) => onPanelClick(st, e));
+    st.panel.addEventListener("scroll", () => (st.scrolled = st.panel.scrollTop > 0), {
+      passive: true,
+    });
   }
   st.setStateValue = setStateValue;
   st.text = data.text;

@@ -11,7 +11,7 @@ feature, or ``#feature=<id>`` in the URL, shows its detail; nothing is fetched.
     index.html            the map and the panel; links to the passages in plan/
     plan/fyp.html, wr.html  the plan documents, blocks with ids, place names linking back
     features/<id>.html    one page per feature, unlocated ones included
-    assets/               Leaflet, jQuery, hedong.js/css and site.css/js: no CDN
+    assets/               Leaflet, jQuery, hedong.js/css, site.css/js, panel.css: no CDN
     data/<layer>.geojson  the layers
     tiles/<key>/…         the vector tiles of large layers (:mod:`hedong_geo.tiles`)
 

@@ -36,10 +36,11 @@ import tempfile
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import folium
-from branca.element import Element
-from folium.elements import JSCSSMixin
+if TYPE_CHECKING:  # folium is imported when a map is localized, not with the app
+    import folium
+    from branca.element import Element
 
 __all__ = [
     "ASSET_BASE",
@@ -311,6 +312,8 @@ def localize(m: folium.Map, base_url: AssetBase = ASSET_BASE) -> folium.Map:
     ValueError
         When an element links a remote file we have no copy of.
     """
+    from folium.elements import JSCSSMixin
+
     if callable(base_url):
         url_for = base_url
     else:

@@ -17,17 +17,17 @@ from __future__ import annotations
 import html
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
-
-import folium
-from branca.element import MacroElement
-from folium.elements import JSCSSMixin
-from folium.template import Template
+from typing import TYPE_CHECKING, Any
 
 from hedong_geo import localtiles, settings
 from hedong_geo.i18n import t, texts
 from hedong_geo.templating import json_script
 from hedong_geo.tilesources import TileSource, builtin, catalogue
+
+if TYPE_CHECKING:  # folium is imported when a map is drawn, not with the app
+    import folium
 
 __all__ = [
     "BASEMAPS",
@@ -147,6 +147,8 @@ def _url(src: TileSource, lang: str, asset_base) -> str:
 
 
 def _tile_layer(src: TileSource, name: str, lang: str, asset_base, overlay: bool):
+    import folium
+
     options = {"min_zoom": src.min_zoom, "max_native_zoom": src.max_native_zoom, "tms": src.tms}
     if src.subdomains:
         options["subdomains"] = src.subdomains
@@ -164,31 +166,40 @@ def _tile_layer(src: TileSource, name: str, lang: str, asset_base, overlay: bool
     )
 
 
-class _TileWatch(JSCSSMixin, MacroElement):
-    """``HedongTiles.watch``: tells the user when the tiles fail, and converts GCJ-02 back."""
+@lru_cache(maxsize=1)
+def _tile_watch() -> Any:
+    """The element class ``_TileWatch``, made when a map first needs it (imports folium)."""
+    from branca.element import MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.template import Template
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        HedongTiles.watch({{ this._parent.get_name() }},
-          [{{ this.layer_names }}],
-          {{ this.options_js }});
-        {% endmacro %}
-        """
-    )
+    class _TileWatch(JSCSSMixin, MacroElement):
+        """``HedongTiles.watch``: tells the user when the tiles fail, and converts GCJ-02 back."""
 
-    def __init__(self, layers: list, options: dict):
-        super().__init__()
-        self._name = "HedongTiles"
-        self.default_js = [("hedong_tilesources_js", "hedong/tilesources.js")]
-        self.default_css = [("hedong_tilesources_css", "hedong/tilesources.css")]
-        self.layers = layers
-        self.options_js = json_script(options)
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            HedongTiles.watch({{ this._parent.get_name() }},
+              [{{ this.layer_names }}],
+              {{ this.options_js }});
+            {% endmacro %}
+            """
+        )
 
-    @property
-    def layer_names(self) -> str:
-        """The JS names of the tile layers (fixed only when the map is complete)."""
-        return ", ".join(layer.get_name() for layer in self.layers)
+        def __init__(self, layers: list, options: dict):
+            super().__init__()
+            self._name = "HedongTiles"
+            self.default_js = [("hedong_tilesources_js", "hedong/tilesources.js")]
+            self.default_css = [("hedong_tilesources_css", "hedong/tilesources.css")]
+            self.layers = layers
+            self.options_js = json_script(options)
+
+        @property
+        def layer_names(self) -> str:
+            """The JS names of the tile layers (fixed only when the map is complete)."""
+            return ", ".join(layer.get_name() for layer in self.layers)
+
+    return _TileWatch
 
 
 def add_basemaps(
@@ -216,6 +227,8 @@ def add_basemaps(
     src = source(basemap)
     if src is None:
         return
+    import folium
+
     text = texts("map", lang)
     folium.FeatureGroup(name=text["none"], overlay=False, show=False).add_to(m)
     layers = [_tile_layer(src, _label_of(src, src, lang), lang, asset_base, overlay=False)]
@@ -231,4 +244,4 @@ def add_basemaps(
         "fills": fills or {},
         "text": {"failed": t("map_tiles_failed", lang), "close": t("map_close", lang)},
     }
-    _TileWatch(layers, options).add_to(m)
+    _tile_watch()(layers, options).add_to(m)

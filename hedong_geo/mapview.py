@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from hedong_geo._io import atomic_write_text
 from hedong_geo.i18n import t
@@ -79,26 +80,37 @@ def write_map_page(
     asset_base: str | Callable[[str], str],
     tile_base: str | None = None,
     folder: Path | None = None,
+    cache: bool | None = None,
 ) -> str:
     """Write the map page for ``layers`` and return its URL (its file name with ``folder``).
 
     The page is :func:`hedong_geo.webmap.build_map` with ``embed=True``: it talks to the page
     around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own. ``tile_base``
     is the URL the tile cache is served at, for a layer drawn as vector tiles.
+
+    With ``cache`` (default: when writing to the app's :func:`pages_dir`, i.e. no ``folder``)
+    the rendered page is kept in ``HEDONG_GEO_PAGE_CACHE`` (:mod:`hedong_geo.pagecache`), so a
+    fresh server process that draws the same page again reads it instead of rendering it.
     """
+    from hedong_geo import pagecache
+
+    use_cache = folder is None if cache is None else cache
+    args = {"visible": visible, "lang": lang, "basemap": basemap, "asset_base": asset_base}
+    key = pagecache.page_key(layers, tile_base=tile_base, **args) if use_cache else None
+    page = pagecache.read_page(key) if key else None
+    if page is None:
+        page = _render_map_page(layers, tile_base=tile_base, **args)
+        if key:
+            pagecache.write_page(key, page, tile_base)
+    return _put(f"map-{lang}", page, ".html", folder)
+
+
+def _render_map_page(layers: LayerSet, *, tile_base: str | None, **args: Any) -> str:
+    """The map page's HTML, rendered by folium (:func:`hedong_geo.webmap.build_map`)."""
     from hedong_geo.webmap import build_map
 
     extra = {} if tile_base is None else {"tile_base": tile_base}
-    m = build_map(
-        layers,
-        visible=visible,
-        lang=lang,
-        basemap=basemap,
-        asset_base=asset_base,
-        embed=True,
-        **extra,
-    )
-    return _put(f"map-{lang}", m.get_root().render(), ".html", folder)
+    return build_map(layers, embed=True, **args, **extra).get_root().render()
 
 
 def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> dict:

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import opencc
-import pypinyin
 
 from hedong_geo.text import squeeze
 
@@ -90,6 +89,8 @@ def normalise(text: str) -> str:
 def pinyin(text: str) -> tuple[str, str]:
     """The pinyin of ``text`` (simplified first) without tones or spaces, and its initials:
     ``("yijichuang", "yjc")`` for 一机床; letters and digits stay as they are."""
+    import pypinyin  # ≈ 1 s to import (its phrase dictionary): only when a search needs it
+
     simple = squeeze(to_simplified(text))[0]
     syllables = [s for s in pypinyin.lazy_pinyin(simple, errors="default") if s.strip()]
     full = "".join(s.lower() for s in syllables if s.isalnum() or _LATIN.match(s.lower()))

@@ -33,6 +33,8 @@ PREFIX = "HEDONG_GEO_"
 #: Where tiles go by default: unpacked from local .mbtiles/.pmtiles files, and the vector tiles
 #: cut from large layers (each in a subfolder of its own).
 TILE_CACHE = Path("~/.cache/hedong-geo/tiles")
+#: Where the app keeps its rendered map pages by default (:mod:`hedong_geo.pagecache`).
+PAGE_CACHE = Path("~/.cache/hedong-geo/pages")
 #: Default of ``HEDONG_GEO_TILE_THRESHOLD``: from this many features a layer is vector tiles.
 TILE_THRESHOLD = 2000
 _TRUE = {"1", "true", "yes", "on"}
@@ -85,6 +87,15 @@ VARIABLES: tuple[Variable, ...] = (
         "large layers, cut once per layer content (see `HEDONG_GEO_TILE_THRESHOLD`).",
     ),
     Variable(
+        "HEDONG_GEO_PAGE_CACHE",
+        "page_cache",
+        "`~/.cache/hedong-geo/pages`",
+        "Folder where the app keeps its rendered map pages across restarts, one file per "
+        "page, named by everything that shapes it (the layers' content, filters, language, "
+        "basemap, the code): a fresh server draws its first map without rendering it again. "
+        "Safe to delete; a damaged file is rebuilt.",
+    ),
+    Variable(
         "HEDONG_GEO_BASEMAPS",
         "basemaps",
         "the sources of `HEDONG_GEO_TILE_SOURCES`, then `osm,gaode` (and `tianditu` with a key)",
@@ -126,6 +137,7 @@ class Settings:
     tianditu_key: str
     tile_sources: Path | None
     tile_cache: Path
+    page_cache: Path
     basemaps: tuple[str, ...]
     tile_threshold: int
     require_browser: bool
@@ -216,6 +228,7 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
         tianditu_key=key,
         tile_sources=sources,
         tile_cache=Path(cache or TILE_CACHE).expanduser(),
+        page_cache=Path(env.get("HEDONG_GEO_PAGE_CACHE") or PAGE_CACHE).expanduser(),
         basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key, configured),
         tile_threshold=_count(env, "HEDONG_GEO_TILE_THRESHOLD", TILE_THRESHOLD),
         require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),

@@ -1,0 +1,216 @@
+"""The app's map pages kept on disk across restarts, named by everything that shapes them.
+
+A fresh server process must draw its first map at once (issue 14): rendering folium's page is
+most of that first draw. So :func:`hedong_geo.mapview.write_map_page` asks here first. An
+entry is found by a key (:func:`page_key`) that changes whenever anything that shapes the
+page does:
+
+- the **layers' content**: every frame's columns and values and its geometries as WKB
+  (:func:`layers_digest`), so the filters applied, a layer file rebuilt with other data or
+  renamed layers each give a new key (modification times play no part);
+- the **arguments**: visible layers, language, basemap, asset base, tile base;
+- the **code and data** the page is made of: every file of ``hedong_geo`` and ``geodata/``,
+  the versions of folium, branca and the XStatic packages, and the settings
+  (:func:`code_digest`, computed once per process);
+
+An entry is JSON holding the page and its SHA-256: a truncated, corrupt or unreadable entry is
+ignored (the page is rebuilt and the entry written again). A page drawing a layer as vector
+tiles is used only while those tiles are still in ``HEDONG_GEO_TILE_CACHE``. Entries are
+written atomically (:mod:`hedong_geo._io`); the folder is ``HEDONG_GEO_PAGE_CACHE``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from hedong_geo import paths, settings
+from hedong_geo._io import atomic_write_text
+from hedong_geo.layers import LayerSet
+
+__all__ = ["FORMAT", "code_digest", "layers_digest", "page_key", "read_page", "write_page"]
+log = logging.getLogger(__name__)
+
+#: Version of the entry format; part of every key.
+FORMAT = 1
+_PACKAGE = Path(__file__).resolve().parent
+_CODE_SUFFIXES = {".py", ".js", ".css", ".j2", ".json", ".html", ".yaml", ".md", ".txt"}
+_PACKAGES = (
+    "folium",
+    "branca",
+    "jinja2",
+    "xstatic-leaflet",
+    "xstatic-jquery",
+    "xstatic-font-awesome",
+    "xstatic-leaflet-gesturehandling",
+)
+_TILE_META = "meta.json"  # hedong_geo.tiles.META (not imported: this module must stay light)
+
+
+def _files_digest(digest: Any, folder: Path, suffixes: set[str] | None) -> None:
+    """Feed every file under ``folder`` (names and contents, sorted) into ``digest``."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if suffixes is not None and path.suffix not in suffixes:
+            continue
+        digest.update(str(path.relative_to(folder)).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+@lru_cache(maxsize=1)
+def _code_files_digest() -> str:
+    digest = hashlib.sha256()
+    _files_digest(digest, _PACKAGE, _CODE_SUFFIXES)
+    _files_digest(digest, paths.GEODATA, None)
+    for name in _PACKAGES:
+        digest.update(f"{name}={_version(name)}\n".encode())
+    return digest.hexdigest()
+
+
+def code_digest() -> str:
+    """A digest of the code, data and settings a map page is made of.
+
+    The files of ``hedong_geo`` and ``geodata/`` and the package versions are read once per
+    process (a few milliseconds); the settings (:func:`hedong_geo.settings.get`, with the
+    content of a ``HEDONG_GEO_TILE_SOURCES`` file) each time, as a test may change them.
+    """
+    now = dataclasses.asdict(settings.get())
+    now.pop("page_cache", None)
+    sources = now.get("tile_sources")
+    if sources is not None and Path(sources).is_file():
+        now["tile_sources_sha256"] = hashlib.sha256(Path(sources).read_bytes()).hexdigest()
+    text = json.dumps(now, default=str, sort_keys=True)
+    return hashlib.sha256(f"{_code_files_digest()}|{text}".encode()).hexdigest()
+
+
+def _frame_digest(digest: Any, frame: Any) -> None:
+    """Feed a layer frame's columns, index, values and geometries (WKB) into ``digest``."""
+    import pandas as pd
+    import shapely
+
+    geometry = frame.geometry.name
+    head = [str(frame.crs), [(str(c), str(t)) for c, t in frame.dtypes.items()]]
+    values = pd.DataFrame(frame).drop(columns=[geometry]).to_dict("list")
+    text = json.dumps(
+        [head, list(map(str, frame.index)), values], ensure_ascii=False, sort_keys=True, default=str
+    )
+    digest.update(text.encode("utf-8") + b"\0")
+    for wkb in shapely.to_wkb(frame[geometry].to_numpy(), output_dimension=3):
+        digest.update(b"\1" + len(wkb).to_bytes(8, "little") + wkb if wkb else b"\0")
+
+
+def layers_digest(layers: LayerSet) -> str:
+    """A digest of the content of ``layers``: names (in order) and every frame's content."""
+    digest = hashlib.sha256()
+    for name, frame in layers.layers.items():
+        digest.update(name.encode("utf-8") + b"\0")
+        _frame_digest(digest, frame)
+    return digest.hexdigest()
+
+
+def page_key(
+    layers: LayerSet,
+    *,
+    visible: Iterable[str] | None,
+    lang: str,
+    basemap: str,
+    asset_base: str | Callable[[str], str],
+    tile_base: str | None,
+) -> str | None:
+    """The cache key of a map page, or None when it cannot be named safely.
+
+    An ``asset_base`` function is named by its module and name (its code is in
+    :func:`code_digest`); a function made inside another (a closure, a lambda) cannot be
+    named, so its pages are not cached.
+    """
+    if callable(asset_base):
+        where = f"{getattr(asset_base, '__module__', '')}.{getattr(asset_base, '__qualname__', '')}"
+        if "<" in where or where == ".":
+            return None
+        asset = f"function:{where}"
+    else:
+        asset = f"url:{asset_base}"
+    parts = {
+        "format": FORMAT,
+        "code": code_digest(),
+        "layers": layers_digest(layers),
+        "visible": None if visible is None else list(visible),
+        "lang": lang,
+        "basemap": basemap,
+        "asset_base": asset,
+        "tile_base": tile_base,
+    }
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _entry(key: str, folder: Path | None) -> Path:
+    return (folder or settings.get().page_cache) / f"map-{key}.json"
+
+
+def _tiles_used(page: str, tile_base: str | None) -> list[str]:
+    """The tile-cache folders a page draws from (its tiled layers' ``<key>/{z}/{x}/{y}.pbf``)."""
+    if not tile_base:
+        return []
+    pattern = re.escape(tile_base.rstrip("/")) + r"/([^/\"'\\]+)/\{z\}/\{x\}/\{y\}\.pbf"
+    return sorted(set(re.findall(pattern, page)))
+
+
+def read_page(key: str, folder: Path | None = None) -> str | None:
+    """The cached page for ``key``, or None when there is none usable.
+
+    An entry that cannot be read or parsed, whose page does not match its SHA-256, or whose
+    vector tiles are gone from the tile cache counts as absent (it is logged, not raised).
+    """
+    path = _entry(key, folder)
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        page = entry["page"]
+        ok = hashlib.sha256(page.encode("utf-8")).hexdigest() == entry["sha256"]
+        tiles = list(entry["tiles"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("ignoring the unreadable map page cache entry %s: %s", path, exc)
+        return None
+    if not ok:
+        log.warning("ignoring the map page cache entry %s: its page does not match its hash", path)
+        return None
+    cache = settings.get().tile_cache
+    if any(not (cache / name / _TILE_META).is_file() for name in tiles):
+        return None
+    return page
+
+
+def write_page(key: str, page: str, tile_base: str | None, folder: Path | None = None) -> None:
+    """Keep ``page`` under ``key`` (atomically); a cache that cannot be written is logged."""
+    path = _entry(key, folder)
+    entry = {
+        "format": FORMAT,
+        "sha256": hashlib.sha256(page.encode("utf-8")).hexdigest(),
+        "tiles": _tiles_used(page, tile_base),
+        "page": page,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(entry, ensure_ascii=False), overwrite=True)
+    except OSError as exc:
+        log.warning("could not keep the map page in the cache %s: %s", path, exc)

@@ -145,8 +145,14 @@ def _feature_problems(feat: Any, name: str, stem: str, fid: str) -> list[Problem
 
 # How deep each GeoJSON type nests its positions, and its shapely type, to build a layer's
 # geometries in one call per type (shapely.from_ragged_array) instead of one shape() each.
-_NESTING = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2}
-_NESTING["MultiPolygon"] = 3
+_NESTING = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
 
 
 def _build_all(kind: str, coordinates: list[Any]) -> np.ndarray:

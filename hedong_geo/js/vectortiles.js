@@ -189,7 +189,7 @@
       var ends = new Uint32Array(t.ends);
       var box = new Int32Array(4 * n);
       for (var i = 0; i < n; i++) {
-        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity; // prettier-ignore
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
         var a = t.rings[i];
         var b = t.rings[i + 1];
         for (var k = a ? ends[a - 1] : 0, to = b ? ends[b - 1] : 0; k < to; k += 2) {
@@ -309,7 +309,7 @@
 
     function draw(job, tiles) {
       var size = TILE_SIZE * job.ratio;
-      var canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(size, size) : document.createElement("canvas"); // prettier-ignore
+      var canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(size, size) : document.createElement("canvas");
       canvas.width = canvas.height = size;
       var ctx = canvas.getContext("2d");
       var t0 = performance.now();
@@ -335,10 +335,10 @@
       // One map tile per task, in the order asked, skipping those cancelled meanwhile.
       if (busy) return;
       var job = queue.shift();
-      while (job && cancelled[job.id]) delete cancelled[job.id], (job = queue.shift()); // prettier-ignore
+      while (job && cancelled[job.id]) delete cancelled[job.id], (job = queue.shift());
       if (!job) return;
       busy = true;
-      Promise.all(job.parts.map(function (p) { return p.url ? load(p.url) : { n: 0 }; })) // prettier-ignore
+      Promise.all(job.parts.map(function (p) { return p.url ? load(p.url) : { n: 0 }; }))
         .then(function (tiles) {
           if (!cancelled[job.id]) draw(job, tiles);
         })
@@ -368,7 +368,7 @@
         var end = t.ends[r];
         var start = r ? t.ends[r - 1] : 0;
         for (var a = start, b = end - 2; a < end; b = a, a += 2) {
-          var ay = t.xy[a + 1], by = t.xy[b + 1], ax = t.xy[a], bx = t.xy[b]; // prettier-ignore
+          var ay = t.xy[a + 1], by = t.xy[b + 1], ax = t.xy[a], bx = t.xy[b];
           if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) odd = !odd;
         }
       }
@@ -379,12 +379,12 @@
       for (var r = t.rings[i]; r < t.rings[i + 1]; r++) {
         var start = r ? t.ends[r - 1] : 0;
         for (var k = start; k < t.ends[r]; k += 2) {
-          var ax = t.xy[k], ay = t.xy[k + 1]; // prettier-ignore
+          var ax = t.xy[k], ay = t.xy[k + 1];
           var bx = k + 2 < t.ends[r] && t.type[i] === 2 ? t.xy[k + 2] : ax;
           var by = k + 2 < t.ends[r] && t.type[i] === 2 ? t.xy[k + 3] : ay;
-          var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy; // prettier-ignore
+          var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
           var u = len ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len)) : 0;
-          var ex = ax + u * dx - x, ey = ay + u * dy - y; // prettier-ignore
+          var ex = ax + u * dx - x, ey = ay + u * dy - y;
           if (ex * ex + ey * ey <= tol * tol) return true;
         }
       }
@@ -394,7 +394,7 @@
     function hit(msg) {
       // The topmost feature at msg.x, msg.y (tile units) of msg.url's tile, boxes first.
       load(msg.url).then(function (t) {
-        var x = msg.x, y = msg.y, tol = msg.tol; // prettier-ignore
+        var x = msg.x, y = msg.y, tol = msg.tol;
         for (var i = t.n - 1; i >= 0; i--) {
           var b = t.box;
           if (x < b[4 * i] - tol || x > b[4 * i + 2] + tol || y < b[4 * i + 1] - tol || y > b[4 * i + 3] + tol) continue;
@@ -403,7 +403,7 @@
           }
         }
         post({ id: msg.id, feature: null });
-      }, function () { post({ id: msg.id, feature: null }); }); // prettier-ignore
+      }, function () { post({ id: msg.id, feature: null }); });
     }
 
     function look4(id, tiles) {
@@ -412,7 +412,7 @@
       tiles.forEach(function (t) {
         if (best && best.z >= t.z) return;
         for (var i = 0; i < t.n; i++) {
-          if (t.props[i].id === id) return (best = { z: t.z, url: t.url, feature: { type: t.type[i], properties: t.props[i], rings: rings(t, i) } }); // prettier-ignore
+          if (t.props[i].id === id) return (best = { z: t.z, url: t.url, feature: { type: t.type[i], properties: t.props[i], rings: rings(t, i) } });
         }
       });
       if (best) (wantedId = null), post({ found: id, url: best.url, feature: best.feature });
@@ -420,13 +420,13 @@
     }
 
     return function receive(msg) {
-      if (msg.op === "draw") queue.push(msg), msg.parts.forEach(function (p) { if (p.url) load(p.url); }), pump(); // prettier-ignore
+      if (msg.op === "draw") queue.push(msg), msg.parts.forEach(function (p) { if (p.url) load(p.url); }), pump();
       else if (msg.op === "cancel") cancelled[msg.id] = true;
       else if (msg.op === "hit") hit(msg);
       else if (msg.op === "stats") post({ id: msg.id, stats: stats });
       else if (msg.op === "look") (look = msg), (looks = {});
       else if (msg.op === "find") {
-        var tiles = Object.keys(store).map(function (u) { return store[u].tile; }).filter(Boolean); // prettier-ignore
+        var tiles = Object.keys(store).map(function (u) { return store[u].tile; }).filter(Boolean);
         wantedId = look4(msg.fid, tiles) ? null : msg.fid;
       }
     };
@@ -442,7 +442,7 @@
     };
     try {
       if (typeof Worker === "undefined" || typeof OffscreenCanvas === "undefined") throw new Error("no worker");
-      var boot = "var receive = (" + engine.toString() + ")(function (m, t) { self.postMessage(m, t || []); });\n" + "self.onmessage = function (e) { receive(e.data); };"; // prettier-ignore
+      var boot = "var receive = (" + engine.toString() + ")(function (m, t) { self.postMessage(m, t || []); });\n" + "self.onmessage = function (e) { receive(e.data); };";
       var worker = new Worker(URL.createObjectURL(new Blob([boot], { type: "text/javascript" })));
       worker.onmessage = function (e) {
         answer(e.data);
@@ -480,7 +480,7 @@
   }
 
   function foundOne(msg) {
-    var layer = layers.filter(function (l) { return msg.url.indexOf(l.base) === 0; })[0]; // prettier-ignore
+    var layer = layers.filter(function (l) { return msg.url.indexOf(l.base) === 0; })[0];
     if (!layer || !layer._map) return;
     var zxy = msg.url.split("#")[2].split("/").map(Number);
     found[msg.found] = layer.toGeoJSON(msg.feature, zxy[0], zxy[1], zxy[2]);
@@ -509,7 +509,7 @@
         });
       });
       this.on("tileunload", function (e) {
-        if (e.tile._hdJob && pending[e.tile._hdJob]) (delete pending[e.tile._hdJob]), send({ op: "cancel", id: e.tile._hdJob }); // prettier-ignore
+        if (e.tile._hdJob && pending[e.tile._hdJob]) (delete pending[e.tile._hdJob]), send({ op: "cancel", id: e.tile._hdJob });
       });
     },
 
@@ -534,7 +534,7 @@
         var n = Math.pow(2, z - nz);
         var sx = Math.floor(coords.x / n);
         var sy = Math.floor(coords.y / n);
-        return [{ url: this.urlOf(nz, sx, sy), scale: (TILE * n) / extent, dx: -(coords.x - sx * n) * TILE, dy: -(coords.y - sy * n) * TILE }]; // prettier-ignore
+        return [{ url: this.urlOf(nz, sx, sy), scale: (TILE * n) / extent, dx: -(coords.x - sx * n) * TILE, dy: -(coords.y - sy * n) * TILE }];
       }
       var d = Math.pow(2, nz - z);
       var out = [];
@@ -604,10 +604,10 @@
 
   HD.tiledAt = function (latlng) {
     // The topmost interactive tiled layer's feature at latlng (a Promise of GeoJSON or null).
-    var live = layers.filter(function (l) { return onMap(l) && l.opts.interactive; }).reverse(); // prettier-ignore
+    var live = layers.filter(function (l) { return onMap(l) && l.opts.interactive; }).reverse();
     return live.reduce(function (prev, layer) {
       return prev.then(function (f) {
-        return f || new Promise(function (resolve) { layer.hitTest(latlng, resolve); }); // prettier-ignore
+        return f || new Promise(function (resolve) { layer.hitTest(latlng, resolve); });
       });
     }, Promise.resolve(null));
   };

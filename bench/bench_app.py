@@ -102,43 +102,6 @@ SHAPE_IDS = """() => { const map = (window.HedongGeo && HedongGeo.map) || window
     l.feature.properties.id); });
   return [...new Set(ids)];
 }"""
-# Our map: a point of the frame where a click reaches feature ``id`` through the map's hit
-# test (js/pick.js), on no control or popup: the map first fits the feature when it is not in
-# view. [x, y, direct] (direct: it leads the hits, no chooser needed) or null. As
-# tests/test_map_reach_browser.py's _SPOT, which proves every drawn clickable feature has one.
-SPOT = """(id) => {
-  const map = HedongGeo.map;
-  const entry = HedongGeo.entries.find((e) => e.f.properties.id === id && e.layer._map);
-  if (!entry) return null;
-  const size = map.getSize();
-  const bounds = entry.layer.getBounds ? entry.layer.getBounds() : null;
-  const view = L.bounds([60, 60], [size.x - 300, size.y - 60]);
-  const box = (b) => L.bounds(map.latLngToContainerPoint(b.getNorthWest()),
-                              map.latLngToContainerPoint(b.getSouthEast()));
-  if (!view.contains(box(bounds))) {
-    map.fitBounds(bounds, {animate: false, maxZoom: 16, paddingTopLeft: [80, 80],
-                           paddingBottomRight: [320, 80]});
-  }
-  const b = box(bounds);
-  const frame = map.getContainer().getBoundingClientRect();
-  let fallback = null;
-  for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-    const x = b.min.x + ((b.max.x - b.min.x) * i) / 20;
-    const y = b.min.y + ((b.max.y - b.min.y) * j) / 20;
-    if (!view.contains([x, y])) continue;
-    const under = document.elementFromPoint(frame.left + x, frame.top + y);
-    if (!under || under.closest('.leaflet-control, .leaflet-popup, .hd-tour-card')) continue;
-    const hits = HedongGeo.hitTest(map.containerPointToLatLng([x, y]), null);
-    if (!hits.includes(entry)) continue;
-    const near = [[-2, 0], [2, 0], [0, -2], [0, 2]].every(([dx, dy]) =>
-      HedongGeo.hitTest(map.containerPointToLatLng([x + dx, y + dy]), null).includes(entry));
-    if (!near) continue;
-    const spot = [frame.left + x, frame.top + y];
-    if (hits[0] === entry) return [...spot, true];
-    fallback = fallback || [...spot, false];
-  }
-  return fallback;
-}"""
 # Our map: the located features it draws without clicks (context shapes, on purpose).
 UNCLICKABLE = """(ids) => {
   const clickable = new Set(HedongGeo.entries.filter((e) => e.layer._map)
@@ -247,7 +210,7 @@ def through_chooser(
     if not frame.evaluate("() => !!(window.HedongGeo && HedongGeo.hitTest)"):
         out.missed.append(f"{fid} (under another feature, no chooser)")  # not our map
         return None
-    found = frame.evaluate(SPOT, fid)
+    found = frame.evaluate(helpers.REACH_SPOT, fid)
     if not found:
         out.missed.append(f"{fid} (no point of the map reaches it)")
         return None

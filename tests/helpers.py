@@ -487,3 +487,43 @@ def settle(page: Any, timeout: int = TIMEOUT) -> None:
 
     app = page.get_by_test_id("stApp")
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+# A page point where a click on the map reaches feature `id` (through js/pick.js's hit test):
+# fit the map to it when it is not in view, then look over its shape for a point on the map (not
+# under a control or a popup) where the hit test finds it, directly under the pointer if
+# possible. [x, y, direct] or null. Used by tests/test_map_reach_browser.py and bench/bench_app.py.
+REACH_SPOT = """(id) => {
+  const map = HedongGeo.map;
+  const entry = HedongGeo.entries.find((e) => e.f.properties.id === id && e.layer._map);
+  if (!entry) return null;
+  const size = map.getSize();
+  const bounds = entry.layer.getBounds ? entry.layer.getBounds() : null;
+  const view = L.bounds([60, 60], [size.x - 300, size.y - 60]);
+  const box = (b) => L.bounds(map.latLngToContainerPoint(b.getNorthWest()),
+                              map.latLngToContainerPoint(b.getSouthEast()));
+  if (!view.contains(box(bounds))) {
+    map.fitBounds(bounds, {animate: false, maxZoom: 16, paddingTopLeft: [80, 80],
+                           paddingBottomRight: [320, 80]});
+  }
+  const b = box(bounds);
+  const frame = map.getContainer().getBoundingClientRect();
+  let fallback = null;
+  for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+    const x = b.min.x + ((b.max.x - b.min.x) * i) / 20;
+    const y = b.min.y + ((b.max.y - b.min.y) * j) / 20;
+    if (!view.contains([x, y])) continue;
+    const under = document.elementFromPoint(frame.left + x, frame.top + y);
+    if (!under || under.closest('.leaflet-control, .leaflet-popup, .hd-tour-card')) continue;
+    const hits = HedongGeo.hitTest(map.containerPointToLatLng([x, y]), null);
+    if (!hits.includes(entry)) continue;
+    // Not on the edge of what reaches it: a pixel off must still reach it.
+    const near = [[-2, 0], [2, 0], [0, -2], [0, 2]].every(([dx, dy]) =>
+      HedongGeo.hitTest(map.containerPointToLatLng([x + dx, y + dy]), null).includes(entry));
+    if (!near) continue;
+    const spot = [frame.left + x, frame.top + y];
+    if (hits[0] === entry) return [...spot, true];
+    fallback = fallback || [...spot, false];
+  }
+  return fallback;
+}"""

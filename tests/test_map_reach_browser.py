@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import MAP_READY, SHOTS, Session, open_session, serve_maps, wait_until_still
+from helpers import REACH_SPOT
 
 from hedong_geo.layers import load_layers
 from hedong_geo.mapdata import located
@@ -34,44 +35,6 @@ SITE = ("park.yijichuang", "park.yijichuang-industrial-parcel")  # two features,
 
 # Records every reported click in window.__clicks.
 _LISTEN = "() => { window.__clicks = []; HedongGeo.on('click', (id) => window.__clicks.push(id)); }"
-
-# A page point where a click reaches feature `id`: fit the map to it when it is not in view,
-# then look over its shape for a point on the map (not under a control or a popup) where the
-# hit test finds it, directly under the pointer if possible. [x, y, direct] or null.
-_SPOT = """(id) => {
-  const map = HedongGeo.map;
-  const entry = HedongGeo.entries.find((e) => e.f.properties.id === id && e.layer._map);
-  if (!entry) return null;
-  const size = map.getSize();
-  const bounds = entry.layer.getBounds ? entry.layer.getBounds() : null;
-  const view = L.bounds([60, 60], [size.x - 300, size.y - 60]);
-  const box = (b) => L.bounds(map.latLngToContainerPoint(b.getNorthWest()),
-                              map.latLngToContainerPoint(b.getSouthEast()));
-  if (!view.contains(box(bounds))) {
-    map.fitBounds(bounds, {animate: false, maxZoom: 16, paddingTopLeft: [80, 80],
-                           paddingBottomRight: [320, 80]});
-  }
-  const b = box(bounds);
-  const frame = map.getContainer().getBoundingClientRect();
-  let fallback = null;
-  for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-    const x = b.min.x + ((b.max.x - b.min.x) * i) / 20;
-    const y = b.min.y + ((b.max.y - b.min.y) * j) / 20;
-    if (!view.contains([x, y])) continue;
-    const under = document.elementFromPoint(frame.left + x, frame.top + y);
-    if (!under || under.closest('.leaflet-control, .leaflet-popup, .hd-tour-card')) continue;
-    const hits = HedongGeo.hitTest(map.containerPointToLatLng([x, y]), null);
-    if (!hits.includes(entry)) continue;
-    // Not on the edge of what reaches it: a pixel off must still reach it.
-    const near = [[-2, 0], [2, 0], [0, -2], [0, 2]].every(([dx, dy]) =>
-      HedongGeo.hitTest(map.containerPointToLatLng([x + dx, y + dy]), null).includes(entry));
-    if (!near) continue;
-    const spot = [frame.left + x, frame.top + y];
-    if (hits[0] === entry) return [...spot, true];
-    fallback = fallback || [...spot, false];
-  }
-  return fallback;
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +100,7 @@ def test_every_located_feature_opens_with_a_mouse_click(desk: Session, map_url: 
     for fid in sorted(expected):
         _close_popup(page)
         wait_until_still(page)
-        spot = page.evaluate(_SPOT, fid)
+        spot = page.evaluate(REACH_SPOT, fid)
         assert spot, f"no point of the map reaches {fid}"
         before = len(_clicks(page))
         page.mouse.click(spot[0], spot[1])
@@ -194,7 +157,7 @@ def test_stacked_features_are_offered_each_and_spread_when_zoomed(desk: Session,
     )
     assert apart >= 20, apart
     for fid in SITE:
-        spot = page.evaluate(_SPOT, fid)
+        spot = page.evaluate(REACH_SPOT, fid)
         assert spot and spot[2], fid
         page.mouse.click(spot[0], spot[1])
         page.wait_for_function("(id) => window.__clicks.at(-1) === id", arg=fid)

@@ -15,14 +15,15 @@ from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from hedong_geo import citing, plan, schema
-from hedong_geo._errors import HedongGeoError
+from hedong_geo._errors import HedongGeoError, LayerError
 from hedong_geo.context import hedong_boundary
 from hedong_geo.layers import LayerSet, Problem, load_layers
 from hedong_geo.paths import LAYERS
 from hedong_geo.register import FIGURES, figures
 from hedong_geo.transform import (
+    _BD_X_PI,
+    _MAX_ITER,
     area_km2,
-    bd09_to_gcj02,
     buffer_m,
     gcj02_to_wgs84_array,
     length_km,
@@ -40,56 +41,59 @@ def _file(layers: LayerSet, layer: str) -> str:
 
 
 def _geometry_problems(layers: LayerSet) -> list[Problem]:
+    """Empty, invalid, or outside Hedong: each test run once over a layer's geometries."""
     problems = []
     hedong = buffer_m(hedong_boundary(), DISTRICT_TOLERANCE_M)
+    shapely.prepare(hedong)
     for name, gdf in layers.layers.items():
-        for row in gdf.itertuples():
-            geom = row.geometry
-            if geom is None:
-                continue
-            if geom.is_empty:
-                problems.append(Problem(_file(layers, name), row.id, "geometry is empty"))
-                continue
-            if not geom.is_valid:
-                problems.append(
-                    Problem(
-                        _file(layers, name),
-                        row.id,
-                        f"invalid geometry: {explain_validity(geom)}; fix the recipe or the "
-                        "source outline (shapely.make_valid shows a repaired version)",
-                    )
-                )
-                continue
-            if name != "context" and not row.cross_district and not hedong.contains(geom):
-                problems.append(
-                    Problem(
-                        _file(layers, name),
-                        row.id,
-                        f"lies outside Hedong (beyond the outline's {DISTRICT_TOLERANCE_M} m "
-                        f"tolerance) at {geom.representative_point().wkt}; correct the location "
-                        "or set cross_district: true in geodata/features.yaml",
-                    )
-                )
+        geoms = np.asarray(gdf.geometry.array, dtype=object)
+        located = ~shapely.is_missing(geoms)
+        empty = located & shapely.is_empty(geoms)
+        invalid = located & ~empty & ~shapely.is_valid(geoms)
+        outside = np.zeros(len(geoms), dtype=bool)
+        if name != "context":
+            crossing = np.fromiter(map(bool, gdf["cross_district"]), dtype=bool, count=len(gdf))
+            judged = located & ~empty & ~invalid & ~crossing
+            outside[judged] = ~shapely.contains(hedong, geoms[judged])
+        ids = gdf["id"].tolist()
+        for i in np.flatnonzero(empty | invalid | outside):
+            problems.append(Problem(_file(layers, name), ids[i], _geometry_message(geoms[i])))
     return problems
+
+
+def _geometry_message(geom) -> str:
+    """What is wrong with ``geom``, known to be empty, invalid, or outside Hedong."""
+    if geom.is_empty:
+        return "geometry is empty"
+    if not geom.is_valid:
+        return (
+            f"invalid geometry: {explain_validity(geom)}; fix the recipe or the "
+            "source outline (shapely.make_valid shows a repaired version)"
+        )
+    return (
+        f"lies outside Hedong (beyond the outline's {DISTRICT_TOLERANCE_M} m "
+        f"tolerance) at {geom.representative_point().wkt}; correct the location "
+        "or set cross_district: true in geodata/features.yaml"
+    )
 
 
 def _citation_problems(layers: LayerSet) -> list[Problem]:
     problems = []
     for name, gdf in layers.layers.items():
-        for row in gdf.itertuples():
+        file = _file(layers, name)
+        columns = (gdf["id"].tolist(), gdf["category"].tolist(), gdf["citations"].tolist())
+        for fid, category, citations in zip(*columns, strict=True):
             # The 街道 zones are geography, not places of the plan: cited only where it names one.
-            if name != "context" and row.category != "street_zone" and not row.citations:
-                problems.append(
-                    Problem(_file(layers, name), row.id, "has no citation: every place needs one")
-                )
-            for cite in row.citations or []:
+            if name != "context" and category != "street_zone" and not citations:
+                problems.append(Problem(file, fid, "has no citation: every place needs one"))
+            for cite in citations or []:
                 try:
                     plan.cite(cite["block"], cite["quote"], doc=cite["doc"])
                 except HedongGeoError as exc:
-                    problems.append(Problem(_file(layers, name), row.id, str(exc)))
+                    problems.append(Problem(file, fid, str(exc)))
                     continue
-                for message in citing.citation_problems(row.id, cite):
-                    problems.append(Problem(_file(layers, name), row.id, message))
+                for message in citing.citation_problems(fid, cite):
+                    problems.append(Problem(file, fid, message))
     return problems
 
 
@@ -104,9 +108,9 @@ def _review_problems(layers: LayerSet) -> list[Problem]:
 def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
     problems = []
     where = {
-        row.id: (name, row.geometry)
+        fid: (name, geom)
         for name, gdf in layers.layers.items()
-        for row in gdf.itertuples()
+        for fid, geom in zip(gdf["id"].tolist(), gdf.geometry.array, strict=True)
     }
 
     def get(fid: str):
@@ -165,20 +169,86 @@ def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
     return problems
 
 
+def _gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hedong_geo.transform.gcj02_to_bd09` over arrays: the same operations, in order.
+
+    A copy for speed only (that function takes one point); ``tests/test_validate_fast.py``
+    proves both give bit-identical results.
+    """
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _BD_X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _bd09_to_gcj02_array(lon: np.ndarray, lat: np.ndarray, tol: float = 1e-9):
+    """:func:`hedong_geo.transform.bd09_to_gcj02` over arrays, bit for bit.
+
+    Each point stops at the step where it alone reaches ``tol``, as it does one at a time.
+    """
+    gx, gy = lon - 0.0065, lat - 0.006
+    todo = np.arange(len(lon))
+    for _ in range(_MAX_ITER):
+        bx, by = _gcj02_to_bd09_array(gx[todo], gy[todo])
+        rx, ry = lon[todo] - bx, lat[todo] - by
+        moving = (np.abs(rx) > tol) | (np.abs(ry) > tol)
+        if not moving.any():
+            return gx, gy
+        todo, rx, ry = todo[moving], rx[moving], ry[moving]
+        gx[todo] += rx
+        gy[todo] += ry
+    raise LayerError(f"BD-09 inverse did not reach tol={tol!r}° in {_MAX_ITER} steps")
+
+
 def _bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    gcj = np.array([bd09_to_gcj02(float(x), float(y)) for x, y in zip(lon, lat, strict=True)])
-    return gcj02_to_wgs84_array(gcj[:, 0], gcj[:, 1])
+    return gcj02_to_wgs84_array(*_bd09_to_gcj02_array(lon, lat))
 
 
 # What a mislabelled layer would have to be converted with to become WGS84.
 _DATUMS = {"GCJ-02": gcj02_to_wgs84_array, "BD-09": _bd09_to_wgs84}
 
 
-def _matches(lon: np.ndarray, lat: np.ndarray, reference) -> int:
-    """How many of the points lie within ``DATUM_MATCH_M`` of ``reference`` (metres)."""
-    points = to_metric(shapely.multipoints(np.column_stack([lon, lat])))
-    parts = shapely.get_parts(points)
-    return int(np.count_nonzero(shapely.dwithin(parts, reference, DATUM_MATCH_M)))
+def _reference_tree(context) -> shapely.STRtree:
+    """The reference geography (metres) as a tree of its single segments and points.
+
+    A point lies within a distance of a set of lines iff it lies within it of one of their
+    segments; short segments keep each query to the few segments near the point.
+    """
+    reference = to_metric(
+        unary_union(
+            [
+                g.boundary if g.geom_type.endswith("Polygon") else g
+                for g in context.geometry.dropna()
+            ]
+        )
+    )
+    parts = shapely.get_parts(reference)
+    kinds = shapely.get_type_id(parts)
+    lines = np.isin(kinds, (1, 2))  # LineString, LinearRing
+    coords, index = shapely.get_coordinates(parts[lines], return_index=True)
+    joined = index[:-1] == index[1:]  # consecutive vertices of the same line
+    segments = shapely.linestrings(np.stack([coords[:-1][joined], coords[1:][joined]], axis=1))
+    return shapely.STRtree(np.concatenate([segments, parts[~lines]]))
+
+
+def _matches(lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, tree: shapely.STRtree) -> int:
+    """How many vertices lie within ``DATUM_MATCH_M`` of the reference (metres).
+
+    ``lon, lat`` are the distinct vertices and ``weight`` how often each occurs.
+    """
+    points = shapely.get_parts(to_metric(shapely.multipoints(np.column_stack([lon, lat]))))
+    near = tree.query(points, predicate="dwithin", distance=DATUM_MATCH_M)[0]
+    return int(weight[np.unique(near)].sum())
+
+
+def _distinct_vertices(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct vertices of ``geoms`` (lon, lat, in order of first appearance) and how
+    often each occurs: neighbouring parcels share most of theirs."""
+    coords = np.ascontiguousarray(shapely.get_coordinates(geoms))
+    keys = coords.view(np.complex128)[:, 0]
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    distinct = coords[first[order]]
+    return distinct[:, 0].copy(), distinct[:, 1].copy(), counts[order]
 
 
 def _datum_problems(layers: LayerSet) -> list[Problem]:
@@ -194,31 +264,24 @@ def _datum_problems(layers: LayerSet) -> list[Problem]:
     context = layers.layers.get("context")
     if context is None or context.geometry.isna().all():
         return []
-    reference = to_metric(
-        unary_union(
-            [
-                g.boundary if g.geom_type.endswith("Polygon") else g
-                for g in context.geometry.dropna()
-            ]
-        )
-    )
-    shapely.prepare(reference)
+    tree = _reference_tree(context)
     problems = []
     for name, gdf in layers.layers.items():
-        geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
-        if name == "context" or not geoms:
+        geoms = np.asarray(gdf.geometry.array, dtype=object)
+        geoms = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+        if name == "context" or not len(geoms):
             continue
-        coords = shapely.get_coordinates(geoms)
-        lon, lat = coords[:, 0], coords[:, 1]
-        as_written = _matches(lon, lat, reference)
+        lon, lat, weight = _distinct_vertices(geoms)
+        total = int(weight.sum())
+        as_written = _matches(lon, lat, weight, tree)
         for datum, to_wgs84 in _DATUMS.items():
-            shifted = _matches(*to_wgs84(lon, lat), reference)
+            shifted = _matches(*to_wgs84(lon, lat), weight, tree)
             if shifted >= DATUM_MIN_MATCHES and shifted > 2 * as_written:
                 problems.append(
                     Problem(
                         _file(layers, name),
                         None,
-                        f"looks like {datum} labelled as WGS84: {shifted} of its {len(lon)} "
+                        f"looks like {datum} labelled as WGS84: {shifted} of its {total} "
                         f"vertices meet the reference geography (Hedong's outline, the Haihe, "
                         f"the reference points) once a {datum} shift is undone, {as_written} as "
                         "written; convert the source coordinates to WGS84 "
@@ -227,6 +290,15 @@ def _datum_problems(layers: LayerSet) -> list[Problem]:
                 )
                 break
     return problems
+
+
+def _duplicate_id_problems(layers: LayerSet) -> list[Problem]:
+    counts = Counter(fid for gdf in layers.layers.values() for fid in gdf["id"].tolist())
+    shared = sorted((fid, n) for fid, n in counts.items() if n > 1)
+    return [
+        Problem("layers", fid, f"id is used by {n} features; ids must be unique")
+        for fid, n in shared
+    ]
 
 
 def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
@@ -242,12 +314,7 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
     problems = list(layers.problems)
     if not layers.layers:  # nothing to check the plan, figures and review against
         return problems
-    counts = Counter(row.id for gdf in layers.layers.values() for row in gdf.itertuples())
-    for fid, n in sorted(counts.items()):
-        if n > 1:
-            problems.append(
-                Problem("layers", fid, f"id is used by {n} features; ids must be unique")
-            )
+    problems += _duplicate_id_problems(layers)
     problems += _geometry_problems(layers)
     problems += _datum_problems(layers)
     problems += _citation_problems(layers)

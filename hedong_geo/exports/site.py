@@ -31,7 +31,6 @@ is none, an empty one, or one an earlier publish wrote and nobody added to (else
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterable
@@ -46,7 +45,7 @@ from hedong_geo import tiles
 from hedong_geo._errors import ExportError, UnknownIdError
 from hedong_geo._io import atomic_dir, atomic_write_text, check_dir_target
 from hedong_geo.assets import asset_files, inline_assets
-from hedong_geo.exports.data import to_geojson
+from hedong_geo.exports.data import geojson_text
 from hedong_geo.exports.formats import check_target
 from hedong_geo.i18n import LANGS, t
 from hedong_geo.layers import LayerSet
@@ -374,8 +373,7 @@ def _write_site(
     for name in ("site.css", "site.js", "panel.css"):
         shutil.copyfile(TEMPLATES / name, folder / ASSETS / name)
     for name, gdf in layers.layers.items():
-        payload = {"type": "FeatureCollection", "name": name, **to_geojson(gdf)}
-        put(f"data/{name}.geojson", json.dumps(payload, ensure_ascii=False) + "\n")
+        put(f"data/{name}.geojson", geojson_text(gdf, name=name) + "\n")
     for name in sorted(_tiled(layers)):  # cut (or found in the cache) by build_map above
         tileset = tiles.ensure_tiles(layers.layers[name], name)
         shutil.copytree(tileset.folder, folder / TILES / tileset.key)

@@ -54,7 +54,7 @@ def _odd_frame() -> gpd.GeoDataFrame:
     hole = [(117.22, 39.12), (117.24, 39.12), (117.24, 39.14), (117.22, 39.12)]
     geoms = [
         shapely.Point(117.123456789, -0.0),
-        shapely.LineString([(117.1, 39.1), (117.2000004, 39.25), (117.3, 1e-7)]),
+        shapely.LineString([(117.1, 39.1), (117.2000004, 39.25), (117.3, 1e-7), (0.0, -0.0)]),
         shapely.Polygon(cw, [hole]),
         shapely.MultiPoint([(117.1, 39.1), (117.2, 39.2)]),
         shapely.MultiLineString([[(117.1, 39.1), (117.2, 39.2)], [(117.3, 39.3), (117.4, 39.4)]]),
@@ -82,6 +82,7 @@ def test_every_geometry_type_and_odd_value_is_written_as_json_writes_it(layout):
     frame = _odd_frame()
     text = _same(frame, **layout)
     assert text.count('"geometry": null') == 2  # the empty and the missing geometry
+    assert "0.0" in text and "-0.0" in text and "1e-07" in text
     _same(frame.iloc[:0], **layout)  # no features
     _same(frame.to_crs("EPSG:3857"), **layout)  # reprojected to WGS84 first
 

@@ -175,28 +175,34 @@ def _property_texts(gdf: gpd.GeoDataFrame, key: str, layout: _Layout) -> list[st
     return texts
 
 
-def _coordinate_texts(geoms: np.ndarray, layout: _Layout) -> list[str]:
-    """The ``coordinates`` text of geometries of one type, built from their ragged arrays.
+def _json_number(value: float) -> str:
+    """A float as json prints it (``NaN`` and ``Infinity`` too)."""
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
 
-    json prints every position of the layer in one call (``[[x, y], [x, y], …]``, each number
-    as it prints a float); the text is cut into positions and joined again ring by ring (or
-    line, or part) with the separators of each nesting level.
+
+def _position_texts(coords: np.ndarray, between: str) -> list[str]:
+    """Each position's numbers as json prints them, joined by ``between``.
+
+    Every distinct number is printed once (by its bits, so ``-0.0`` stays apart from ``0.0``):
+    neighbouring parcels share most of their vertices.
     """
+    coords = np.ascontiguousarray(coords, dtype=np.float64)
+    bits, where = np.unique(coords.view(np.int64), return_inverse=True)
+    numbers = np.array([_json_number(v) for v in bits.view(np.float64).tolist()], dtype=object)
+    texts = numbers[where.reshape(coords.shape)]
+    return list(map(between.join, zip(texts[:, 0].tolist(), texts[:, 1].tolist(), strict=True)))
+
+
+def _coordinate_texts(geoms: np.ndarray, layout: _Layout) -> list[str]:
+    """The ``coordinates`` text of geometries of one type, built from their ragged arrays:
+    the positions' texts, joined ring by ring (or line, or part) with each level's separators."""
     _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
     depth = 4 + len(offsets)  # "coordinates" sits at depth 4; one level per offsets array
     start, between, end = layout.parts(depth)
-    pairs = json.dumps(coords.tolist())[2:-2].split("], [") if len(coords) else []
-    if not offsets:  # points: one position each
-        return [f"[{start}{pair.replace(', ', between)}{end}]" for pair in pairs]
-    outer_start, outer_between, outer_end = layout.parts(depth - 1)
-    joiner = f"{end}]{outer_between}[{start}"  # holds no ", " in either layout
-    head, tail = f"[{outer_start}[{start}", f"{end}]{outer_end}]"
-    items = [
-        f"{head}{joiner.join(pairs[a:b]).replace(', ', between)}{tail}" if b > a else "[]"
-        for a, b in itertools.pairwise(offsets[0].tolist())
-    ]
-    for level, bounds in enumerate(offsets[1:], start=2):
-        start, between, end = layout.parts(depth - level)
+    items = [f"[{start}{pair}{end}]" for pair in _position_texts(coords, between)]
+    for bounds in offsets:
+        depth -= 1
+        start, between, end = layout.parts(depth)
         items = [
             f"[{start}{between.join(items[a:b])}{end}]" if b > a else "[]"
             for a, b in itertools.pairwise(bounds.tolist())

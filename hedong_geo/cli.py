@@ -177,6 +177,32 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _days(text: str) -> float:
+    """A number of days, 0 or more (argparse type)."""
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not days >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of days, 0 or more; got {text!r}")
+    return days
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from hedong_geo import caches
+
+    if args.cache_command == "prune":
+        reports = caches.prune(args.older_than, dry_run=args.dry_run)
+    else:
+        conf = settings.get()
+        reports = {
+            "pages": caches.survey(conf.page_cache, in_tiles=False),
+            "tiles": caches.survey(conf.tile_cache, in_tiles=True),
+        }
+    print(caches.format_report(reports, args.cache_command == "prune", args.dry_run))
+    return 0
+
+
 def _street(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
@@ -413,6 +439,11 @@ def _parser() -> argparse.ArgumentParser:
     street.add_argument("--layers-dir", help=LAYERS_DIR_HELP)
     street.set_defaults(handler=_street)
 
+    cache = commands.add_parser("cache", help="what the page and tile caches hold")
+    cache.add_argument("cache_command", nargs="?", choices=["prune"], help="prune: remove old")
+    cache.add_argument("--older-than", type=_days, default=30.0, metavar="DAYS")
+    cache.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    cache.set_defaults(handler=_cache)
     _export_parser(commands)
     add_report_commands(commands, LAYERS_DIR_HELP)
     publish = commands.add_parser("publish", help="write the static site")

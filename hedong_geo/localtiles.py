@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hedong_geo._errors import HedongGeoError
+from hedong_geo.caches import LOCAL_TILES_MARKER, mark_used
 
 __all__ = ["LocalTiles", "TileFileError", "cache_folder", "extract", "inspect"]
 
 _RASTER = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 # First bytes of each raster format, to tell a tile's format when the metadata does not.
 _MAGIC = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
-_DONE = ".complete.json"
+_DONE = LOCAL_TILES_MARKER
 
 
 class TileFileError(HedongGeoError, ValueError):
@@ -224,6 +225,7 @@ def extract(info: LocalTiles, cache: Path) -> Path:
     """
     target = cache_folder(info, cache)
     if (target / _DONE).is_file():
+        mark_used(target / _DONE)  # so that `cache prune` keeps what is in use
         return target
     Path(cache).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=cache, prefix=".unpack-"))

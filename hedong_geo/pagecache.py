@@ -34,6 +34,7 @@ from typing import Any
 
 from hedong_geo import paths, settings
 from hedong_geo._io import atomic_write_text
+from hedong_geo.caches import LAYER_TILES_MARKER, mark_used
 from hedong_geo.layers import LayerSet
 
 __all__ = ["FORMAT", "code_digest", "layers_digest", "page_key", "read_page", "write_page"]
@@ -52,7 +53,6 @@ _PACKAGES = (
     "xstatic-font-awesome",
     "xstatic-leaflet-gesturehandling",
 )
-_TILE_META = "meta.json"  # hedong_geo.tiles.META (not imported: this module must stay light)
 
 
 def _files_digest(digest: Any, folder: Path, suffixes: set[str] | None) -> None:
@@ -195,8 +195,10 @@ def read_page(key: str, folder: Path | None = None) -> str | None:
         log.warning("ignoring the map page cache entry %s: its page does not match its hash", path)
         return None
     cache = settings.get().tile_cache
-    if any(not (cache / name / _TILE_META).is_file() for name in tiles):
+    if any(not (cache / name / LAYER_TILES_MARKER).is_file() for name in tiles):
         return None
+    for used in (path, *(cache / name / LAYER_TILES_MARKER for name in tiles)):
+        mark_used(used)  # so that `cache prune` keeps what is in use
     return page
 
 

@@ -84,7 +84,8 @@ VARIABLES: tuple[Variable, ...] = (
         "`~/.cache/hedong-geo/tiles`",
         "Folder where tiles are kept, one subfolder each: the tiles of local "
         "`.mbtiles`/`.pmtiles` files, unpacked once per file version, and the vector tiles of "
-        "large layers, cut once per layer content (see `HEDONG_GEO_TILE_THRESHOLD`).",
+        "large layers, cut once per layer content (see `HEDONG_GEO_TILE_THRESHOLD`). "
+        "`hedong-geo cache prune` removes the folders not used for a while (docs/deploy.md).",
     ),
     Variable(
         "HEDONG_GEO_PAGE_CACHE",
@@ -93,7 +94,8 @@ VARIABLES: tuple[Variable, ...] = (
         "Folder where the app keeps its rendered map pages across restarts, one file per "
         "page, named by everything that shapes it (the layers' content, filters, language, "
         "basemap, the code): a fresh server draws its first map without rendering it again. "
-        "Safe to delete; a damaged file is rebuilt.",
+        "Safe to delete; a damaged file is rebuilt; `hedong-geo cache prune` removes the "
+        "pages not used for a while (docs/deploy.md).",
     ),
     Variable(
         "HEDONG_GEO_BASEMAPS",

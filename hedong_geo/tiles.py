@@ -42,6 +42,7 @@ from mapbox_vector_tile.Mapbox import vector_tile_pb2
 
 from hedong_geo import settings
 from hedong_geo._io import atomic_dir
+from hedong_geo.caches import LAYER_TILES_MARKER, mark_used
 from hedong_geo.templating import json_script
 
 __all__ = [
@@ -72,7 +73,8 @@ MAX_ZOOM = 16
 #: The web map's deepest zoom (webmap.build_map's ``max_zoom``): MAX_ZOOM tiles are drawn there.
 DISPLAY_MAX_ZOOM = 19
 _WORLD = 2 * math.pi * 6378137.0  # the Web Mercator world's width in metres
-META = "meta.json"
+#: The file a folder of tiles is written with last (the page cache checks for it).
+META = LAYER_TILES_MARKER
 # shapely type id -> MVT GeomType (Point 1, LineString 2, Polygon 3)
 _MVT_TYPE = {0: 1, 4: 1, 1: 2, 5: 2, 3: 3, 6: 3}
 _KEYS: dict[int, tuple] = {}  # id(frame) -> (weak reference, (name, gcj02), key)
@@ -360,6 +362,7 @@ def ensure_tiles(
     if not meta_path.is_file():
         root.mkdir(parents=True, exist_ok=True)
         atomic_dir(folder, lambda tmp: build_tiles(gdf, name, tmp, gcj02))
+    mark_used(meta_path)  # so that `cache prune` keeps what is in use
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     return TileSet(name=name, key=key, folder=folder, meta=meta)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import mapbox_vector_tile
@@ -88,10 +89,13 @@ def test_tiles_decode_back_to_the_features(tmp_path: Path, parcels) -> None:
 
 def test_cache_reused_when_unchanged_and_rebuilt_when_changed(tmp_path: Path, parcels) -> None:
     first = tiles.ensure_tiles(parcels, "parcels", tmp_path)
-    stamp = (first.folder / tiles.META).stat().st_mtime_ns
+    tile = min(first.folder.rglob("*.pbf"))
+    stamp = tile.stat().st_ino, tile.stat().st_mtime_ns
+    os.utime(first.folder / tiles.META, (1, 1))
     again = tiles.ensure_tiles(parcels.copy(), "parcels", tmp_path)
     assert again.folder == first.folder
-    assert (again.folder / tiles.META).stat().st_mtime_ns == stamp, "not cut again"
+    assert (tile.stat().st_ino, tile.stat().st_mtime_ns) == stamp, "not cut again"
+    assert (again.folder / tiles.META).stat().st_mtime > 1, "marked used (cache prune keeps it)"
     changed = parcels.copy()
     changed.loc[0, "status"] = "done" if changed.loc[0, "status"] != "done" else "planned"
     other = tiles.ensure_tiles(changed, "parcels", tmp_path)

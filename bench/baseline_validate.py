@@ -1,6 +1,7 @@
 """BASELINE: the row-wise ``validate`` checks as they were before issue 14's vectorising.
 
-A frozen copy of ``hedong_geo/_validate.py`` (commit 58de598), kept for two jobs only:
+A frozen copy of ``hedong_geo/_validate.py``'s per-row checks (commit 58de598; the review and
+figure checks, a handful of rows, were not vectorised and are imported), kept for two jobs only:
 ``bench/bench_validate.py`` times it against the vectorised checks in the same run, and
 ``tests/test_validate_fast.py`` proves both give exactly the same problems (every message, in
 order) for the bad-input corpus, the real layers and a generated parcels layer. Not used by the
@@ -11,35 +12,32 @@ app. Also :func:`geojson_rowwise`, the row-by-row GeoJSON text ``publish`` and `
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from hedong_geo import citing, plan, schema
 from hedong_geo._errors import HedongGeoError
+from hedong_geo._validate import _figure_problems, _review_problems  # not vectorised
 from hedong_geo.context import hedong_boundary
-from hedong_geo.layers import PROPERTY_ORDER, LayerSet, Problem, load_layers
+from hedong_geo.exports.data import to_geojson
+from hedong_geo.layers import LayerSet, Problem, load_layers
 from hedong_geo.paths import LAYERS
-from hedong_geo.register import FIGURES, figures
+from hedong_geo.register import figures
 from hedong_geo.transform import (
-    area_km2,
     bd09_to_gcj02,
     buffer_m,
     gcj02_to_wgs84_array,
-    length_km,
     to_metric,
 )
 
 DISTRICT_TOLERANCE_M = 250  # the Hedong outline's own accuracy (geodata/context/README.md)
-TILING_REL_TOL = 1e-4
 DATUM_MATCH_M = 30  # a vertex this close to the reference geography coincides with it
 DATUM_MIN_MATCHES = 3
 
@@ -99,78 +97,6 @@ def _citation_problems(layers: LayerSet) -> list[Problem]:
                     continue
                 for message in citing.citation_problems(row.id, cite):
                     problems.append(Problem(_file(layers, name), row.id, message))
-    return problems
-
-
-def _review_problems(layers: LayerSet) -> list[Problem]:
-    """The reviewed data under geodata/review/ against the layers (facts, stance overrides)."""
-    frame = layers.features()
-    citations = dict(zip(frame["id"], frame["citations"], strict=True))
-    found = citing.review_problems(citations, set(citations))
-    return [Problem("geodata/review", None, message) for message in found]
-
-
-def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
-    problems = []
-    where = {
-        row.id: (name, row.geometry)
-        for name, gdf in layers.layers.items()
-        for row in gdf.itertuples()
-    }
-
-    def get(fid: str):
-        if fid not in where or where[fid][1] is None:
-            problems.append(
-                Problem(FIGURES.name, fid, "the figure's feature is missing or unlocated")
-            )
-            return None, None
-        return where[fid]
-
-    for kind, measure, unit in (("area_km2", area_km2, "km²"), ("length_km", length_km, "km")):
-        for fig in figures.get(kind, []):
-            name, geom = get(fig["feature"])
-            if geom is None:
-                continue
-            value = measure(geom)
-            if abs(value - fig["value"]) > fig["rel_tol"] * fig["value"]:
-                problems.append(
-                    Problem(
-                        _file(layers, name),
-                        fig["feature"],
-                        f"measures {value:.3f} {unit}; the plan says {fig['value']} {unit} "
-                        f"(± {fig['rel_tol']:.0%}; {fig['source']})",
-                    )
-                )
-    for fig in figures.get("tiling", []):
-        name, whole = get(fig["whole"])
-        parts = [get(p)[1] for p in fig["parts"]]
-        if whole is None or any(p is None or not p.is_valid for p in [whole, *parts]):
-            continue  # missing or invalid geometry is reported on its own
-        union = unary_union(parts)
-        gap = area_km2(whole.symmetric_difference(union)) if not whole.equals(union) else 0.0
-        overlap = sum(
-            area_km2(a.intersection(b)) if a.intersects(b) else 0.0
-            for i, a in enumerate(parts)
-            for b in parts[i + 1 :]
-        )
-        # Rounding to 6 decimals (≈ 0.1 m) opens slivers of a few m² along the shared edges.
-        slack = TILING_REL_TOL * area_km2(whole)
-        if gap > slack or overlap > slack:
-            problems.append(
-                Problem(
-                    _file(layers, name),
-                    fig["whole"],
-                    f"its parts {fig['parts']} do not tile it: {gap * 1e6:.1f} m² differ from "
-                    f"the whole, {overlap * 1e6:.1f} m² overlap",
-                )
-            )
-    for fig in figures.get("contains", []):
-        name, outer = get(fig["outer"])
-        _, inner = get(fig["inner"])
-        if outer is not None and inner is not None and not buffer_m(outer, 1).contains(inner):
-            problems.append(
-                Problem(_file(layers, name), fig["outer"], f"does not contain {fig['inner']!r}")
-            )
     return problems
 
 
@@ -266,47 +192,7 @@ def validate_layers_rowwise(layers_dir: str | Path = LAYERS) -> list[Problem]:
     return problems
 
 
-# --- GeoJSON, row by row (hedong_geo/exports/data.py's to_geojson at commit 58de598) ----------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    return value
-
-
-def _properties(row: dict[str, Any]) -> dict[str, Any]:
-    props = {key: _plain(row.get(key)) for key in PROPERTY_ORDER}
-    if isinstance(props["status_year"], float):
-        props["status_year"] = int(props["status_year"])
-    return props
-
-
-def _round6(xy: np.ndarray) -> np.ndarray:
-    return np.round(xy, 6)
-
-
-def _mapping(geom: Any) -> dict[str, Any] | None:
-    return None if geom is None or geom.is_empty else shapely.geometry.mapping(geom)
-
-
-def to_geojson_rowwise(selection: gpd.GeoDataFrame) -> dict[str, Any]:
-    """The FeatureCollection as a dict, one feature (properties and geometry) at a time."""
-    gdf = selection.to_crs("EPSG:4326")
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    geoms = shapely.transform(shapely.orient_polygons(geoms, exterior_cw=False), _round6)
-    records = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).to_dict("records")
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": _properties(row), "geometry": _mapping(geom)}
-            for row, geom in zip(records, geoms, strict=True)
-        ],
-    }
+# --- GeoJSON, row by row: data.to_geojson (unchanged) then json.dumps, as publish/export did ----
 
 
 def geojson_rowwise(
@@ -316,5 +202,5 @@ def geojson_rowwise(
     top: dict[str, Any] = {"type": "FeatureCollection"}
     if name is not None:
         top["name"] = name
-    payload = {**top, **to_geojson_rowwise(selection)}
+    payload = {**top, **to_geojson(selection)}
     return json.dumps(payload, ensure_ascii=False, indent=indent)

@@ -70,6 +70,14 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
 
 from hedong_geo import settings  # noqa: E402
 
+if importlib.util.find_spec("playwright"):
+    from playwright.sync_api import expect
+
+    # Playwright's `expect` waits 5 s by default; on a loaded 2-core machine an app rerun can
+    # take longer. It polls, so a passing check is as quick as before; the same bound as every
+    # other wait of the browser tests.
+    expect.set_options(timeout=TIMEOUT)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # In-process AppTests show the real error message when a test fails; the served app keeps

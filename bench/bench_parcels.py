@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import helpers  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from bench.parcels import write_parcels_layer  # noqa: E402
 from hedong_geo import settings, tiles  # noqa: E402
@@ -60,6 +61,7 @@ _STILL = """() => { const m = HedongGeo.map;
 _DRAWN = f"""() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
   && (document.querySelector('path.leaflet-interactive')
       || document.querySelector('canvas.leaflet-tile-loaded'))) && ({_STILL})()"""
+_KEYS = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
 _FRAMES = """() => { window.gaps = []; let last = performance.now();
   const tick = (t) => { gaps.push(t - last); last = t;
     if (window.recording) requestAnimationFrame(tick); };
@@ -159,13 +161,18 @@ def _click_ms(page, parcels) -> float:
     return statistics.median(times)
 
 
-def _measure(browser, url: str, parcels, click: bool = True) -> dict[str, float]:
+def _measure(browser, url: str, parcels, click: bool, limit: float) -> dict[str, float]:
+    """One page's figures; paint is ``inf`` (and the rest NaN) when not drawn in ``limit`` s."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     try:
         start = time.perf_counter()
-        page.goto(url, timeout=600_000)
-        page.wait_for_function(_DRAWN, timeout=600_000, polling=50)
+        try:
+            page.goto(url, timeout=limit * 1000)
+            page.wait_for_function(_DRAWN, timeout=limit * 1000, polling=50)
+        except PlaywrightTimeout:
+            nan = float("nan")
+            return dict.fromkeys(_KEYS, nan) | {"paint_s": float("inf")}
         page.evaluate(
             "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
@@ -237,7 +244,7 @@ def _parcels(n: int, tmp: Path):
     return gdf
 
 
-def _one_size(n: int, browser, tmp: Path, publish: bool) -> None:
+def _one_size(n: int, browser, tmp: Path, args: argparse.Namespace) -> None:
     root = tmp / f"n{n}"
     install_static(root / "app" / "static")
     start = time.perf_counter()
@@ -250,45 +257,52 @@ def _one_size(n: int, browser, tmp: Path, publish: bool) -> None:
         tiles.ensure_tiles(layers.layers["parcels"], "parcels")  # then found in the cache
         print(f"  tiles cut once in {time.perf_counter() - start:.1f} s", flush=True)
         plain = LayerSet(layers={k: v for k, v in layers.layers.items() if k != "parcels"})
-        built = {
-            "none": _page(plain, root, "none", "0"),
-            "geojson": _page(layers, root, "geojson", "0"),
-        }
         # The parcels tiled (below the default threshold too), the plan's own layers not.
         threshold = str(min(n, settings.TILE_THRESHOLD))
-        built["tiles"] = _page(layers, root, "tiles", threshold)
+        made = {"none": (plain, "0"), "geojson": (layers, "0"), "tiles": (layers, threshold)}
+        kinds = [k for k in args.kinds.split(",") if k]
+        built = {name: _page(made[name][0], root, name, made[name][1]) for name in kinds}
         parcels = layers.layers["parcels"]
         rows = {}
         with helpers.serve_folder(root) as base:
-            for name in ("none", "geojson", "tiles"):
-                rows[name] = _measure(browser, f"{base}/{name}.html", parcels, name != "none")
+            for name in kinds:
+                url = f"{base}/{name}.html"
+                rows[name] = _measure(browser, url, parcels, name != "none", args.limit)
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in rows[name].items())
                 print(f"  {name}: {shown}", flush=True)
-        if publish:
+        if args.publish:
             took, first = _publish(layers, root)
             print(f"  publish {took:.1f} s, first page {first:.2f} MB", flush=True)
     _print_rows(rows, built)
 
 
 def _print_rows(rows: dict, built: dict) -> None:
-    keys = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
+    keys = _KEYS
     print(f"  {'':8}" + "".join(f"{k:>12}" for k in [*keys, "build_s", "page_mb", "server_mb"]))
     print(f"  load average {os.getloadavg()[0]:.2f}; none = the same map without the parcels")
     for name, row in rows.items():
         b = built[name]
         cells = [row[k] for k in keys] + list(b)
         print(f"  {name:8}" + "".join(f"{v:>12.2f}" for v in cells))
-    ratios = [
-        rows["geojson"][k] / rows["tiles"][k] if rows["tiles"][k] else float("nan") for k in keys
-    ]
-    ratios += [built["geojson"][i] / built["tiles"][i] for i in range(3)]
-    print(f"  {'ratio':8}" + "".join(f"{v:>11.1f}×" for v in ratios), flush=True)
+    if "geojson" in rows and "tiles" in rows:
+        tiled = rows["tiles"]
+        ratios = [rows["geojson"][k] / tiled[k] if tiled[k] else float("nan") for k in keys]
+        ratios += [built["geojson"][i] / built["tiles"][i] for i in range(3)]
+        print(f"  {'ratio':8}" + "".join(f"{v:>11.1f}×" for v in ratios), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="5000,20000,50000")
     parser.add_argument("--publish", action="store_true", help="also time publish")
+    parser.add_argument(
+        "--kinds",
+        default="none,geojson,tiles",
+        help="which maps to measure: none (no parcels: the floor), geojson, tiles",
+    )
+    parser.add_argument(
+        "--limit", type=float, default=300, help="seconds a page may take to paint (else inf)"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -298,7 +312,7 @@ def main() -> None:
         browser = helpers.launch_chromium(p)
         try:
             for n in sizes:
-                _one_size(n, browser, Path(tmp), args.publish)
+                _one_size(n, browser, Path(tmp), args)
         finally:
             browser.close()
 

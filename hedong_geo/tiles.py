@@ -10,6 +10,11 @@ instead cut into Mapbox Vector Tiles (MVT, encoded by the ``mapbox-vector-tile``
   scaled up beyond its own zoom, and scaled down below :data:`MIN_ZOOM`);
 - coordinates snapped to the tile grid of :data:`EXTENT` units (16 per pixel) and clipped with a
   :data:`BUFFER` so outlines meet across tile edges;
+- below MAX_ZOOM, the areas smaller than :data:`COVERAGE_PX` pixels across at a zoom are not
+  in its tiles one by one: their area, dissolved per style key (a coverage union: parcels
+  share edges), simplified to a pixel, is the tiles' second layer ``<name>:coverage``, so the
+  browser draws a few shapes where it would draw tens of thousands of specks (a click is
+  hit-tested against the MAX_ZOOM tile, which has every feature);
 - per feature only what drawing and a click need: ``id``, ``k`` (style key ``group|basis``,
   the web map's style table), ``s`` (status, for colouring by status), and the names at the
   deepest zoom; the panel is found by id as for any feature.
@@ -46,6 +51,8 @@ from hedong_geo.templating import json_script
 
 __all__ = [
     "BUFFER",
+    "COVERAGE_PX",
+    "COVERAGE_SUFFIX",
     "DISPLAY_MAX_ZOOM",
     "EXTENT",
     "MAX_ZOOM",
@@ -61,7 +68,7 @@ __all__ = [
 #: Default URL of the tile cache on a page (build_map's ``tile_base``): the app serves it there.
 TILE_BASE = "/app/static/tiles"
 #: Version of the tiles' content; part of the cache key, so a change here rebuilds them.
-TILER_VERSION = "1"
+TILER_VERSION = "2"
 #: Tile grid units per tile side (MVT's usual 4096: 16 per pixel of a 256 px tile).
 EXTENT = 4096
 TILE_PX = 256
@@ -71,6 +78,10 @@ MIN_ZOOM = 12
 MAX_ZOOM = 16
 #: The web map's deepest zoom (webmap.build_map's ``max_zoom``): MAX_ZOOM tiles are drawn there.
 DISPLAY_MAX_ZOOM = 19
+#: Areas smaller than this many pixels across at a zoom below MAX_ZOOM are drawn dissolved.
+COVERAGE_PX = 8
+#: The MVT layer of the dissolved small areas: ``<layer name><suffix>``.
+COVERAGE_SUFFIX = ":coverage"
 _WORLD = 2 * math.pi * 6378137.0  # the Web Mercator world's width in metres
 META = "meta.json"
 # shapely type id -> MVT GeomType (Point 1, LineString 2, Polygon 3)
@@ -143,6 +154,7 @@ def _content_key(gdf: Any, name: str, gcj02: bool) -> str:
     geoms, base, names = _located(gdf, gcj02)
     digest = hashlib.sha256()
     head = [TILER_VERSION, name, gcj02, MIN_ZOOM, MAX_ZOOM, DISPLAY_MAX_ZOOM, EXTENT, BUFFER]
+    head += [COVERAGE_PX, COVERAGE_SUFFIX]
     digest.update(json.dumps(head).encode())
     digest.update(json.dumps([base, names], ensure_ascii=False, sort_keys=True).encode())
     for wkb in shapely.to_wkb(geoms, output_dimension=2):
@@ -251,9 +263,8 @@ def _commands(shapes: np.ndarray) -> list[np.ndarray | list[int] | None]:
     return out
 
 
-def _encode_tile(name: str, shapes: np.ndarray, props: list[dict]) -> bytes | None:
-    """One MVT tile of one layer (version 2), or None when nothing in it survives."""
-    tile = vector_tile_pb2.tile()
+def _encode_layer(tile: Any, name: str, shapes: np.ndarray, props: list[dict]) -> None:
+    """One MVT layer (version 2) of ``tile``; left out when nothing in it survives."""
     layer = tile.layers.add()
     layer.name, layer.version, layer.extent = name, 2, EXTENT
     keys: dict[str, int] = {}
@@ -273,12 +284,65 @@ def _encode_tile(name: str, shapes: np.ndarray, props: list[dict]) -> bytes | No
                 values[value] = len(values)
                 layer.values.add().string_value = value
             feature.tags.extend((keys[key], values[value]))
-    return tile.SerializeToString() if len(layer.features) else None
+    if not len(layer.features):
+        del tile.layers[-1]
 
 
-def _cut_zoom(geoms: np.ndarray, props: list[dict], zoom: int, name: str) -> dict[tuple, bytes]:
-    """Every non-empty tile of one zoom: (x, y) -> MVT bytes."""
-    grid = shapely.simplify(_to_grid(geoms, zoom), _tolerance(zoom), preserve_topology=True)
+def _encode_tile(parts: list[tuple[str, np.ndarray, list[dict]]]) -> bytes | None:
+    """One MVT tile of (layer name, shapes, properties) parts, or None when it is empty."""
+    tile = vector_tile_pb2.tile()
+    for name, shapes, props in parts:
+        _encode_layer(tile, name, shapes, props)
+    return tile.SerializeToString() if len(tile.layers) else None
+
+
+def _small(grid: np.ndarray, zoom: int) -> np.ndarray:
+    """Which shapes are areas smaller than :data:`COVERAGE_PX` pixels across at ``zoom``
+    (never at MAX_ZOOM, whose tiles are the ones clicked and drawn deeper)."""
+    if zoom >= MAX_ZOOM:
+        return np.zeros(len(grid), dtype=bool)
+    bounds = shapely.bounds(grid)
+    across = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    polygonal = np.isin(shapely.get_type_id(grid), (3, 6))
+    return polygonal & (across < COVERAGE_PX * EXTENT / TILE_PX)
+
+
+def _union(shapes: np.ndarray) -> Any:
+    """The union of ``shapes``: as a coverage (fast: edges shared, nothing overlapping, as
+    parcels are), checked, else by a full overlay of the repaired shapes."""
+    try:
+        merged = shapely.coverage_union_all(shapes)
+        total = float(shapely.area(shapes).sum())
+        if shapely.is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * total:
+            return merged
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.union_all(shapely.make_valid(shapes))
+
+
+def _dissolve(covered: dict[str, Any], geoms: np.ndarray, keys: np.ndarray) -> dict[str, Any]:
+    """``covered`` (style key -> the area of the small shapes so far) with ``geoms`` added."""
+    out = dict(covered)
+    for key in sorted(set(keys.tolist())):
+        parts = geoms[keys == key]
+        if key in out:
+            parts = np.concatenate([shapely.get_parts(out[key]), parts])
+        out[key] = _union(parts)
+    return out
+
+
+def _coverage(covered: dict[str, Any], zoom: int) -> tuple[np.ndarray, list[dict]]:
+    """The dissolved small areas at ``zoom``, one shape per style key, simplified to a pixel:
+    a few shapes that show where the parcels are, instead of each parcel."""
+    keys = sorted(covered)
+    shapes = _to_grid(np.array([covered[k] for k in keys], dtype=object), zoom)
+    shapes = shapely.simplify(shapes, EXTENT / TILE_PX, preserve_topology=True)
+    keep = ~shapely.is_empty(shapes)
+    return shapes[keep], [{"k": k} for k, kept in zip(keys, keep, strict=True) if kept]
+
+
+def _members(grid: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """(x, y) of each tile -> index of the shapes whose box (with the buffer) meets it."""
     bounds = shapely.bounds(grid)
     lo = np.floor((bounds[:, :2] - BUFFER) / EXTENT).astype(int)
     hi = np.floor((bounds[:, 2:] + BUFFER) / EXTENT).astype(int)
@@ -287,12 +351,61 @@ def _cut_zoom(geoms: np.ndarray, props: list[dict], zoom: int, name: str) -> dic
         for tx in range(lo[i, 0], hi[i, 0] + 1):
             for ty in range(lo[i, 1], hi[i, 1] + 1):
                 members.setdefault((tx, ty), []).append(i)
+    return members
+
+
+def _cut_zoom(
+    grid: np.ndarray,
+    small: np.ndarray,
+    covered: dict[str, Any],
+    props: list[dict],
+    zoom: int,
+    name: str,
+) -> dict[tuple, bytes]:
+    """Every non-empty tile of one zoom: (x, y) -> MVT bytes.
+
+    ``grid``: the layer in grid units at ``zoom``; the areas marked ``small`` are not in the
+    tiles one by one, their dissolved area ``covered`` is, as the layer ``<name>:coverage``.
+    """
+    cover, cover_props = _coverage(covered, zoom) if covered else (np.array([]), [])
+    kept = np.flatnonzero(~small)
+    grid = shapely.simplify(grid[kept], _tolerance(zoom), preserve_topology=True)
+    props = [props[i] for i in kept]
+    drawn, covers = _members(grid), _members(cover)
     tiles = {}
-    for (tx, ty), index in sorted(members.items()):
-        data = _encode_tile(name, _tile_shapes(grid[index], tx, ty), [props[i] for i in index])
+    for tx, ty in sorted(set(drawn) | set(covers)):
+        parts = []
+        for layer, shapes, layer_props, index in (
+            (name + COVERAGE_SUFFIX, cover, cover_props, covers.get((tx, ty), [])),
+            (name, grid, props, drawn.get((tx, ty), [])),
+        ):
+            if index:
+                clipped = _tile_shapes(shapes[index], tx, ty)
+                parts.append((layer, clipped, [layer_props[i] for i in index]))
+        data = _encode_tile(parts)
         if data is not None:
             tiles[(tx, ty)] = data
     return tiles
+
+
+def _cut(geoms: np.ndarray, base: list[dict], names: list[dict], name: str) -> dict[int, dict]:
+    """Every zoom's tiles, deepest first: the small areas of a zoom are those of the zoom
+    below and the ones that became small, so each area is dissolved once."""
+    keys = np.array([b["k"] for b in base], dtype=object)
+    covered: dict[str, Any] = {}
+    was_small = np.zeros(len(geoms), dtype=bool)
+    tiles = {}
+    for zoom in range(MAX_ZOOM, MIN_ZOOM - 1, -1):
+        grid = _to_grid(geoms, zoom)
+        small = _small(grid, zoom)
+        fresh = small & ~was_small
+        if fresh.any():
+            covered = _dissolve(covered, geoms[fresh], keys[fresh])
+        was_small = small
+        deepest = [b | n for b, n in zip(base, names, strict=True)]
+        props = deepest if zoom == MAX_ZOOM else base
+        tiles[zoom] = _cut_zoom(grid, small, covered, props, zoom, name)
+    return dict(sorted(tiles.items()))
 
 
 def _write_tiles(out: Path, tiles: dict[int, dict[tuple, bytes]]) -> None:
@@ -325,10 +438,7 @@ def build_tiles(gdf: Any, name: str, out: str | Path, gcj02: bool = False) -> di
     """
     out = Path(out)
     geoms, base, names = _located(gdf, gcj02)
-    tiles = {}
-    for zoom in range(MIN_ZOOM, MAX_ZOOM + 1):
-        props = [b | n for b, n in zip(base, names, strict=True)] if zoom == MAX_ZOOM else base
-        tiles[zoom] = _cut_zoom(geoms, props, zoom, name)
+    tiles = _cut(geoms, base, names, name)
     _write_tiles(out, tiles)
     west, south, east, north = (float(v) for v in shapely.total_bounds(geoms))
     meta = {

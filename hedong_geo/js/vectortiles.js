@@ -11,8 +11,10 @@
  * up (only its features that reach the map tile), shallower ones draw the shallowest tiles
  * scaled down. Below the deepest zoom a tile also has the layer "<layer>:coverage": the areas
  * smaller than a few pixels there, dissolved per style by tiles.py, drawn under the rest as
- * their group's fill (a few shapes, not thousands of specks). Only the tiles tiles.py listed are fetched; a map tile dropped before it is drawn
- * (a fast zoom or pan) is cancelled, so the worker never draws what is no longer wanted.
+ * their group's fill (a few shapes, not thousands of specks); a click still reaches each of
+ * them, being hit-tested against the deepest tile. Only the tiles tiles.py listed are fetched;
+ * a map tile dropped before it is drawn (a fast zoom or pan) is cancelled, so the worker never
+ * draws what is no longer wanted.
  *
  * Styles come from HedongGeo's style table (properties.k, as for GeoJSON features) and the
  * status colours (properties.s) when the legend colours by status. A click is hit-tested by the

@@ -1,6 +1,7 @@
 """50,000 parcels, smoothly: today's GeoJSON drawing against the vector tiles, in one run.
 
-Run: ``.venv/bin/python bench/bench_parcels.py [--sizes 5000,20000,50000] [--publish]``.
+Run: ``.venv/bin/python bench/bench_parcels.py [--sizes 5000,20000,50000] [--publish]
+[--kinds none,tiles] [--trace DIR]``.
 For each size, a generated parcels layer (``bench/parcels.py``: GENERATED TEST DATA, Voronoi
 cells inside Hedong, the real layer schema) is added to the repository's layers and the map is
 built three times: without the parcels ("none": the floor of this machine, whose frame gaps
@@ -20,6 +21,11 @@ Each page is opened in Debian's chromium (1440×900) and measured:
 - ``server``: resident memory of this process after building the map, and the build time and
   page size (the tiles are cut once: the cut time is printed apart, then they are cached).
 
+With ``--trace DIR``, a CDP trace of the zoom and pans is kept per page and summarised: the
+renderer main thread's tasks of ≥ 50 ms wall time and how much of it was CPU (the rest: waiting
+for a core on a loaded machine), and the tasks of ≥ 50 ms CPU with their self CPU time per kind
+of work (style recalculation, paint, a script's function...): what makes a frame gap here.
+
 The generated layer is read once per size and kept in ``~/.cache/hedong-geo/bench/``.
 With ``--publish``, ``publish`` with the layer (time and first page size). Targets at 50k:
 paint ≤ 2 s, frame gaps ≤ 50 ms, click ≤ 0.3 s, renderer ≤ 400 MB, publish ≤ 60 s, first page
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import pickle
 import statistics
@@ -161,7 +168,90 @@ def _click_ms(page, parcels) -> float:
     return statistics.median(times)
 
 
-def _measure(browser, url: str, parcels, click: bool, limit: float) -> dict[str, float]:
+_TRACE_CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "toplevel",
+    "v8.execute",
+    "blink.user_timing",
+    "disabled-by-default-v8.cpu_profiler",
+]
+
+
+def _label(event: dict) -> str:
+    """What a trace event was: its name, with the script and function of a call, the type of
+    an event dispatched."""
+    data = event.get("args", {}).get("data", {}) or {}
+    name = event["name"]
+    if name == "FunctionCall" and data.get("url"):
+        where = data["url"].rsplit("/", 1)[-1].split("?")[0][:40]
+        return f"FunctionCall {where}:{data.get('functionName') or '?'}"
+    if name in ("EventDispatch", "TimerFire") and data.get("type"):
+        return f"{name} {data['type']}"
+    return name
+
+
+def _self_times(events: list[dict]) -> dict[str, float]:
+    """Self CPU time (ms: the thread's time, ``tdur``) per label of nested complete events on
+    one thread."""
+    out: dict[str, float] = {}
+    stack: list[list] = []  # [end, label, child time]
+    for e in sorted(events, key=lambda e: (e["ts"], -e["dur"])):
+        while stack and stack[-1][0] <= e["ts"]:
+            _end, label, child = stack.pop()
+            out[label] = out.get(label, 0.0) + child
+        cpu = e.get("tdur", e["dur"]) / 1000
+        if stack:
+            stack[-1][2] -= cpu
+        stack.append([e["ts"] + e["dur"], _label(e), cpu])
+    for _end, label, child in stack:
+        out[label] = out.get(label, 0.0) + child
+    return out
+
+
+def _trace_summary(path: Path, least_ms: float = 50) -> str:
+    """The renderer main thread's tasks during the recording: how many took ``least_ms`` or
+    more of wall time, and how much CPU time they had (the rest the thread waited for a core:
+    the machine's load, not the page's work); the tasks that used ``least_ms`` of CPU or more
+    (a frame gap even on a quiet machine) and where that CPU time went."""
+    events = json.loads(path.read_text())
+    events = events.get("traceEvents", events) if isinstance(events, dict) else events
+    mains = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e["args"].get("name") == "CrRendererMain"
+    }
+    main = [e for e in events if e.get("ph") == "X" and (e["pid"], e["tid"]) in mains]
+    main = [e for e in main if "dur" in e]
+    tasks = [e for e in main if e["name"] == "ThreadControllerImpl::RunTask"]
+    long = [t for t in tasks if t["dur"] >= least_ms * 1000]
+    heavy = [t for t in tasks if t.get("tdur", 0) >= least_ms * 1000]
+    inside: list[dict] = []
+    for t in heavy:
+        stop = t["ts"] + t["dur"]
+        inside += [
+            e
+            for e in main
+            if t["ts"] <= e["ts"] and e["ts"] + e["dur"] <= stop and "RunTask" not in e["name"]
+        ]
+    top = sorted(_self_times(inside).items(), key=lambda kv: -kv[1])[:8]
+    cpu = sorted((t.get("tdur", 0) / 1000 for t in tasks), reverse=True)[:5]
+    wall = sum(t["dur"] for t in long) / 1000
+    lines = [
+        f"    main thread: {len(long)} tasks of >= {least_ms:.0f} ms wall ({wall:.0f} ms, of"
+        f" which CPU {sum(t.get('tdur', 0) for t in long) / 1000:.0f} ms); {len(heavy)} of"
+        f" >= {least_ms:.0f} ms CPU (most CPU: {', '.join(f'{c:.0f}' for c in cpu)} ms),"
+        " their self CPU time:",
+        *[f"      {ms:8.1f} ms  {label}" for label, ms in top],
+    ]
+    return "\n".join(lines)
+
+
+def _measure(
+    browser, url: str, parcels, click: bool, limit: float, trace: Path | None = None
+) -> dict[str, float]:
     """One page's figures; paint is ``inf`` (and the rest NaN) when not drawn in ``limit`` s."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -177,7 +267,12 @@ def _measure(browser, url: str, parcels, click: bool, limit: float) -> dict[str,
             "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
         paint = time.perf_counter() - start
+        if trace:
+            browser.start_tracing(page=page, path=str(trace), categories=_TRACE_CATEGORIES)
         worst, p95 = _frames(page)
+        if trace:
+            browser.stop_tracing()
+            print(_trace_summary(trace), flush=True)
         click = _click_ms(page, parcels) if click else float("nan")
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
@@ -267,7 +362,8 @@ def _one_size(n: int, browser, tmp: Path, args: argparse.Namespace) -> None:
         with helpers.serve_folder(root) as base:
             for name in kinds:
                 url = f"{base}/{name}.html"
-                rows[name] = _measure(browser, url, parcels, name != "none", args.limit)
+                trace = Path(args.trace) / f"{name}-{n}.json" if args.trace else None
+                rows[name] = _measure(browser, url, parcels, name != "none", args.limit, trace)
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in rows[name].items())
                 print(f"  {name}: {shown}", flush=True)
         if args.publish:
@@ -303,7 +399,15 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=float, default=300, help="seconds a page may take to paint (else inf)"
     )
+    parser.add_argument(
+        "--trace",
+        metavar="DIR",
+        help="record a CDP trace of the zoom and pans into DIR/<kind>-<n>.json and print"
+        " the renderer main thread's long tasks and where their time went",
+    )
     args = parser.parse_args()
+    if args.trace:
+        Path(args.trace).mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     sizes = [int(s) for s in args.sizes.split(",")]

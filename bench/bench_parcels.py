@@ -174,7 +174,6 @@ _TRACE_CATEGORIES = [
     "toplevel",
     "v8.execute",
     "blink.user_timing",
-    "disabled-by-default-v8.cpu_profiler",
 ]
 
 

@@ -1,6 +1,7 @@
 """50,000 parcels, smoothly: today's GeoJSON drawing against the vector tiles, in one run.
 
-Run: ``.venv/bin/python bench/bench_parcels.py [--sizes 5000,20000,50000] [--publish]``.
+Run: ``.venv/bin/python bench/bench_parcels.py [--sizes 5000,20000,50000] [--publish]
+[--kinds none,tiles] [--trace DIR]``.
 For each size, a generated parcels layer (``bench/parcels.py``: GENERATED TEST DATA, Voronoi
 cells inside Hedong, the real layer schema) is added to the repository's layers and the map is
 built three times: without the parcels ("none": the floor of this machine, whose frame gaps
@@ -20,6 +21,11 @@ Each page is opened in Debian's chromium (1440×900) and measured:
 - ``server``: resident memory of this process after building the map, and the build time and
   page size (the tiles are cut once: the cut time is printed apart, then they are cached).
 
+With ``--trace DIR``, a CDP trace of the zoom and pans is kept per page and summarised: the
+renderer main thread's tasks of ≥ 50 ms wall time and how much of it was CPU (the rest: waiting
+for a core on a loaded machine), and the tasks of ≥ 50 ms CPU with their self CPU time per kind
+of work (style recalculation, paint, a script's function...): what makes a frame gap here.
+
 The generated layer is read once per size and kept in ``~/.cache/hedong-geo/bench/``.
 With ``--publish``, ``publish`` with the layer (time and first page size). Targets at 50k:
 paint ≤ 2 s, frame gaps ≤ 50 ms, click ≤ 0.3 s, renderer ≤ 400 MB, publish ≤ 60 s, first page
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import pickle
 import statistics
@@ -44,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import helpers  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from bench.parcels import write_parcels_layer  # noqa: E402
 from hedong_geo import settings, tiles  # noqa: E402
@@ -60,6 +68,7 @@ _STILL = """() => { const m = HedongGeo.map;
 _DRAWN = f"""() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
   && (document.querySelector('path.leaflet-interactive')
       || document.querySelector('canvas.leaflet-tile-loaded'))) && ({_STILL})()"""
+_KEYS = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
 _FRAMES = """() => { window.gaps = []; let last = performance.now();
   const tick = (t) => { gaps.push(t - last); last = t;
     if (window.recording) requestAnimationFrame(tick); };
@@ -159,18 +168,110 @@ def _click_ms(page, parcels) -> float:
     return statistics.median(times)
 
 
-def _measure(browser, url: str, parcels, click: bool = True) -> dict[str, float]:
+_TRACE_CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "toplevel",
+    "v8.execute",
+    "blink.user_timing",
+]
+
+
+def _label(event: dict) -> str:
+    """What a trace event was: its name, with the script and function of a call, the type of
+    an event dispatched."""
+    data = event.get("args", {}).get("data", {}) or {}
+    name = event["name"]
+    if name == "FunctionCall" and data.get("url"):
+        where = data["url"].rsplit("/", 1)[-1].split("?")[0][:40]
+        return f"FunctionCall {where}:{data.get('functionName') or '?'}"
+    if name in ("EventDispatch", "TimerFire") and data.get("type"):
+        return f"{name} {data['type']}"
+    return name
+
+
+def _self_times(events: list[dict]) -> dict[str, float]:
+    """Self CPU time (ms: the thread's time, ``tdur``) per label of nested complete events on
+    one thread."""
+    out: dict[str, float] = {}
+    stack: list[list] = []  # [end, label, child time]
+    for e in sorted(events, key=lambda e: (e["ts"], -e["dur"])):
+        while stack and stack[-1][0] <= e["ts"]:
+            _end, label, child = stack.pop()
+            out[label] = out.get(label, 0.0) + child
+        cpu = e.get("tdur", e["dur"]) / 1000
+        if stack:
+            stack[-1][2] -= cpu
+        stack.append([e["ts"] + e["dur"], _label(e), cpu])
+    for _end, label, child in stack:
+        out[label] = out.get(label, 0.0) + child
+    return out
+
+
+def _trace_summary(path: Path, least_ms: float = 50) -> str:
+    """The renderer main thread's tasks during the recording: how many took ``least_ms`` or
+    more of wall time, and how much CPU time they had (the rest the thread waited for a core:
+    the machine's load, not the page's work); the tasks that used ``least_ms`` of CPU or more
+    (a frame gap even on a quiet machine) and where that CPU time went."""
+    events = json.loads(path.read_text())
+    events = events.get("traceEvents", events) if isinstance(events, dict) else events
+    mains = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e["args"].get("name") == "CrRendererMain"
+    }
+    main = [e for e in events if e.get("ph") == "X" and (e["pid"], e["tid"]) in mains]
+    main = [e for e in main if "dur" in e]
+    tasks = [e for e in main if e["name"] == "ThreadControllerImpl::RunTask"]
+    long = [t for t in tasks if t["dur"] >= least_ms * 1000]
+    heavy = [t for t in tasks if t.get("tdur", 0) >= least_ms * 1000]
+    inside: list[dict] = []
+    for t in heavy:
+        stop = t["ts"] + t["dur"]
+        inside += [
+            e
+            for e in main
+            if t["ts"] <= e["ts"] and e["ts"] + e["dur"] <= stop and "RunTask" not in e["name"]
+        ]
+    top = sorted(_self_times(inside).items(), key=lambda kv: -kv[1])[:8]
+    cpu = sorted((t.get("tdur", 0) / 1000 for t in tasks), reverse=True)[:5]
+    wall = sum(t["dur"] for t in long) / 1000
+    lines = [
+        f"    main thread: {len(long)} tasks of >= {least_ms:.0f} ms wall ({wall:.0f} ms, of"
+        f" which CPU {sum(t.get('tdur', 0) for t in long) / 1000:.0f} ms); {len(heavy)} of"
+        f" >= {least_ms:.0f} ms CPU (most CPU: {', '.join(f'{c:.0f}' for c in cpu)} ms),"
+        " their self CPU time:",
+        *[f"      {ms:8.1f} ms  {label}" for label, ms in top],
+    ]
+    return "\n".join(lines)
+
+
+def _measure(
+    browser, url: str, parcels, click: bool, limit: float, trace: Path | None = None
+) -> dict[str, float]:
+    """One page's figures; paint is ``inf`` (and the rest NaN) when not drawn in ``limit`` s."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     try:
         start = time.perf_counter()
-        page.goto(url, timeout=600_000)
-        page.wait_for_function(_DRAWN, timeout=600_000, polling=50)
+        try:
+            page.goto(url, timeout=limit * 1000)
+            page.wait_for_function(_DRAWN, timeout=limit * 1000, polling=50)
+        except PlaywrightTimeout:
+            nan = float("nan")
+            return dict.fromkeys(_KEYS, nan) | {"paint_s": float("inf")}
         page.evaluate(
             "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
         )
         paint = time.perf_counter() - start
+        if trace:
+            browser.start_tracing(page=page, path=str(trace), categories=_TRACE_CATEGORIES)
         worst, p95 = _frames(page)
+        if trace:
+            browser.stop_tracing()
+            print(_trace_summary(trace), flush=True)
         click = _click_ms(page, parcels) if click else float("nan")
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
@@ -237,7 +338,7 @@ def _parcels(n: int, tmp: Path):
     return gdf
 
 
-def _one_size(n: int, browser, tmp: Path, publish: bool) -> None:
+def _one_size(n: int, browser, tmp: Path, args: argparse.Namespace) -> None:
     root = tmp / f"n{n}"
     install_static(root / "app" / "static")
     start = time.perf_counter()
@@ -250,46 +351,62 @@ def _one_size(n: int, browser, tmp: Path, publish: bool) -> None:
         tiles.ensure_tiles(layers.layers["parcels"], "parcels")  # then found in the cache
         print(f"  tiles cut once in {time.perf_counter() - start:.1f} s", flush=True)
         plain = LayerSet(layers={k: v for k, v in layers.layers.items() if k != "parcels"})
-        built = {
-            "none": _page(plain, root, "none", "0"),
-            "geojson": _page(layers, root, "geojson", "0"),
-        }
         # The parcels tiled (below the default threshold too), the plan's own layers not.
         threshold = str(min(n, settings.TILE_THRESHOLD))
-        built["tiles"] = _page(layers, root, "tiles", threshold)
+        made = {"none": (plain, "0"), "geojson": (layers, "0"), "tiles": (layers, threshold)}
+        kinds = [k for k in args.kinds.split(",") if k]
+        built = {name: _page(made[name][0], root, name, made[name][1]) for name in kinds}
         parcels = layers.layers["parcels"]
         rows = {}
         with helpers.serve_folder(root) as base:
-            for name in ("none", "geojson", "tiles"):
-                rows[name] = _measure(browser, f"{base}/{name}.html", parcels, name != "none")
+            for name in kinds:
+                url = f"{base}/{name}.html"
+                trace = Path(args.trace) / f"{name}-{n}.json" if args.trace else None
+                rows[name] = _measure(browser, url, parcels, name != "none", args.limit, trace)
                 shown = ", ".join(f"{k} {v:.2f}" for k, v in rows[name].items())
                 print(f"  {name}: {shown}", flush=True)
-        if publish:
+        if args.publish:
             took, first = _publish(layers, root)
             print(f"  publish {took:.1f} s, first page {first:.2f} MB", flush=True)
     _print_rows(rows, built)
 
 
 def _print_rows(rows: dict, built: dict) -> None:
-    keys = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
+    keys = _KEYS
     print(f"  {'':8}" + "".join(f"{k:>12}" for k in [*keys, "build_s", "page_mb", "server_mb"]))
     print(f"  load average {os.getloadavg()[0]:.2f}; none = the same map without the parcels")
     for name, row in rows.items():
         b = built[name]
         cells = [row[k] for k in keys] + list(b)
         print(f"  {name:8}" + "".join(f"{v:>12.2f}" for v in cells))
-    ratios = [
-        rows["geojson"][k] / rows["tiles"][k] if rows["tiles"][k] else float("nan") for k in keys
-    ]
-    ratios += [built["geojson"][i] / built["tiles"][i] for i in range(3)]
-    print(f"  {'ratio':8}" + "".join(f"{v:>11.1f}×" for v in ratios), flush=True)
+    if "geojson" in rows and "tiles" in rows:
+        tiled = rows["tiles"]
+        ratios = [rows["geojson"][k] / tiled[k] if tiled[k] else float("nan") for k in keys]
+        ratios += [built["geojson"][i] / built["tiles"][i] for i in range(3)]
+        print(f"  {'ratio':8}" + "".join(f"{v:>11.1f}×" for v in ratios), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="5000,20000,50000")
     parser.add_argument("--publish", action="store_true", help="also time publish")
+    parser.add_argument(
+        "--kinds",
+        default="none,geojson,tiles",
+        help="which maps to measure: none (no parcels: the floor), geojson, tiles",
+    )
+    parser.add_argument(
+        "--limit", type=float, default=300, help="seconds a page may take to paint (else inf)"
+    )
+    parser.add_argument(
+        "--trace",
+        metavar="DIR",
+        help="record a CDP trace of the zoom and pans into DIR/<kind>-<n>.json and print"
+        " the renderer main thread's long tasks and where their time went",
+    )
     args = parser.parse_args()
+    if args.trace:
+        Path(args.trace).mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -298,7 +415,7 @@ def main() -> None:
         browser = helpers.launch_chromium(p)
         try:
             for n in sizes:
-                _one_size(n, browser, Path(tmp), args.publish)
+                _one_size(n, browser, Path(tmp), args)
         finally:
             browser.close()
 

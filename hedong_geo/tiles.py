@@ -10,6 +10,11 @@ instead cut into Mapbox Vector Tiles (MVT, encoded by the ``mapbox-vector-tile``
   scaled up beyond its own zoom, and scaled down below :data:`MIN_ZOOM`);
 - coordinates snapped to the tile grid of :data:`EXTENT` units (16 per pixel) and clipped with a
   :data:`BUFFER` so outlines meet across tile edges;
+- below MAX_ZOOM, the areas smaller than :data:`COVERAGE_PX` pixels across at a zoom are not
+  in its tiles one by one: their area, dissolved per style key (a coverage union: parcels
+  share edges), simplified to a pixel, is the tiles' second layer ``<name>:coverage``, so the
+  browser draws a few shapes where it would draw tens of thousands of specks (a click is
+  hit-tested against the MAX_ZOOM tile, which has every feature);
 - per feature only what drawing and a click need: ``id``, ``k`` (style key ``group|basis``,
   the web map's style table), ``s`` (status, for colouring by status), and the names at the
   deepest zoom; the panel is found by id as for any feature.
@@ -37,16 +42,17 @@ import shapely
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
-from mapbox_vector_tile.geom_encoder import GeometryEncoder
-from mapbox_vector_tile.Mapbox import vector_tile_pb2
 
 from hedong_geo import settings
 from hedong_geo._io import atomic_dir
+from hedong_geo._mvt import encode_tile
 from hedong_geo.caches import LAYER_TILES_MARKER, mark_used
 from hedong_geo.templating import json_script
 
 __all__ = [
     "BUFFER",
+    "COVERAGE_PX",
+    "COVERAGE_SUFFIX",
     "DISPLAY_MAX_ZOOM",
     "EXTENT",
     "MAX_ZOOM",
@@ -62,7 +68,7 @@ __all__ = [
 #: Default URL of the tile cache on a page (build_map's ``tile_base``): the app serves it there.
 TILE_BASE = "/app/static/tiles"
 #: Version of the tiles' content; part of the cache key, so a change here rebuilds them.
-TILER_VERSION = "1"
+TILER_VERSION = "2"
 #: Tile grid units per tile side (MVT's usual 4096: 16 per pixel of a 256 px tile).
 EXTENT = 4096
 TILE_PX = 256
@@ -72,13 +78,14 @@ MIN_ZOOM = 12
 MAX_ZOOM = 16
 #: The web map's deepest zoom (webmap.build_map's ``max_zoom``): MAX_ZOOM tiles are drawn there.
 DISPLAY_MAX_ZOOM = 19
+#: Areas smaller than this many pixels across at a zoom below MAX_ZOOM are drawn dissolved.
+COVERAGE_PX = 8
+#: The MVT layer of the dissolved small areas: ``<layer name><suffix>``.
+COVERAGE_SUFFIX = ":coverage"
 _WORLD = 2 * math.pi * 6378137.0  # the Web Mercator world's width in metres
 #: The file a folder of tiles is written with last (the page cache checks for it).
 META = LAYER_TILES_MARKER
-# shapely type id -> MVT GeomType (Point 1, LineString 2, Polygon 3)
-_MVT_TYPE = {0: 1, 4: 1, 1: 2, 5: 2, 3: 3, 6: 3}
 _KEYS: dict[int, tuple] = {}  # id(frame) -> (weak reference, (name, gcj02), key)
-_SHAPES = ("Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point", "MultiPoint")
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ def _content_key(gdf: Any, name: str, gcj02: bool) -> str:
     geoms, base, names = _located(gdf, gcj02)
     digest = hashlib.sha256()
     head = [TILER_VERSION, name, gcj02, MIN_ZOOM, MAX_ZOOM, DISPLAY_MAX_ZOOM, EXTENT, BUFFER]
+    head += [COVERAGE_PX, COVERAGE_SUFFIX]
     digest.update(json.dumps(head).encode())
     digest.update(json.dumps([base, names], ensure_ascii=False, sort_keys=True).encode())
     for wkb in shapely.to_wkb(geoms, output_dimension=2):
@@ -183,104 +191,53 @@ def _tile_shapes(geoms: np.ndarray, x: int, y: int) -> np.ndarray:
     return shapely.orient_polygons(local, exterior_cw=False)
 
 
-def _zigzag(values: np.ndarray) -> np.ndarray:
-    values = values.astype(np.int64)
-    return (values << 1) ^ (values >> 63)
+def _small(grid: np.ndarray, zoom: int) -> np.ndarray:
+    """Which shapes are areas smaller than :data:`COVERAGE_PX` pixels across at ``zoom``
+    (never at MAX_ZOOM, whose tiles are the ones clicked and drawn deeper)."""
+    if zoom >= MAX_ZOOM:
+        return np.zeros(len(grid), dtype=bool)
+    bounds = shapely.bounds(grid)
+    across = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    polygonal = np.isin(shapely.get_type_id(grid), (3, 6))
+    return polygonal & (across < COVERAGE_PX * EXTENT / TILE_PX)
 
 
-def _polygon_commands(shapes: np.ndarray) -> list[np.ndarray | None]:
-    """The MVT command stream of each polygonal shape (tile units), None for a collapsed one.
+def _union(shapes: np.ndarray) -> Any:
+    """The union of ``shapes``: as a coverage (fast: edges shared, nothing overlapping, as
+    parcels are), checked, else by a full overlay of the repaired shapes."""
+    try:
+        merged = shapely.coverage_union_all(shapes)
+        total = float(shapely.area(shapes).sum())
+        if shapely.is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * total:
+            return merged
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.union_all(shapely.make_valid(shapes))
 
-    What ``mapbox_vector_tile``'s encoder does feature by feature (≈ 50 µs each), done for a
-    whole tile at once with numpy: per ring MoveTo(1), LineTo(m - 1), ClosePath, the closing
-    vertex and repeated vertices left out, rings of fewer than 3 vertices dropped, zigzag
-    deltas from a cursor that starts at (0, 0) for each feature.
-    """
-    out: list[np.ndarray | None] = [None] * len(shapes)
-    parts, part_of = shapely.get_parts(shapes, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    if not len(coords):
-        return out
-    coords = coords.astype(np.int64)
-    same_ring = np.r_[False, ring_of[1:] == ring_of[:-1]]
-    repeated = same_ring & np.r_[False, (coords[1:] == coords[:-1]).all(axis=1)]
-    closing = np.r_[ring_of[1:] != ring_of[:-1], True]  # the last vertex repeats the first
-    keep = ~repeated & ~closing
-    coords, ring_of = coords[keep], ring_of[keep]
-    m = np.bincount(ring_of, minlength=len(rings))
-    whole = m[ring_of] >= 3
-    coords, ring_of = coords[whole], ring_of[whole]
-    if not len(coords):
-        return out
-    used, ring_of = np.unique(ring_of, return_inverse=True)  # rings kept, renumbered
-    m = np.bincount(ring_of)
-    ring_feature = part_of[ring_part[used]]
-    first = np.concatenate([[0], np.cumsum(m)[:-1]])
-    j = np.arange(len(coords)) - first[ring_of]
-    feature = ring_feature[ring_of]
-    delta = np.diff(coords, axis=0, prepend=np.zeros((1, 2), np.int64))
-    starts = np.r_[True, feature[1:] != feature[:-1]]
-    delta[starts] = coords[starts]
-    length = 2 * m + 3
-    offset = np.concatenate([[0], np.cumsum(length)[:-1]])
-    stream = np.empty(int(length.sum()), dtype=np.int64)
-    stream[offset] = 9  # MoveTo, 1
-    stream[offset + 3] = 2 | ((m - 1) << 3)  # LineTo, m - 1
-    stream[offset + length - 1] = 15  # ClosePath, 1
-    at = offset[ring_of] + 1 + 2 * j + (j >= 1)
-    stream[at] = _zigzag(delta[:, 0])
-    stream[at + 1] = _zigzag(delta[:, 1])
-    bounds = np.r_[True, ring_feature[1:] != ring_feature[:-1]]
-    cuts = offset[bounds]
-    for fid, chunk in zip(ring_feature[bounds], np.split(stream, cuts[1:]), strict=True):
-        out[fid] = chunk
+
+def _dissolve(covered: dict[str, Any], geoms: np.ndarray, keys: np.ndarray) -> dict[str, Any]:
+    """``covered`` (style key -> the area of the small shapes so far) with ``geoms`` added."""
+    out = dict(covered)
+    for key in sorted(set(keys.tolist())):
+        parts = geoms[keys == key]
+        if key in out:
+            parts = np.concatenate([shapely.get_parts(out[key]), parts])
+        out[key] = _union(parts)
     return out
 
 
-def _commands(shapes: np.ndarray) -> list[np.ndarray | list[int] | None]:
-    """Each shape's MVT commands: polygons vectorized, lines and points by the library."""
-    polygonal = np.isin(shapely.get_type_id(shapes), (3, 6))
-    out: list[Any] = [None] * len(shapes)
-    index = np.flatnonzero(polygonal)
-    for i, commands in zip(index, _polygon_commands(shapes[index]), strict=True):
-        out[i] = commands
-    for i in np.flatnonzero(~polygonal):
-        shape = shapes[i]
-        if shape is not None and not shape.is_empty and shape.geom_type in _SHAPES:
-            encoder = GeometryEncoder(True, EXTENT)
-            out[i] = encoder.encode(shape) or None
-    return out
+def _coverage(covered: dict[str, Any], zoom: int) -> tuple[np.ndarray, list[dict]]:
+    """The dissolved small areas at ``zoom``, one shape per style key, simplified to a pixel:
+    a few shapes that show where the parcels are, instead of each parcel."""
+    keys = sorted(covered)
+    shapes = _to_grid(np.array([covered[k] for k in keys], dtype=object), zoom)
+    shapes = shapely.simplify(shapes, EXTENT / TILE_PX, preserve_topology=True)
+    keep = ~shapely.is_empty(shapes)
+    return shapes[keep], [{"k": k} for k, kept in zip(keys, keep, strict=True) if kept]
 
 
-def _encode_tile(name: str, shapes: np.ndarray, props: list[dict]) -> bytes | None:
-    """One MVT tile of one layer (version 2), or None when nothing in it survives."""
-    tile = vector_tile_pb2.tile()
-    layer = tile.layers.add()
-    layer.name, layer.version, layer.extent = name, 2, EXTENT
-    keys: dict[str, int] = {}
-    values: dict[str, int] = {}
-    types = shapely.get_type_id(shapes)
-    for commands, kind, feature_props in zip(_commands(shapes), types, props, strict=True):
-        if commands is None or not len(commands):
-            continue
-        feature = layer.features.add()
-        feature.type = _MVT_TYPE[int(kind)]
-        feature.geometry.extend(commands.tolist() if isinstance(commands, np.ndarray) else commands)
-        for key, value in feature_props.items():
-            if key not in keys:
-                keys[key] = len(keys)
-                layer.keys.append(key)
-            if value not in values:
-                values[value] = len(values)
-                layer.values.add().string_value = value
-            feature.tags.extend((keys[key], values[value]))
-    return tile.SerializeToString() if len(layer.features) else None
-
-
-def _cut_zoom(geoms: np.ndarray, props: list[dict], zoom: int, name: str) -> dict[tuple, bytes]:
-    """Every non-empty tile of one zoom: (x, y) -> MVT bytes."""
-    grid = shapely.simplify(_to_grid(geoms, zoom), _tolerance(zoom), preserve_topology=True)
+def _members(grid: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """(x, y) of each tile -> index of the shapes whose box (with the buffer) meets it."""
     bounds = shapely.bounds(grid)
     lo = np.floor((bounds[:, :2] - BUFFER) / EXTENT).astype(int)
     hi = np.floor((bounds[:, 2:] + BUFFER) / EXTENT).astype(int)
@@ -289,12 +246,61 @@ def _cut_zoom(geoms: np.ndarray, props: list[dict], zoom: int, name: str) -> dic
         for tx in range(lo[i, 0], hi[i, 0] + 1):
             for ty in range(lo[i, 1], hi[i, 1] + 1):
                 members.setdefault((tx, ty), []).append(i)
+    return members
+
+
+def _cut_zoom(
+    grid: np.ndarray,
+    small: np.ndarray,
+    covered: dict[str, Any],
+    props: list[dict],
+    zoom: int,
+    name: str,
+) -> dict[tuple, bytes]:
+    """Every non-empty tile of one zoom: (x, y) -> MVT bytes.
+
+    ``grid``: the layer in grid units at ``zoom``; the areas marked ``small`` are not in the
+    tiles one by one, their dissolved area ``covered`` is, as the layer ``<name>:coverage``.
+    """
+    cover, cover_props = _coverage(covered, zoom) if covered else (np.array([]), [])
+    kept = np.flatnonzero(~small)
+    grid = shapely.simplify(grid[kept], _tolerance(zoom), preserve_topology=True)
+    props = [props[i] for i in kept]
+    drawn, covers = _members(grid), _members(cover)
     tiles = {}
-    for (tx, ty), index in sorted(members.items()):
-        data = _encode_tile(name, _tile_shapes(grid[index], tx, ty), [props[i] for i in index])
+    for tx, ty in sorted(set(drawn) | set(covers)):
+        parts = []
+        for layer, shapes, layer_props, index in (
+            (name + COVERAGE_SUFFIX, cover, cover_props, covers.get((tx, ty), [])),
+            (name, grid, props, drawn.get((tx, ty), [])),
+        ):
+            if index:
+                clipped = _tile_shapes(shapes[index], tx, ty)
+                parts.append((layer, clipped, [layer_props[i] for i in index]))
+        data = encode_tile(parts, EXTENT)
         if data is not None:
             tiles[(tx, ty)] = data
     return tiles
+
+
+def _cut(geoms: np.ndarray, base: list[dict], names: list[dict], name: str) -> dict[int, dict]:
+    """Every zoom's tiles, deepest first: the small areas of a zoom are those of the zoom
+    below and the ones that became small, so each area is dissolved once."""
+    keys = np.array([b["k"] for b in base], dtype=object)
+    covered: dict[str, Any] = {}
+    was_small = np.zeros(len(geoms), dtype=bool)
+    tiles = {}
+    for zoom in range(MAX_ZOOM, MIN_ZOOM - 1, -1):
+        grid = _to_grid(geoms, zoom)
+        small = _small(grid, zoom)
+        fresh = small & ~was_small
+        if fresh.any():
+            covered = _dissolve(covered, geoms[fresh], keys[fresh])
+        was_small = small
+        deepest = [b | n for b, n in zip(base, names, strict=True)]
+        props = deepest if zoom == MAX_ZOOM else base
+        tiles[zoom] = _cut_zoom(grid, small, covered, props, zoom, name)
+    return dict(sorted(tiles.items()))
 
 
 def _write_tiles(out: Path, tiles: dict[int, dict[tuple, bytes]]) -> None:
@@ -327,10 +333,7 @@ def build_tiles(gdf: Any, name: str, out: str | Path, gcj02: bool = False) -> di
     """
     out = Path(out)
     geoms, base, names = _located(gdf, gcj02)
-    tiles = {}
-    for zoom in range(MIN_ZOOM, MAX_ZOOM + 1):
-        props = [b | n for b, n in zip(base, names, strict=True)] if zoom == MAX_ZOOM else base
-        tiles[zoom] = _cut_zoom(geoms, props, zoom, name)
+    tiles = _cut(geoms, base, names, name)
     _write_tiles(out, tiles)
     west, south, east, north = (float(v) for v in shapely.total_bounds(geoms))
     meta = {

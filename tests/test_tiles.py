@@ -42,6 +42,14 @@ def _to_lonlat(coords: np.ndarray, zoom: int, x: int, y: int) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def _px_across(row, zoom: int) -> float:
+    """How many pixels ``row``'s geometry spans at ``zoom`` (the larger side of its box)."""
+    west, south, east, north = row.geometry.bounds
+    y = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (south, north)]
+    world = 256 * 2**zoom
+    return max((east - west) / 360 * world, (y[1] - y[0]) / (2 * math.pi) * world)
+
+
 def test_generated_parcels_are_a_valid_layer(tmp_path: Path) -> None:
     path = write_parcels_layer(120, tmp_path, seed=1)
     gdf, problems = read_layer(path)
@@ -73,7 +81,10 @@ def test_tiles_decode_back_to_the_features(tmp_path: Path, parcels) -> None:
                     shapely.Polygon(_to_lonlat(np.asarray(r, float), zoom, x, y)) for r in rings
                 ]
                 seen.setdefault(props["id"], []).extend(pieces)
-        assert set(seen) == set(by_id), f"zoom {zoom}: every feature is in some tile"
+        # Every feature is in some tile, or (below MAX_ZOOM) small there: in the coverage.
+        missing = set(by_id) - set(seen)
+        assert set(seen) <= set(by_id) and all(_px_across(by_id[f], zoom) < 8 for f in missing)
+        assert zoom != tiles.MAX_ZOOM or not missing, "the deepest zoom has every feature"
         # The pieces drawn cover the feature and stay on it, within the zoom's tolerance
         # (about a pixel at MIN_ZOOM, a fraction of one at MAX_ZOOM), in metres.
         px_m = 40_075_016 * math.cos(math.radians(39.1)) / (256 * 2**zoom)
@@ -142,3 +153,45 @@ def test_publish_writes_tiles_and_a_small_first_page(
     # The first page holds the tiled layer as a few kilobytes of options, not its features.
     call = index[index.index("HedongGeo.tiles(") :]
     assert len(call[: call.index(");")]) < 20_000
+
+
+def test_small_parcels_are_one_coverage_shape_at_low_zooms(tmp_path: Path) -> None:
+    """3 000 parcels (≈ 120 m across: a few pixels at MIN_ZOOM): below MAX_ZOOM the small ones
+    are not in the tiles one by one but dissolved into the coverage layer, a few shapes that
+    cover just their area; MAX_ZOOM (the clicked tiles) still has every parcel."""
+    many = make_parcels(3000, seed=5)
+    ts = tiles.ensure_tiles(many, "parcels", tmp_path)
+    cover_name = "parcels" + tiles.COVERAGE_SUFFIX
+    zoom = tiles.MIN_ZOOM
+    pieces, singles, covers = [], set(), 0
+    for xy in ts.meta["tiles"][str(zoom)]:
+        x, y = map(int, xy.split("/"))
+        data = (ts.folder / str(zoom) / f"{xy}.pbf").read_bytes()
+        decoded = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
+        singles |= {f["properties"]["id"] for f in decoded.get("parcels", {}).get("features", [])}
+        for f in decoded[cover_name]["features"]:
+            assert f["properties"] == {"k": "points|schematic"}
+            covers += 1
+            polygons = f["geometry"]["coordinates"]
+            if f["geometry"]["type"] == "Polygon":
+                polygons = [polygons]
+            for rings in polygons:
+                shell, *holes = [_to_lonlat(np.asarray(r, float), zoom, x, y) for r in rings]
+                pieces.append(shapely.Polygon(shell, holes))
+    assert covers <= len(ts.meta["tiles"][str(zoom)]), "one coverage shape per tile and style"
+    assert len(singles) < len(many) / 10, "the small parcels are not drawn one by one"
+    # The coverage is the small parcels' area: the district, within a couple of pixels.
+    small = many[~many["id"].isin(singles)]
+    drawn = shapely.union_all(shapely.make_valid(np.asarray(pieces)))
+    truth = shapely.union_all(small.geometry.values)
+    px_deg = 360 / (256 * 2**zoom)
+    assert shapely.hausdorff_distance(drawn, truth) <= 3 * px_deg
+    assert abs(drawn.area - truth.area) <= 0.02 * truth.area
+    # The deepest zoom, hit-tested on a click, has every parcel and no coverage.
+    deepest: set[str] = set()
+    for xy in ts.meta["tiles"][str(tiles.MAX_ZOOM)]:
+        data = (ts.folder / str(tiles.MAX_ZOOM) / f"{xy}.pbf").read_bytes()
+        decoded = mapbox_vector_tile.decode(data)
+        assert cover_name not in decoded
+        deepest |= {f["properties"]["id"] for f in decoded["parcels"]["features"]}
+    assert deepest == set(many["id"])

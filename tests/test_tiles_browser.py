@@ -4,9 +4,12 @@ opens that parcel's panel in the published site. Waits poll; none sleeps."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
+import mapbox_vector_tile
+import numpy as np
 import pytest
 import shapely
 from conftest import open_session, serve_folder
@@ -99,5 +102,75 @@ def test_a_click_on_a_tiled_parcel_opens_its_panel(
         page.wait_for_function(
             "() => document.querySelectorAll('.leaflet-hdSelected-pane path').length > 0"
         )
+        assert not seen.errors, seen.errors
+        seen.assert_local()
+
+
+# The alpha of the tiled pane's pixel at client point (x, y): the map tile there, copied onto
+# a 2D canvas (-1 when no drawn map tile is there).
+_ALPHA_AT = """([x, y]) => { for (const tile of document.querySelectorAll(
+    '.leaflet-hdTiled-pane canvas.leaflet-tile-loaded')) {
+    const r = tile.getBoundingClientRect();
+    if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+    const c = document.createElement('canvas'); c.width = tile.width; c.height = tile.height;
+    const ctx = c.getContext('2d'); ctx.drawImage(tile, 0, 0);
+    const px = Math.floor((x - r.left) * tile.width / r.width);
+    const py = Math.floor((y - r.top) * tile.height / r.height);
+    return ctx.getImageData(px, py, 1, 1).data[3]; }
+  return -1; }"""
+
+
+def _client_xy(page: Any, lat: float, lng: float) -> list[float]:
+    return page.evaluate(
+        f"""() => {{
+          const p = HedongGeo.map.latLngToContainerPoint([{lat}, {lng}]);
+          const r = HedongGeo.map.getContainer().getBoundingClientRect();
+          return [r.left + p.x, r.top + p.y];
+        }}"""
+    )
+
+
+def test_a_small_parcel_drawn_in_the_coverage_is_still_clicked(
+    site: Path, browser: Any, parcels, tmp_path: Path
+) -> None:
+    """At MIN_ZOOM a parcel a few pixels across is not in its tile one by one but in the
+    dissolved coverage shape: the map is inked where it lies, and a click there still opens that
+    parcel (the click is hit-tested against the MAX_ZOOM tile, which has every parcel)."""
+    zoom = tiles.MIN_ZOOM
+    px_deg = 360 / (256 * 2**zoom)  # a pixel at zoom, in degrees of longitude
+    geoms = parcels.geometry.values
+    west, south, east, north = shapely.bounds(geoms).T
+    merc = lambda lat: np.arcsinh(np.tan(np.radians(lat))) / (2 * np.pi)  # noqa: E731
+    across = np.maximum((east - west) / px_deg, (merc(north) - merc(south)) * 256 * 2**zoom)
+    small = across < tiles.COVERAGE_PX
+    assert small.any(), "the generated parcels include some drawn in the coverage at MIN_ZOOM"
+    # Of those, the one with the widest inside: the click lands inside it despite rounding.
+    circles = shapely.maximum_inscribed_circle(geoms[small])
+    best = int(shapely.length(circles).argmax())
+    target = parcels[small].iloc[best]
+    point = shapely.get_point(circles[best], 0)
+    assert shapely.length(circles[best]) > px_deg, "a pixel lies well inside it"
+    # Its tile at MIN_ZOOM has it only in the coverage layer, not one by one.
+    ts = tiles.ensure_tiles(parcels, "parcels", tmp_path / "cache")
+    world = 2**zoom * 256
+    tx = int((point.x + 180) / 360 * world // 256)
+    ty = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * world // 256)
+    data = (ts.folder / str(zoom) / str(tx) / f"{ty}.pbf").read_bytes()
+    decoded = mapbox_vector_tile.decode(data)
+    assert decoded["parcels" + tiles.COVERAGE_SUFFIX]["features"]
+    ones = decoded.get("parcels", {}).get("features", [])
+    assert target["id"] not in {f["properties"]["id"] for f in ones}
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        page.evaluate("() => { window.got = []; HedongGeo.on('click', (id) => got.push(id)); }")
+        _view(page, point.y, point.x, zoom)
+        xy = _client_xy(page, point.y, point.x)
+        assert page.evaluate(_ALPHA_AT, xy) > 0, "the coverage is drawn where the parcel is"
+        page.mouse.click(xy[0], xy[1])
+        page.wait_for_function("() => window.got.length > 0")
+        assert page.evaluate("() => window.got") == [target["id"]]
+        page.locator(f"#hd-detail[data-feature='{target['id']}']").wait_for()
         assert not seen.errors, seen.errors
         seen.assert_local()

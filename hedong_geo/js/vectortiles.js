@@ -9,8 +9,12 @@
  *
  * Tiles exist for zooms minNativeZoom..maxNativeZoom; deeper zooms draw the deepest tile scaled
  * up (only its features that reach the map tile), shallower ones draw the shallowest tiles
- * scaled down. Only the tiles tiles.py listed are fetched; a map tile dropped before it is drawn
- * (a fast zoom or pan) is cancelled, so the worker never draws what is no longer wanted.
+ * scaled down. Below the deepest zoom a tile also has the layer "<layer>:coverage": the areas
+ * smaller than a few pixels there, dissolved per style by tiles.py, drawn under the rest as
+ * their group's fill (a few shapes, not thousands of specks); a click still reaches each of
+ * them, being hit-tested against the deepest tile. Only the tiles tiles.py listed are fetched;
+ * a map tile dropped before it is drawn (a fast zoom or pan) is cancelled, so the worker never
+ * draws what is no longer wanted.
  *
  * Styles come from HedongGeo's style table (properties.k, as for GeoJSON features) and the
  * status colours (properties.s) when the legend colours by status. A click is hit-tested by the
@@ -43,6 +47,7 @@
      source): it uses nothing from outside its own body. ---- */
   function engine(post) {
     var KEEP = 96; // decoded tiles kept (least recently used are dropped)
+    var COVER = ":coverage"; // tiles.py's COVERAGE_SUFFIX
     var store = {}; // url -> Promise of a decoded tile
     var order = [];
     var look = { styles: {}, statuses: {}, colouring: "group" };
@@ -152,9 +157,10 @@
           else if (ltag === 34) vals.push(value(r, varint(r) + r.p));
           else skip(r, ltag & 7);
         }
-        if (lname === name) {
+        // The dissolved small areas (tiles.py's "<name>:coverage") come first: drawn under.
+        if (lname === name || lname === name + COVER) {
           spans.forEach(function (span) {
-            feature(r, span[0], span[1], keys, vals, t);
+            feature(r, span[0], span[1], keys, vals, t, lname !== name);
           });
         }
         r.p = stop;
@@ -162,9 +168,9 @@
       return finish(t);
     }
 
-    function feature(r, start, end, keys, vals, t) {
+    function feature(r, start, end, keys, vals, t, cover) {
       r.p = start;
-      var props = {};
+      var props = cover ? { cover: true } : {};
       var type = 0;
       while (r.p < end) {
         var tag = varint(r);
@@ -234,16 +240,19 @@
     }
 
     function styleOf(props) {
-      var key = props.k + "|" + props.s;
+      // A coverage shape (many small areas of one style, dissolved) is filled as its areas
+      // are, in the group's colour (it has no status), and outlined more faintly.
+      var key = props.k + "|" + props.s + (props.cover ? "|cover" : "");
       if (looks[key]) return looks[key];
       var s = look.styles[props.k] || {};
       var colour = s.color || "#3388ff";
       if (look.colouring === "status" && look.statuses[props.s]) colour = look.statuses[props.s];
+      var opacity = s.opacity == null ? 1 : s.opacity;
       looks[key] = {
-        key: props.k + "|" + colour,
+        key: props.k + "|" + colour + (props.cover ? "|cover" : ""),
         color: colour,
         fillOpacity: s.fillOpacity == null ? 0.2 : s.fillOpacity,
-        opacity: s.opacity == null ? 1 : s.opacity,
+        opacity: props.cover ? opacity / 2 : opacity,
         weight: s.weight == null ? 1 : s.weight,
         dash: s.dashArray ? String(s.dashArray).split(/[ ,]+/).map(Number) : [],
       };
@@ -397,6 +406,7 @@
         var x = msg.x, y = msg.y, tol = msg.tol;
         for (var i = t.n - 1; i >= 0; i--) {
           var b = t.box;
+          if (t.props[i].cover) continue; // not a feature: the area of many
           if (x < b[4 * i] - tol || x > b[4 * i + 2] + tol || y < b[4 * i + 1] - tol || y > b[4 * i + 3] + tol) continue;
           if (t.type[i] === 3 ? inside(t, i, x, y) : near(t, i, x, y, tol)) {
             return post({ id: msg.id, feature: { type: t.type[i], properties: t.props[i], rings: rings(t, i) } });

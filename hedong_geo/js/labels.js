@@ -78,6 +78,7 @@
     }
     span.appendChild(document.createTextNode(text));
     span.style.visibility = "hidden";
+    span.style.display = "none"; // until measured: see measure()
     return span;
   }
 
@@ -148,12 +149,19 @@
   }
 
   function measure(list) {
-    // Reads only (one browser layout for all), before any write of this layout.
-    list.forEach(function (e) {
-      if (!e.w) {
-        e.w = e.el.offsetWidth;
-        e.h = e.el.offsetHeight;
-      }
+    // A label not shown is display:none, not only hidden: the browser then skips it when it
+    // restyles the map after a zoom (hundreds of labels, most of them hidden at any zoom). To
+    // be measured, the labels not measured yet are displayed, still invisible, all at once,
+    // then read (one browser layout for all), before any other write of this layout.
+    var todo = list.filter(function (e) {
+      return !e.w;
+    });
+    todo.forEach(function (e) {
+      e.el.style.display = "";
+    });
+    todo.forEach(function (e) {
+      e.w = e.el.offsetWidth;
+      e.h = e.el.offsetHeight;
     });
   }
 
@@ -197,7 +205,8 @@
     });
     entries.forEach(function (e) {
       var on = show.has(e);
-      if (on !== e.shown) {
+      if (on !== e.shown || (!on && e.el.style.display !== "none")) {
+        e.el.style.display = on ? "" : "none";
         e.el.style.visibility = on ? "visible" : "hidden";
         e.shown = on;
       }

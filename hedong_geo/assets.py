@@ -43,11 +43,13 @@ if TYPE_CHECKING:  # folium is imported when a map is localized, not with the ap
     from branca.element import Element
 
 __all__ = [
+    "APP_PAGE_DROPPED",
     "ASSET_BASE",
     "DROPPED",
     "LOCAL",
     "AssetBase",
     "asset_files",
+    "drop_links",
     "inline_assets",
     "install_static",
     "localize",
@@ -98,6 +100,11 @@ DROPPED = frozenset(
         "awesome_markers_font_css",
     }
 )
+
+#: Links the app's map page (hedong_geo.mapview) goes without: folium adds jQuery to every map,
+#: and nothing on our map uses it (not folium's elements we draw, not our scripts), yet the page
+#: would fetch and run it before the first map is drawn. Standalone pages keep folium's set.
+APP_PAGE_DROPPED = frozenset({"jquery"})
 
 _MIME = {
     ".woff2": "font/woff2",
@@ -327,6 +334,19 @@ def localize(m: folium.Map, base_url: AssetBase = ASSET_BASE) -> folium.Map:
             where = type(element).__name__
             element.default_js = _localized(list(element.default_js), url_for, where)
             element.default_css = _localized(list(element.default_css), url_for, where)
+    return m
+
+
+def drop_links(m: folium.Map, names: Iterable[str]) -> folium.Map:
+    """Remove the JS/CSS links called ``names`` from ``m`` and its elements (per instance, as
+    :func:`localize` does); returns ``m``."""
+    from folium.elements import JSCSSMixin
+
+    gone = frozenset(names)
+    for element in _walk(m):
+        if isinstance(element, JSCSSMixin):
+            element.default_js = [(n, url) for n, url in element.default_js if n not in gone]
+            element.default_css = [(n, url) for n, url in element.default_css if n not in gone]
     return m
 
 

@@ -108,7 +108,8 @@ def code_digest() -> str:
     content of a ``HEDONG_GEO_TILE_SOURCES`` file) each time, as a test may change them.
     """
     now = dataclasses.asdict(settings.get())
-    now.pop("page_cache", None)
+    for where in ("page_cache", "build_cache"):  # where things are kept, not what pages are
+        now.pop(where, None)
     sources = now.get("tile_sources")
     if sources is not None and Path(sources).is_file():
         now["tile_sources_sha256"] = hashlib.sha256(Path(sources).read_bytes()).hexdigest()

@@ -212,24 +212,47 @@ def serve() -> Callable[[str], str]:
         :func:`served_url`, to pass as ``base_url`` to :func:`localize` (``asset_base`` of
         :func:`hedong_geo.webmap.build_map`).
     """
-    from streamlit.components.v1 import declare_component
-
     from hedong_geo.basemaps import local_folders  # the tile sources, read when serving
 
     for name, folder in _served_folders().items():
-        declare_component(name, path=folder)
+        _declare(name, folder)
     for sid, folder in local_folders().items():
-        declare_component(f"tiles_{sid}", path=folder)
+        _declare(f"tiles_{sid}", folder)
     return served_url
 
 
 def serve_folder(name: str, folder: Path) -> str:
     """Have the running Streamlit app serve ``folder`` as it is (a component folder, as
     :func:`serve` does) and return its URL, ``/component/hedong_geo.assets.<name>/``."""
-    from streamlit.components.v1 import declare_component
-
-    declare_component(name, path=folder)
+    _declare(name, folder)
     return f"{_COMPONENT_URL}{name}/"
+
+
+def _declare(name: str, folder: Path) -> None:
+    """``declare_component(name, path=folder)`` as if called from this module.
+
+    Streamlit names a component after the module that declares it, found with
+    ``inspect.getmodule``, whose first call in a process looks at the file of every imported
+    module (0.1-0.4 s, on the first map's path at a cold start). The module is known here, so
+    the component is made and registered as ``declare_component`` does; a Streamlit without
+    those parts gets ``declare_component`` itself.
+    """
+    try:
+        from streamlit import config
+        from streamlit.components.v1.custom_component import CustomComponent
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    except ImportError:  # pragma: no cover - another Streamlit layout
+        from streamlit.components.v1 import declare_component
+
+        declare_component(name, path=folder)
+        return
+    full_name = f"{__name__}.{name}"
+    base = config.get_option("server.customComponentBaseUrlPath")
+    url = f"{base}/{full_name}/" if base else None
+    component = CustomComponent(name=full_name, path=str(folder), url=url, module_name=__name__)
+    if get_script_run_ctx() is not None:  # outside a Streamlit run: nothing to register with
+        get_instance().component_registry.register_component(component)
 
 
 def install_static(dest: Path) -> list[Path]:

@@ -177,12 +177,14 @@ def _write_keyed(path: Path, layers: LayerSet, shown: LayerSet, lang: str, links
     try:
         key = pagecache.panels_key(layers, shown, lang, links)
         text = pagecache.read_panels(key) if key else None
-        if text is None:
-            data = panel_data(layers, shown, lang, links)
-            text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            if key:
-                pagecache.write_panels(key, text)
-        atomic_write_text(path, text, overwrite=True)
+        if text is not None:
+            atomic_write_text(path, text, overwrite=True)
+            return
+        data = panel_data(layers, shown, lang, links)
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        atomic_write_text(path, text, overwrite=True)  # the page first, then the cache
+        if key:
+            pagecache.write_panels(key, text)
     except Exception:  # a thread's error would vanish: log it (the panel says it cannot load)
         log.exception("could not write the panel data %s", path.name)
 

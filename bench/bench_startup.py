@@ -9,7 +9,9 @@ process's start (one clock: the wall clock, ``performance.timeOrigin`` in the br
 * **frontend**: the page's ``load`` event (Streamlit's JS and CSS loaded);
 * **websocket**: the browser's websocket opened; **first delta** and **run done**: the first
   element and the ``script_finished`` of the first script run (the app's imports happen in it);
-* **iframe**: the map frame's ``timeOrigin``; its resources (Leaflet, our JS, layer data,
+* **map component delta** (ours): the first message carrying the map component;
+* **iframe**: the map frame's ``timeOrigin``, then its page received, ``DOMContentLoaded`` and
+  ``load``; its resources (Leaflet, our JS, layer data,
   panel data) by when they ended, from ``performance.getEntriesByType("resource")``;
 * **map drawn**: a first clickable shape in a Leaflet map that has loaded.
 

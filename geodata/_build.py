@@ -12,7 +12,8 @@ in common lives here once:
   ``geodata/templates/``);
 - :func:`write_outputs`: every file replaced whole (``hedong_geo._io``), only after all of them
   were computed, so a failed build writes nothing;
-- :func:`cache_dir`, the one place a build reads the environment;
+- :func:`cache_dir`, where builds keep downloads (``HEDONG_GEO_CACHE``, from
+  :mod:`hedong_geo.settings`, the one reader of the environment);
 - :func:`run_script`, the scripts' ``main``: output folders as arguments, ``--check`` (rebuild
   into a temporary folder and compare with the files there), errors as one line naming the file
   and a non-zero exit status.
@@ -27,7 +28,6 @@ import argparse
 import importlib.metadata
 import importlib.util
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -125,9 +125,11 @@ def read_features(path: Path) -> list[dict]:
 
 
 def cache_dir() -> Path:
-    """Where builds keep downloads: ``$HEDONG_GEO_CACHE``, else ``$XDG_CACHE_HOME/hedong-geo``."""
-    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hedong-geo"
-    return Path(os.environ.get("HEDONG_GEO_CACHE", default))
+    """Where builds keep downloads: ``HEDONG_GEO_CACHE``, else ``$XDG_CACHE_HOME/hedong-geo``
+    (read by :mod:`hedong_geo.settings`, the one reader of the environment)."""
+    from hedong_geo import settings
+
+    return settings.get().build_cache
 
 
 # --- the text of the outputs --------------------------------------------------------------------

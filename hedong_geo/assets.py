@@ -43,11 +43,13 @@ if TYPE_CHECKING:  # folium is imported when a map is localized, not with the ap
     from branca.element import Element
 
 __all__ = [
+    "APP_PAGE_DROPPED",
     "ASSET_BASE",
     "DROPPED",
     "LOCAL",
     "AssetBase",
     "asset_files",
+    "drop_links",
     "inline_assets",
     "install_static",
     "localize",
@@ -98,6 +100,11 @@ DROPPED = frozenset(
         "awesome_markers_font_css",
     }
 )
+
+#: Links the app's map page (hedong_geo.mapview) goes without: folium adds jQuery to every map,
+#: and nothing on our map uses it (not folium's elements we draw, not our scripts), yet the page
+#: would fetch and run it before the first map is drawn. Standalone pages keep folium's set.
+APP_PAGE_DROPPED = frozenset({"jquery"})
 
 _MIME = {
     ".woff2": "font/woff2",
@@ -205,24 +212,47 @@ def serve() -> Callable[[str], str]:
         :func:`served_url`, to pass as ``base_url`` to :func:`localize` (``asset_base`` of
         :func:`hedong_geo.webmap.build_map`).
     """
-    from streamlit.components.v1 import declare_component
-
     from hedong_geo.basemaps import local_folders  # the tile sources, read when serving
 
     for name, folder in _served_folders().items():
-        declare_component(name, path=folder)
+        _declare(name, folder)
     for sid, folder in local_folders().items():
-        declare_component(f"tiles_{sid}", path=folder)
+        _declare(f"tiles_{sid}", folder)
     return served_url
 
 
 def serve_folder(name: str, folder: Path) -> str:
     """Have the running Streamlit app serve ``folder`` as it is (a component folder, as
     :func:`serve` does) and return its URL, ``/component/hedong_geo.assets.<name>/``."""
-    from streamlit.components.v1 import declare_component
-
-    declare_component(name, path=folder)
+    _declare(name, folder)
     return f"{_COMPONENT_URL}{name}/"
+
+
+def _declare(name: str, folder: Path) -> None:
+    """``declare_component(name, path=folder)`` as if called from this module.
+
+    Streamlit names a component after the module that declares it, found with
+    ``inspect.getmodule``, whose first call in a process looks at the file of every imported
+    module (0.1-0.4 s, on the first map's path at a cold start). The module is known here, so
+    the component is made and registered as ``declare_component`` does; a Streamlit without
+    those parts gets ``declare_component`` itself.
+    """
+    try:
+        from streamlit import config
+        from streamlit.components.v1.custom_component import CustomComponent
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    except ImportError:  # pragma: no cover - another Streamlit layout
+        from streamlit.components.v1 import declare_component
+
+        declare_component(name, path=folder)
+        return
+    full_name = f"{__name__}.{name}"
+    base = config.get_option("server.customComponentBaseUrlPath")
+    url = f"{base}/{full_name}/" if base else None
+    component = CustomComponent(name=full_name, path=str(folder), url=url, module_name=__name__)
+    if get_script_run_ctx() is not None:  # outside a Streamlit run: nothing to register with
+        get_instance().component_registry.register_component(component)
 
 
 def install_static(dest: Path) -> list[Path]:
@@ -327,6 +357,19 @@ def localize(m: folium.Map, base_url: AssetBase = ASSET_BASE) -> folium.Map:
             where = type(element).__name__
             element.default_js = _localized(list(element.default_js), url_for, where)
             element.default_css = _localized(list(element.default_css), url_for, where)
+    return m
+
+
+def drop_links(m: folium.Map, names: Iterable[str]) -> folium.Map:
+    """Remove the JS/CSS links called ``names`` from ``m`` and its elements (per instance, as
+    :func:`localize` does); returns ``m``."""
+    from folium.elements import JSCSSMixin
+
+    gone = frozenset(names)
+    for element in _walk(m):
+        if isinstance(element, JSCSSMixin):
+            element.default_js = [(n, url) for n, url in element.default_js if n not in gone]
+            element.default_css = [(n, url) for n, url in element.default_css if n not in gone]
     return m
 
 

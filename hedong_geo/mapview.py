@@ -85,8 +85,9 @@ def write_map_page(
     """Write the map page for ``layers`` and return its URL (its file name with ``folder``).
 
     The page is :func:`hedong_geo.webmap.build_map` with ``embed=True``: it talks to the page
-    around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own. ``tile_base``
-    is the URL the tile cache is served at, for a layer drawn as vector tiles.
+    around it (``hedong_geo/js/bridge.js``) instead of showing a panel of its own, and it goes
+    without the links of :data:`hedong_geo.assets.APP_PAGE_DROPPED` (jQuery: nothing uses
+    it). ``tile_base`` is the URL the tile cache is served at, for a layer drawn as vector tiles.
 
     With ``cache`` (default: when writing to the app's :func:`pages_dir`, i.e. no ``folder``)
     the rendered page is kept in ``HEDONG_GEO_PAGE_CACHE`` (:mod:`hedong_geo.pagecache`), so a
@@ -107,10 +108,12 @@ def write_map_page(
 
 def _render_map_page(layers: LayerSet, *, tile_base: str | None, **args: Any) -> str:
     """The map page's HTML, rendered by folium (:func:`hedong_geo.webmap.build_map`)."""
+    from hedong_geo.assets import APP_PAGE_DROPPED, drop_links
     from hedong_geo.webmap import build_map
 
     extra = {} if tile_base is None else {"tile_base": tile_base}
-    return build_map(layers, embed=True, **args, **extra).get_root().render()
+    m = build_map(layers, embed=True, **args, **extra)
+    return drop_links(m, APP_PAGE_DROPPED).get_root().render()
 
 
 def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> dict:
@@ -167,10 +170,21 @@ def _writer() -> ThreadPoolExecutor:
 
 
 def _write_keyed(path: Path, layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> None:
+    """Write the panel data to ``path``: from the page cache when it holds them (a restart
+    with the same layers and code), else made by :func:`panel_data` and kept there."""
+    from hedong_geo import pagecache
+
     try:
+        key = pagecache.panels_key(layers, shown, lang, links)
+        text = pagecache.read_panels(key) if key else None
+        if text is not None:
+            atomic_write_text(path, text, overwrite=True)
+            return
         data = panel_data(layers, shown, lang, links)
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        atomic_write_text(path, text, overwrite=True)
+        atomic_write_text(path, text, overwrite=True)  # the page first, then the cache
+        if key:
+            pagecache.write_panels(key, text)
     except Exception:  # a thread's error would vanish: log it (the panel says it cannot load)
         log.exception("could not write the panel data %s", path.name)
 
@@ -181,6 +195,8 @@ def start_panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links,
 
     The first map must not wait for every feature's panel (seconds, at start): the map page is
     sent at once, and the component fetches this URL again while it says ``{"pending": true}``.
+    A fresh process with the same layers and code reads them from the page cache
+    (:mod:`hedong_geo.pagecache`) instead: its first map is served with no panel building.
     Each version of the file is written whole, so a fetch never reads half of it.
     """
     digest = hashlib.sha256(f"{key}|{lang}".encode()).hexdigest()[:16]

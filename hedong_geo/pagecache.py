@@ -13,6 +13,10 @@ page does:
   the versions of folium, branca and the XStatic packages, and the settings
   (:func:`code_digest`, computed once per process);
 
+The **panel data** of :func:`hedong_geo.mapview.start_panel_data` (every feature's panel, a
+few hundred milliseconds of CPU that would compete with serving the first map) is kept the same
+way, under :func:`panels_key` (both layer sets, language, links, code).
+
 An entry is JSON holding the page and its SHA-256: a truncated, corrupt or unreadable entry is
 ignored (the page is rebuilt and the entry written again). A page drawing a layer as vector
 tiles is used only while those tiles are still in ``HEDONG_GEO_TILE_CACHE``. Entries are
@@ -26,6 +30,7 @@ import hashlib
 import json
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
@@ -37,7 +42,17 @@ from hedong_geo._io import atomic_write_text
 from hedong_geo.caches import LAYER_TILES_MARKER, mark_used
 from hedong_geo.layers import LayerSet
 
-__all__ = ["FORMAT", "code_digest", "layers_digest", "page_key", "read_page", "write_page"]
+__all__ = [
+    "FORMAT",
+    "code_digest",
+    "layers_digest",
+    "page_key",
+    "panels_key",
+    "read_page",
+    "read_panels",
+    "write_page",
+    "write_panels",
+]
 log = logging.getLogger(__name__)
 
 #: Version of the entry format; part of every key.
@@ -93,7 +108,8 @@ def code_digest() -> str:
     content of a ``HEDONG_GEO_TILE_SOURCES`` file) each time, as a test may change them.
     """
     now = dataclasses.asdict(settings.get())
-    now.pop("page_cache", None)
+    for where in ("page_cache", "build_cache"):  # where things are kept, not what pages are
+        now.pop(where, None)
     sources = now.get("tile_sources")
     if sources is not None and Path(sources).is_file():
         now["tile_sources_sha256"] = hashlib.sha256(Path(sources).read_bytes()).hexdigest()
@@ -117,12 +133,35 @@ def _frame_digest(digest: Any, frame: Any) -> None:
         digest.update(b"\1" + len(wkb).to_bytes(8, "little") + wkb if wkb else b"\0")
 
 
+# id(frame) -> (weak reference to the frame, digest of its content): a LayerSet's frames are
+# shared and never modified (see LayerSet.features), so the map page's key and the panel data's
+# key digest each frame once; an entry goes when its frame does.
+_FRAME_DIGESTS: dict[int, tuple[weakref.ref, bytes]] = {}
+
+
+def _frame_bytes(frame: Any) -> bytes:
+    """The digest of one frame's content, remembered while that frame object lives."""
+    key = id(frame)
+    known = _FRAME_DIGESTS.get(key)
+    if known is not None and known[0]() is frame:
+        return known[1]
+    digest = hashlib.sha256()
+    _frame_digest(digest, frame)
+    ref = weakref.ref(frame, lambda _ref: _FRAME_DIGESTS.pop(key, None))
+    _FRAME_DIGESTS[key] = (ref, digest.digest())
+    return digest.digest()
+
+
 def layers_digest(layers: LayerSet) -> str:
-    """A digest of the content of ``layers``: names (in order) and every frame's content."""
+    """A digest of the content of ``layers``: names (in order) and every frame's content.
+
+    A frame's part is computed once per frame object: frames of a :class:`LayerSet` are not
+    modified once read (a changed layer is a new frame, read again from its file).
+    """
     digest = hashlib.sha256()
     for name, frame in layers.layers.items():
         digest.update(name.encode("utf-8") + b"\0")
-        _frame_digest(digest, frame)
+        digest.update(_frame_bytes(frame))
     return digest.hexdigest()
 
 
@@ -174,6 +213,34 @@ def _tiles_used(page: str, tile_base: str | None) -> list[str]:
     return sorted(set(re.findall(pattern, page)))
 
 
+def _read_entry(path: Path, field: str) -> dict | None:
+    """The entry at ``path`` when its ``field`` matches its SHA-256, else None (logged)."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        ok = hashlib.sha256(entry[field].encode("utf-8")).hexdigest() == entry["sha256"]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("ignoring the unreadable map page cache entry %s: %s", path, exc)
+        return None
+    if not ok:
+        log.warning(
+            "ignoring the map page cache entry %s: its %s does not match its hash", path, field
+        )
+        return None
+    return entry
+
+
+def _write_entry(path: Path, entry: dict, field: str) -> None:
+    """Write ``entry`` with the SHA-256 of its ``field`` (atomically); failures are logged."""
+    entry = {"format": FORMAT, "sha256": hashlib.sha256(entry[field].encode()).hexdigest(), **entry}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps(entry, ensure_ascii=False), overwrite=True)
+    except OSError as exc:
+        log.warning("could not keep %s in the map page cache: %s", path.name, exc)
+
+
 def read_page(key: str, folder: Path | None = None) -> str | None:
     """The cached page for ``key``, or None when there is none usable.
 
@@ -181,38 +248,57 @@ def read_page(key: str, folder: Path | None = None) -> str | None:
     vector tiles are gone from the tile cache counts as absent (it is logged, not raised).
     """
     path = _entry(key, folder)
+    entry = _read_entry(path, "page")
+    if entry is None:
+        return None
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        page = entry["page"]
-        ok = hashlib.sha256(page.encode("utf-8")).hexdigest() == entry["sha256"]
-        tiles = list(entry["tiles"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        tiles = [str(name) for name in entry["tiles"]]
+    except (KeyError, TypeError) as exc:
         log.warning("ignoring the unreadable map page cache entry %s: %s", path, exc)
-        return None
-    if not ok:
-        log.warning("ignoring the map page cache entry %s: its page does not match its hash", path)
         return None
     cache = settings.get().tile_cache
     if any(not (cache / name / LAYER_TILES_MARKER).is_file() for name in tiles):
         return None
     for used in (path, *(cache / name / LAYER_TILES_MARKER for name in tiles)):
         mark_used(used)  # so that `cache prune` keeps what is in use
-    return page
+    return entry["page"]
 
 
 def write_page(key: str, page: str, tile_base: str | None, folder: Path | None = None) -> None:
     """Keep ``page`` under ``key`` (atomically); a cache that cannot be written is logged."""
-    path = _entry(key, folder)
-    entry = {
+    _write_entry(_entry(key, folder), {"tiles": _tiles_used(page, tile_base), "page": page}, "page")
+
+
+def panels_key(layers: LayerSet, shown: LayerSet, lang: str, links: object) -> str | None:
+    """The cache key of the panel data (:func:`hedong_geo.mapview.panel_data`), or None when
+    ``links`` cannot be named by its ``repr`` (an object without a value-like repr)."""
+    named = repr(links)
+    if " at 0x" in named:
+        return None
+    parts = {
         "format": FORMAT,
-        "sha256": hashlib.sha256(page.encode("utf-8")).hexdigest(),
-        "tiles": _tiles_used(page, tile_base),
-        "page": page,
+        "kind": "panels",
+        "code": code_digest(),
+        "layers": layers_digest(layers),
+        "shown": layers_digest(shown),
+        "lang": lang,
+        "links": f"{type(links).__module__}.{named}",
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(entry, ensure_ascii=False), overwrite=True)
-    except OSError as exc:
-        log.warning("could not keep the map page in the cache %s: %s", path, exc)
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_panels(key: str, folder: Path | None = None) -> str | None:
+    """The cached panel data (JSON text) for ``key``, or None when there is none usable."""
+    path = (folder or settings.get().page_cache) / f"panels-{key}.json"
+    entry = _read_entry(path, "text")
+    if entry is None or not isinstance(entry["text"], str):
+        return None
+    mark_used(path)  # so that `cache prune` keeps what is in use
+    return entry["text"]
+
+
+def write_panels(key: str, text: str, folder: Path | None = None) -> None:
+    """Keep the panel data ``text`` under ``key`` (atomically; failures are logged)."""
+    path = (folder or settings.get().page_cache) / f"panels-{key}.json"
+    _write_entry(path, {"text": text}, "text")

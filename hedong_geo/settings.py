@@ -91,11 +91,18 @@ VARIABLES: tuple[Variable, ...] = (
         "HEDONG_GEO_PAGE_CACHE",
         "page_cache",
         "`~/.cache/hedong-geo/pages`",
-        "Folder where the app keeps its rendered map pages across restarts, one file per "
-        "page, named by everything that shapes it (the layers' content, filters, language, "
-        "basemap, the code): a fresh server draws its first map without rendering it again. "
-        "Safe to delete; a damaged file is rebuilt; `hedong-geo cache prune` removes the "
-        "pages not used for a while (docs/deploy.md).",
+        "Folder where the app keeps its rendered map pages and their panel data across "
+        "restarts, one file each, named by everything that shapes it (the layers' content, "
+        "filters, language, basemap, the code): a fresh server draws its first map without "
+        "rendering it or building panels again. Safe to delete; a damaged file is rebuilt; "
+        "`hedong-geo cache prune` removes the files not used for a while (docs/deploy.md).",
+    ),
+    Variable(
+        "HEDONG_GEO_CACHE",
+        "build_cache",
+        "`$XDG_CACHE_HOME/hedong-geo` (`~/.cache/hedong-geo` when that is unset)",
+        "Folder where the `geodata/` builds keep what they download (e.g. the division "
+        "data's npm package), so a rebuild works offline once it has run.",
     ),
     Variable(
         "HEDONG_GEO_BASEMAPS",
@@ -129,6 +136,8 @@ VARIABLES: tuple[Variable, ...] = (
     ),
 )
 _LEGACY = {"TIANDITU_KEY": "HEDONG_GEO_TIANDITU_KEY"}
+# Variables of other conventions a default is made from.
+_XDG_CACHE = "XDG_CACHE_HOME"
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ class Settings:
     tile_sources: Path | None
     tile_cache: Path
     page_cache: Path
+    build_cache: Path
     basemaps: tuple[str, ...]
     tile_threshold: int
     require_browser: bool
@@ -225,12 +235,15 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
     layers = env.get("HEDONG_GEO_LAYERS_DIR")
     sources, configured = _tile_sources(env.get("HEDONG_GEO_TILE_SOURCES"))
     cache = env.get("HEDONG_GEO_TILE_CACHE")
+    xdg = environ.get(_XDG_CACHE, "").strip()
+    build_cache = env.get("HEDONG_GEO_CACHE") or Path(xdg or "~/.cache") / "hedong-geo"
     return Settings(
         layers_dir=Path(layers).expanduser() if layers else paths.LAYERS,
         tianditu_key=key,
         tile_sources=sources,
         tile_cache=Path(cache or TILE_CACHE).expanduser(),
         page_cache=Path(env.get("HEDONG_GEO_PAGE_CACHE") or PAGE_CACHE).expanduser(),
+        build_cache=Path(build_cache).expanduser(),
         basemaps=_basemaps(env.get("HEDONG_GEO_BASEMAPS"), key, configured),
         tile_threshold=_count(env, "HEDONG_GEO_TILE_THRESHOLD", TILE_THRESHOLD),
         require_browser=_flag(env, "HEDONG_GEO_REQUIRE_BROWSER"),
@@ -250,7 +263,11 @@ def get() -> Settings:
     warnings) runs once; a test that changes them (``monkeypatch.setenv``) gets fresh settings.
     """
     items = tuple(
-        sorted((k, v) for k, v in os.environ.items() if k.startswith(PREFIX) or k in _LEGACY)
+        sorted(
+            (k, v)
+            for k, v in os.environ.items()
+            if k.startswith(PREFIX) or k in _LEGACY or k == _XDG_CACHE
+        )
     )
     return _parsed(items)
 

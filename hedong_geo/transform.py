@@ -16,7 +16,9 @@ swapped pair) raises :class:`~hedong_geo.LayerError`, a ``ValueError``.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
+from functools import cache
 from typing import Literal, TypeVar
 
 import geopandas as gpd
@@ -64,8 +66,30 @@ _BD_X_PI = math.pi * 3000.0 / 180.0
 _MAX_ITER = 30
 
 _GEOD = Geod(ellps="WGS84")
-_TO_METRIC = Transformer.from_crs(WGS84_CRS, METRIC_CRS, always_xy=True)
-_FROM_METRIC = Transformer.from_crs(METRIC_CRS, WGS84_CRS, always_xy=True)
+_METRIC_LOCK = threading.Lock()
+
+
+@cache
+def _metric_transformer(source: str, target: str) -> Transformer:
+    """The transformer ``source`` → ``target``, made on first use, once per process.
+
+    PROJ chooses the operation (``Transformer.from_crs``: a database look-up, ≈ 0.3 s, so not
+    at import); the transformer kept is built from that operation's pipeline, with the same
+    results. Why: pyproj keeps a transformer's PROJ object per thread and every Streamlit run
+    is a new thread, so a ``from_crs`` transformer would repeat the look-up in each run (80–116
+    ms a click, issue 14), while a pipeline is rebuilt in microseconds.
+    """
+    with _METRIC_LOCK:  # two first runs at once look it up once
+        chosen = Transformer.from_crs(source, target, always_xy=True)
+        return Transformer.from_pipeline(chosen.definition)
+
+
+def _to_metric_xy(xy: np.ndarray) -> np.ndarray:
+    return np.column_stack(_metric_transformer(WGS84_CRS, METRIC_CRS).transform(*xy.T))
+
+
+def _from_metric_xy(xy: np.ndarray) -> np.ndarray:
+    return np.column_stack(_metric_transformer(METRIC_CRS, WGS84_CRS).transform(*xy.T))
 
 
 # --- input checks -------------------------------------------------------------------------------
@@ -273,7 +297,7 @@ def to_metric(data: BaseGeometry | Frame) -> BaseGeometry | Frame:
         return data.to_crs(METRIC_CRS)
     geom = _check_geometry(data)
     _check_metric_zone(geom)
-    return shapely.transform(geom, lambda xy: np.column_stack(_TO_METRIC.transform(*xy.T)))
+    return shapely.transform(geom, _to_metric_xy)
 
 
 def from_metric(data: BaseGeometry | Frame) -> BaseGeometry | Frame:
@@ -287,7 +311,7 @@ def from_metric(data: BaseGeometry | Frame) -> BaseGeometry | Frame:
         return data.to_crs(WGS84_CRS)
     if not isinstance(data, BaseGeometry):
         raise LayerError(f"{data!r} is a {type(data).__name__}; expected a shapely geometry")
-    return shapely.transform(data, lambda xy: np.column_stack(_FROM_METRIC.transform(*xy.T)))
+    return shapely.transform(data, _from_metric_xy)
 
 
 def _check_method(method: str) -> None:

@@ -13,8 +13,10 @@ import pytest
 
 from hedong_geo import paths
 from hedong_geo.assets import (
+    APP_PAGE_DROPPED,
     LOCAL,
     asset_files,
+    drop_links,
     inline_assets,
     install_static,
     localize,
@@ -116,6 +118,19 @@ def test_localize_rewrites_and_drops_links() -> None:
     assert folium.Map.default_js[0][1].startswith("https://")
     html = m.get_root().render()
     assert not REMOTE.search(html)
+
+
+def test_the_app_page_goes_without_jquery(tmp_path: Path) -> None:
+    from hedong_geo.layers import load_layers
+    from hedong_geo.mapview import write_map_page
+
+    m = drop_links(localize(folium.Map(tiles=None), served_url), APP_PAGE_DROPPED)
+    assert m.default_js == [("leaflet", "/component/hedong_geo.assets.leaflet/leaflet.js")]
+    assert folium.Map.default_js[1][0] == "jquery"  # the class is untouched
+    name = write_map_page(load_layers(), asset_base=served_url, folder=tmp_path, cache=False)
+    page = (tmp_path / name).read_text(encoding="utf-8")
+    assert "hedong_geo.assets.leaflet/leaflet.js" in page
+    assert "jquery" not in page.lower()
 
 
 def test_localize_refuses_remote_plugins() -> None:

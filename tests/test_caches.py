@@ -183,3 +183,17 @@ def test_cli_refuses_a_bad_age(days: str, capsys: pytest.CaptureFixture[str]) ->
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert f"expected a number of days, 0 or more; got {days!r}" in err
+
+
+def test_panel_data_entries_are_pruned_and_marked_like_pages(folders) -> None:
+    pages, _ = folders
+    pagecache.write_panels("cc", '{"a": 1}')
+    pagecache.write_panels("dd", '{"b": 2}')
+    old = _age(pages / "panels-cc.json", 40)
+    _age(pages / "panels-dd.json", 40)
+
+    assert pagecache.read_panels("dd") == '{"b": 2}'  # read: used now
+    reports = caches.prune(30, now=NOW)
+
+    assert _names(reports["pages"]) == [old.name]
+    assert sorted(p.name for p in pages.iterdir()) == ["panels-dd.json"]

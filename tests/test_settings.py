@@ -95,3 +95,17 @@ def test_the_command_line_reports_a_bad_setting(
     monkeypatch.setenv("HEDONG_GEO_BASEMAPS", "google")
     assert main(["validate"]) == 2
     assert "HEDONG_GEO_BASEMAPS='google'" in capsys.readouterr().err
+
+
+def test_the_build_cache_follows_xdg_unless_set(tmp_path: Path, monkeypatch) -> None:
+    home = Path("~").expanduser()
+    assert from_environ({}).build_cache == home / ".cache" / "hedong-geo"
+    assert from_environ({"XDG_CACHE_HOME": str(tmp_path)}).build_cache == tmp_path / "hedong-geo"
+    mine = {"XDG_CACHE_HOME": str(tmp_path), "HEDONG_GEO_CACHE": str(tmp_path / "b")}
+    assert from_environ(mine).build_cache == tmp_path / "b"
+    # geodata builds read it through the settings, which see a changed XDG_CACHE_HOME.
+    from geodata._build import cache_dir
+
+    monkeypatch.delenv("HEDONG_GEO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert cache_dir() == tmp_path / "x" / "hedong-geo"

@@ -52,13 +52,19 @@ _PAGES_URL = f"/component/hedong_geo.assets.{PAGES_COMPONENT}/"
 
 
 @lru_cache(maxsize=1)
+def _pages_folder() -> tempfile.TemporaryDirectory:
+    # Held for the life of the process; removed when it exits (weakref finalizer).
+    return tempfile.TemporaryDirectory(prefix="hedong-geo-pages-", ignore_cleanup_errors=True)
+
+
 def pages_dir() -> Path:
     """This process's folder of generated map pages and panel data (a new temporary folder).
 
-    Made on first use; never inside the project, so an installed app writes nothing beside
-    its code. Files are named by content, so two processes could share one without harm.
+    Made on first use and removed when the process exits; never inside the project, so an
+    installed app writes nothing beside its code. Files are named by content, so two processes
+    could share one without harm.
     """
-    return Path(tempfile.mkdtemp(prefix="hedong-geo-pages-"))
+    return Path(_pages_folder().name)
 
 
 def _put(stem: str, text: str, suffix: str, folder: Path | None) -> str:

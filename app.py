@@ -21,7 +21,7 @@ from hedong_geo.names import places_of
 from hedong_geo.reader import document_html
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import Markup, render
-from hedong_geo.ui_map import map_component, serve_pages
+from hedong_geo.ui_map import map_component, remembered, serve_pages
 from hedong_geo.ui_page import page_sync
 from hedong_geo.ui_search import search_box
 from hedong_geo.urlstate import COLOURS, VIEWS, parse_state, problem_messages, state_query
@@ -214,12 +214,18 @@ def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
     if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
         st.rerun()
     now = st.session_state.view_state
-    shown = shown_layers(stamp, filters)
+    page, panels, shown_ids = remembered(  # a click: one tuple compared, no cache keys hashed
+        "map_inputs",
+        (stamp, names, filters, now.lang, now.basemap),
+        lambda: (
+            *map_files(stamp, names, filters, now.lang, now.basemap),
+            frozenset(shown_layers(stamp, filters).features()["id"]),
+        ),
+    )
     if now.feature and not layers.has_feature(now.feature):  # renamed by a rebuild
         st.warning(f"{t('unknown_feature', now.lang)} {now.feature}")
-    elif now.feature and now.feature not in set(shown.features()["id"]):
+    elif now.feature and now.feature not in shown_ids:
         st.warning(f"{t('feature_filtered', now.lang)} {now.feature}")
-    page, panels = map_files(stamp, names, filters, now.lang, now.basemap)
     map_component(
         page=page,
         panels=panels,

@@ -7,8 +7,9 @@ component's ``feature`` state (a rerun of the fragment that holds the map, see `
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -17,7 +18,9 @@ from hedong_geo.i18n import t
 from hedong_geo.mapview import PAGES_COMPONENT, pages_dir
 from hedong_geo.panel import panel_css
 
-__all__ = ["map_component", "serve_pages"]
+__all__ = ["map_component", "remembered", "serve_pages"]
+
+T = TypeVar("T")
 
 _HTML = (
     '<div class="hd-mv"><div class="hd-mv-map"><iframe allow="fullscreen" '
@@ -30,6 +33,34 @@ def serve_pages() -> None:
     """Have Streamlit serve :func:`hedong_geo.mapview.pages_dir` (a component folder, read
     as it is under ``/component/hedong_geo.assets.pages/``; registering again changes nothing)."""
     serve_folder(PAGES_COMPONENT, pages_dir())
+
+
+def remembered(name: str, key: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, kept in this session's state under ``name`` while ``key`` stays equal.
+
+    A click reruns the map's fragment: there the map's files and the shown features are found
+    by comparing one tuple, not by ``st.cache_resource``, whose key for the same arguments costs
+    several milliseconds of hashing and ``inspect.signature`` per call (py-spy, cProfile).
+
+    Parameters
+    ----------
+    name : str
+        The ``st.session_state`` key that holds ``(key, value)``.
+    key : hashable
+        Everything ``make`` depends on; a different key makes it again.
+    make : callable
+        Makes the value (it may use process-wide caches: this only skips their look-up).
+
+    Returns
+    -------
+    object
+        What ``make()`` returned for this ``key``, made at most once per key change.
+    """
+    held = st.session_state.get(name)
+    if held is None or held[0] != key:
+        held = (key, make())
+        st.session_state[name] = held
+    return held[1]
 
 
 @lru_cache(maxsize=1)

@@ -243,6 +243,23 @@ def test_filter_that_hides_the_selected_feature_keeps_the_map() -> None:
     assert panel_names(at)[0] == "金贸产业园东南片区"  # the panel still shows it
 
 
+def test_map_files_follow_filters_and_language() -> None:
+    """The map's files are remembered per session (hedong_geo.ui_map.remembered): a filter or
+    a language change still gives a new map page, and the filtered feature says so."""
+    at = run(feature="park.quadrant.se")
+    first = component_data(at, "map")["page"]
+    assert not any(t("feature_filtered", "zh") in w for w in warnings(at))
+    sidebar_multiselect(at, "category").set_value(["parcel"]).run()
+    filtered = component_data(at, "map")["page"]
+    assert filtered != first
+    assert any(t("feature_filtered", "zh") in w for w in warnings(at))
+    at.sidebar.radio[0].set_value("en").run()
+    assert component_data(at, "map")["page"] not in (first, filtered)
+    assert any(t("feature_filtered", "en") in w for w in warnings(at))
+    sidebar_multiselect(at, "category", "en").set_value([]).run()
+    assert not any(t("feature_filtered", "en") in w for w in warnings(at))
+
+
 def test_layers_param_round_trips_through_the_layer_filter() -> None:
     at = run(layers="renewal,science")
     chosen = sidebar_multiselect(at, "layers")

@@ -237,6 +237,10 @@ def reach_ours(page, frame, fid: str, wire: Wire | None, out: Clicks) -> tuple[f
         out.missed.append(f"{fid} (not in the chooser)")
         return None
     out.chooser += 1
+    # The chooser's list scrolls (at most half the map's height): a user scrolls it to the
+    # button first, as Playwright's own click would.
+    button.scroll_into_view_if_needed()
+    helpers.wait_until_still(frame)
     at = button.bounding_box()
     return at["x"] + at["width"] / 2, at["y"] + at["height"] / 2
 

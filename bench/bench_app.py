@@ -6,18 +6,20 @@ Run: ``.venv/bin/python bench/bench_app.py [--clicks 20] [--starts 2]``. Needs c
 Playwright; prints figures and ratios, asserts nothing (targets from issue 14: click → panel
 ≤ 0.1× naive and ≤ 3× the limit; server CPU per click ≤ 20 ms; cold start ≤ 1.0× naive).
 
-* **click → panel**: a real mouse click (Playwright) on a point where the feature's own shape
-  is topmost. From the ``mousedown`` event in the document the mouse lands in (its
-  ``timeStamp``) to the panel showing the feature (a MutationObserver in the page: ``DOM``),
-  then to the next frame (``requestAnimationFrame`` and a task after it: the frame has been
-  painted). Clocks: ``performance.timeOrigin + ...`` in both documents. Ours and the limit:
-  every located clickable feature in turn (the map zooms to one it cannot reach, as a user
-  would), which also counts the features a click reaches; on our map a feature that lies under
-  others at every spot is reached as a user does, through the chooser of what is under the
-  pointer (``js/pick.js``): a first click there, then the timed click on its button. The
-  located features our map draws without clicks on purpose (context shapes) are listed, not
-  counted. The naive app: ``--clicks`` clicks over the features its map draws as shapes (its
-  points are marker images).
+* **click → panel**: a real mouse click (Playwright) on a point where the click reports the
+  feature (the limit and the naive app: its own shape is topmost; ours:
+  ``helpers.REACH_SPOT``, as the reach test, which also knows the chooser). From the
+  ``mousedown`` event in the document the mouse lands in (its ``timeStamp``) to the panel
+  showing the feature (a MutationObserver in the page: ``DOM``), then to the next frame
+  (``requestAnimationFrame`` and a task after it: the frame has been painted). Clocks:
+  ``performance.timeOrigin + ...`` in both documents. Ours and the limit: every located
+  clickable feature in turn (the map zooms to one it cannot reach, as a user would), which
+  also counts the features a click reaches; on our map a feature that lies under others at
+  every spot is reached as a user does, through the chooser of what is under the pointer
+  (``js/pick.js``): a first click there, then the timed click on its button. The located
+  features our map draws without clicks on purpose (context shapes) are listed, not counted.
+  The naive app: ``--clicks`` clicks over the features its map draws as shapes (its points are
+  marker images).
 * **server CPU per click**: the server process's user+system CPU seconds (``/proc``, all
   threads) over the clicks, each waited for until its run's ``script_finished`` reached the
   browser, divided by the clicks; with the wall time from the click to that message.
@@ -108,8 +110,11 @@ UNCLICKABLE = """(ids) => {
                                              .map((e) => e.f.properties.id));
   return ids.filter((id) => !clickable.has(id));
 }"""
-CLOSE_CHOOSER = """() => { if (window.HedongGeo && HedongGeo.map) HedongGeo.map.closePopup();
+# Once a chooser on its way (js/pick.js: HedongGeo.choosing) has opened: closed.
+CLOSE_CHOOSER = """() => { if (window.HedongGeo && HedongGeo.choosing) return false;
+  if (window.HedongGeo && HedongGeo.map) HedongGeo.map.closePopup();
   return !document.querySelector('.leaflet-popup'); }"""
+HAS_CHOOSER = "() => !!(window.HedongGeo && HedongGeo.hitTest)"
 PANELS_FETCHED = """() => performance.getEntriesByType("resource")
   .some((e) => e.name.includes("/panels-") && e.responseEnd > 0)"""
 
@@ -173,11 +178,15 @@ def one_click(page, frame, fid: str, how: str, want: str, wire: Wire | None, out
     """Click feature ``fid`` in ``frame`` with the mouse; time it into ``out``."""
     out.tried += 1
     frame.wait_for_function(CLOSE_CHOOSER)  # a chooser left open could cover the feature
-    try:
-        xy = helpers.feature_point(frame, fid)
-    except LookupError:
-        xy = through_chooser(page, frame, fid, wire, out)
+    if frame.evaluate(HAS_CHOOSER):
+        xy = reach_ours(page, frame, fid, wire, out)
         if xy is None:
+            return
+    else:
+        try:
+            xy = helpers.feature_point(frame, fid)
+        except LookupError:
+            out.missed.append(f"{fid} (under another feature, no chooser)")
             return
     frame.evaluate(WATCH_DOWN)
     page.evaluate(ARM_PANEL, [how, want])
@@ -201,15 +210,12 @@ def one_click(page, frame, fid: str, how: str, want: str, wire: Wire | None, out
         out.rerun.append(rerun)
 
 
-def through_chooser(
-    page, frame, fid: str, wire: Wire | None, out: Clicks
-) -> tuple[float, float] | None:
-    """Where to click the chooser's button for ``fid``: a click where the map's hit test finds
-    it (another feature leads there: that click selects it, a run of its own) opens the chooser
-    of everything under the pointer. None (and ``fid`` noted as missed) when there is none."""
-    if not frame.evaluate("() => !!(window.HedongGeo && HedongGeo.hitTest)"):
-        out.missed.append(f"{fid} (under another feature, no chooser)")  # not our map
-        return None
+def reach_ours(page, frame, fid: str, wire: Wire | None, out: Clicks) -> tuple[float, float] | None:
+    """Where to click for ``fid`` on our map, as a user reaches it: a spot where the click
+    itself reports it (``helpers.REACH_SPOT``, as the reach test), else a spot where the map's
+    hit test finds it under another feature: a first click there (the feature that leads is
+    selected, a run of its own) opens the chooser, and the chooser's button for ``fid`` is the
+    place to click. None (and ``fid`` noted as missed) when there is neither."""
     found = frame.evaluate(helpers.REACH_SPOT, fid)
     if not found:
         out.missed.append(f"{fid} (no point of the map reaches it)")
@@ -217,6 +223,8 @@ def through_chooser(
     helpers.wait_until_still(frame)
     box = frame.frame_element().bounding_box()
     xy = box["x"] + found[0], box["y"] + found[1]
+    if found[2]:
+        return xy
     if wire is None:
         page.mouse.click(*xy)
     else:
@@ -229,6 +237,10 @@ def through_chooser(
         out.missed.append(f"{fid} (not in the chooser)")
         return None
     out.chooser += 1
+    # The chooser's list scrolls (at most half the map's height): a user scrolls it to the
+    # button first, as Playwright's own click would.
+    button.scroll_into_view_if_needed()
+    helpers.wait_until_still(frame)
     at = button.bounding_box()
     return at["x"] + at["width"] / 2, at["y"] + at["height"] / 2
 

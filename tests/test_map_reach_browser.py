@@ -73,7 +73,9 @@ def _selected(page: Any) -> str | None:
 
 
 def _close_popup(page: Any) -> None:
-    """Close the chooser as a user would and wait until it has faded out."""
+    """Close the chooser as a user would (once it has opened, if a click has one on its way)
+    and wait until it has faded out."""
+    page.wait_for_function("() => !HedongGeo.choosing")
     page.evaluate("() => HedongGeo.map.closePopup()")
     page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
 

@@ -41,7 +41,12 @@
       if (!map.getPane(p[0])) map.createPane(p[0]).style.zIndex = p[1];
     });
     map.getPane("hdBaseLabels").style.pointerEvents = "none";
-    map.on("zoomend moveend resize overlayadd overlayremove layeradd", schedule);
+    map.on("zoomend moveend resize overlayadd overlayremove", schedule);
+    // A label put on the map (its group added); not any other layer: a selection, a popup or a
+    // tooltip added by a click would lay every label out before the click's frame.
+    map.on("layeradd", function (e) {
+      if (e.layer._hdLabel) schedule();
+    });
     if (document.fonts && document.fonts.addEventListener) {
       document.fonts.addEventListener("loadingdone", function () {
         entries.forEach(function (e) {
@@ -88,6 +93,7 @@
     var latlng = L.latLng(lat, lon);
     var icon = L.divIcon({ className: "hd-bm-anchor", html: el, iconSize: null });
     var marker = L.marker(latlng, { icon: icon, interactive: false, keyboard: false, pane: "hdBaseLabels" });
+    marker._hdLabel = true;
     entries.push({
       marker: marker,
       el: el,

@@ -4,8 +4,9 @@
  * a point whose marker lies within a few pixels, a line within a few pixels, an area that
  * contains the click, a zone drawn as its outline (properties.z, the 街道) anywhere inside it.
  * The feature under the pointer is reported at once (HedongGeo.clicked, as any click); when more
- * lie there, a chooser lists each with its layer (properties.n, properties.l) and choosing one
- * reports it. A click inside a zone but on no drawn shape reaches the zone the same way.
+ * lie there, a chooser lists each with its layer (properties.n, properties.l), from the frame
+ * after the click's (HedongGeo.choosing while it is on its way), and choosing one reports it.
+ * A click inside a zone but on no drawn shape reaches the zone the same way.
  * Accuracy circles take no clicks (hedong.js draws them non-interactive).
  *
  * Points drawn at one site (properties.site) spread apart in a small circle from zoom
@@ -24,14 +25,18 @@
 
   function partsOf(layer) {
     var out = [];
-    if (layer.eachLayer) {
-      layer.eachLayer(function (p) {
-        out = out.concat(partsOf(p));
-      });
-    } else {
-      out.push(layer);
-    }
+    (function walk(l) {
+      if (l.eachLayer) l.eachLayer(walk);
+      else out.push(l);
+    })(layer);
     return out;
+  }
+
+  // The drawn parts of an entry, flattened once: a feature's group never changes its parts
+  // (spreadSites moves markers, it does not replace them).
+  function entryParts(entry) {
+    if (!entry.parts) entry.parts = partsOf(entry.layer);
+    return entry.parts;
   }
 
   // Even-odd rule over every ring (outer rings, holes, the parts of a multipolygon).
@@ -67,7 +72,8 @@
     return Math.abs(area / 2);
   }
 
-  // How a part is hit at layer point p: [rank, tie-break] (lower first), or null.
+  // How a part is hit at layer point p: [rank, tie-break] (lower first), or null. A path is
+  // first rejected by its projected box (Leaflet's _pxBounds) widened by the slop.
   function hitPart(part, p, zone) {
     if (part.options.interactive === false || !part._map) return null;
     if (isMarker(part)) {
@@ -77,6 +83,10 @@
     var rings = part._rings;
     if (!rings || !rings.length) return null;
     var slop = (part.options.weight || 1) / 2 + LINE_SLOP;
+    var box = part._pxBounds;
+    if (box && (p.x < box.min.x - slop || p.x > box.max.x + slop || p.y < box.min.y - slop || p.y > box.max.y + slop)) {
+      return null;
+    }
     if (part instanceof L.Polygon) {
       return inside(rings, p) || nearLine(rings, p, slop, true) ? [2, ringArea(rings)] : null;
     }
@@ -93,10 +103,12 @@
     HD.entries.forEach(function (entry) {
       if (!entry.layer._map) return;
       var best = null;
-      partsOf(entry.layer).forEach(function (part) {
-        var hit = hitPart(part, p, entry.f.properties.z);
+      var parts = entryParts(entry);
+      var zone = entry.f.properties.z;
+      for (var i = 0; i < parts.length; i++) {
+        var hit = hitPart(parts[i], p, zone);
         if (hit && (!best || hit[0] < best[0] || (hit[0] === best[0] && hit[1] < best[1]))) best = hit;
-      });
+      }
       var id = entry.f.properties.id;
       if (best && (!found[id] || best[0] < found[id].rank[0])) found[id] = { entry: entry, rank: best };
     });
@@ -155,12 +167,48 @@
     return HD.map.getContainer().classList.contains("hd-measuring");
   }
 
+  // What answers the click (the panel, the selection) comes first; the chooser opens once that
+  // frame is on screen: its layout and its pan would delay it. A click on a drawn shape reports
+  // that shape at once, and the hit test for the chooser also waits until then. A newer pick
+  // cancels a chooser not open yet; HD.choosing says one is on its way (tests wait for it).
+  var picks = 0;
+  HD.choosing = false;
+
+  function afterFrame(fn) {
+    if (!window.requestAnimationFrame) return setTimeout(fn, 0);
+    requestAnimationFrame(function () {
+      setTimeout(fn, 0);
+    });
+  }
+
+  function offer(latlng, first, hits) {
+    var mine = ++picks;
+    HD.choosing = true;
+    afterFrame(function () {
+      if (mine !== picks) return;
+      HD.choosing = false;
+      if (!hits) {
+        hits = HD.hitTest(latlng, first);
+        if (hits[0] !== first) hits.unshift(first); // fired on a shape not drawn now
+      }
+      if (hits.length > 1 && !measuring()) chooser(hits, latlng);
+    });
+  }
+
   function pickAt(latlng, first) {
-    var hits = HD.hitTest(latlng, first);
-    if (first && hits[0] !== first) hits.unshift(first); // fired on a shape not drawn now
+    if (first) {
+      HD.clicked(first.f.properties.id);
+      offer(latlng, first, null);
+      return true;
+    }
+    var hits = HD.hitTest(latlng, null);
     if (!hits.length) return false;
     HD.clicked(hits[0].f.properties.id);
-    if (hits.length > 1) chooser(hits, latlng);
+    if (hits.length > 1) offer(latlng, null, hits);
+    else {
+      picks++; // a chooser on its way is for an older click
+      HD.choosing = false;
+    }
     return true;
   }
 
@@ -183,7 +231,7 @@
     Object.keys(sites).forEach(function (key) {
       var markers = [];
       sites[key].forEach(function (entry) {
-        partsOf(entry.layer).forEach(function (part) {
+        entryParts(entry).forEach(function (part) {
           if (isMarker(part)) markers.push(part);
         });
       });

@@ -242,15 +242,16 @@ def _declare(name: str, folder: Path) -> None:
         from streamlit.components.v1.custom_component import CustomComponent
         from streamlit.runtime import get_instance
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-    except ImportError:  # pragma: no cover - another Streamlit layout
+
+        full_name = f"{__name__}.{name}"
+        base = config.get_option("server.customComponentBaseUrlPath")
+        url = f"{base}/{full_name}/" if base else None
+        component = CustomComponent(name=full_name, path=str(folder), url=url, module_name=__name__)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Streamlit
         from streamlit.components.v1 import declare_component
 
         declare_component(name, path=folder)
         return
-    full_name = f"{__name__}.{name}"
-    base = config.get_option("server.customComponentBaseUrlPath")
-    url = f"{base}/{full_name}/" if base else None
-    component = CustomComponent(name=full_name, path=str(folder), url=url, module_name=__name__)
     if get_script_run_ctx() is not None:  # outside a Streamlit run: nothing to register with
         get_instance().component_registry.register_component(component)
 

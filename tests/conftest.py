@@ -68,7 +68,7 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     watch,
 )
 
-from hedong_geo import settings  # noqa: E402
+from hedong_geo import paths, settings  # noqa: E402
 
 if importlib.util.find_spec("playwright"):
     from playwright.sync_api import expect
@@ -230,3 +230,19 @@ def hover_feature(page: Any, frame: Any, feature_id: str, mouse: bool = True) ->
 def passage(page: Any, text: str) -> Any:
     """The app's quoted plan passage (``.hd-passage``) that contains ``text``."""
     return page.locator(".hd-passage", has_text=text)
+
+
+@pytest.fixture
+def page_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty map page cache folder (HEDONG_GEO_PAGE_CACHE) for this test."""
+    folder = tmp_path / "pages-cache"
+    monkeypatch.setenv("HEDONG_GEO_PAGE_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def layers_dir(tmp_path: Path) -> Path:
+    """A copy of the built-in layers/ this test may change."""
+    folder = tmp_path / "layers"
+    shutil.copytree(paths.LAYERS, folder)
+    return folder

@@ -12,26 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from hedong_geo import pagecache, paths, projects, webmap
+from hedong_geo import pagecache, projects, webmap
 from hedong_geo.assets import served_url
 from hedong_geo.layers import load_layers
 from hedong_geo.mapview import write_map_page
 
 TILES = "/component/hedong_geo.assets.vtiles"
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "pages-cache"
-    monkeypatch.setenv("HEDONG_GEO_PAGE_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
-def layers_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "layers"
-    shutil.copytree(paths.LAYERS, folder)
-    return folder
 
 
 def _write(layers, folder: Path, **kwargs) -> str:
@@ -58,11 +44,11 @@ def _counting_build(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_a_second_build_is_read_from_the_cache(cache, layers_dir, tmp_path, monkeypatch):
+def test_a_second_build_is_read_from_the_cache(page_cache, layers_dir, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     first = _write(load_layers(layers_dir), out)
-    assert [p.suffix for p in cache.iterdir()] == [".json"]
+    assert [p.suffix for p in page_cache.iterdir()] == [".json"]
     _no_build(monkeypatch)
     # A fresh read of the same files (as a new process would make) gives the same page.
     again = _write(load_layers(layers_dir), out)
@@ -70,7 +56,7 @@ def test_a_second_build_is_read_from_the_cache(cache, layers_dir, tmp_path, monk
     assert (out / first).read_text(encoding="utf-8").lstrip().startswith("<!DOCTYPE html>")
 
 
-def test_the_cached_page_equals_a_fresh_render(cache, layers_dir, tmp_path):
+def test_the_cached_page_equals_a_fresh_render(page_cache, layers_dir, tmp_path):
     layers = load_layers(layers_dir)
     cached_out, fresh_out = tmp_path / "a", tmp_path / "b"
     cached_out.mkdir()
@@ -83,7 +69,7 @@ def test_the_cached_page_equals_a_fresh_render(cache, layers_dir, tmp_path):
     assert (cached_out / cached).read_bytes() == (fresh_out / fresh).read_bytes()
 
 
-def test_changing_a_layer_file_gives_a_new_entry(cache, layers_dir, tmp_path, monkeypatch):
+def test_changing_a_layer_file_gives_a_new_entry(page_cache, layers_dir, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     before = _write(load_layers(layers_dir), out)
@@ -95,11 +81,11 @@ def test_changing_a_layer_file_gives_a_new_entry(cache, layers_dir, tmp_path, mo
     after = _write(load_layers(layers_dir), out)
     assert calls == [1]
     assert after != before
-    assert len(list(cache.iterdir())) == 2
+    assert len(list(page_cache.iterdir())) == 2
     assert "(renamed)" in (out / after).read_text(encoding="utf-8")
 
 
-def test_same_content_new_mtime_is_still_a_hit(cache, layers_dir, tmp_path, monkeypatch):
+def test_same_content_new_mtime_is_still_a_hit(page_cache, layers_dir, tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     first = _write(load_layers(layers_dir), out)
@@ -109,7 +95,7 @@ def test_same_content_new_mtime_is_still_a_hit(cache, layers_dir, tmp_path, monk
     assert _write(load_layers(layers_dir), out) == first
 
 
-def test_language_filters_visible_basemap_and_bases_change_the_key(cache, layers_dir):
+def test_language_filters_visible_basemap_and_bases_change_the_key(page_cache, layers_dir):
     layers = load_layers(layers_dir)
     base = {
         "visible": None,
@@ -132,7 +118,7 @@ def test_language_filters_visible_basemap_and_bases_change_the_key(cache, layers
     assert pagecache.page_key(layers, **base) == pagecache.page_key(load_layers(layers_dir), **base)
 
 
-def test_a_function_without_a_name_is_not_cached(cache, layers_dir):
+def test_a_function_without_a_name_is_not_cached(page_cache, layers_dir):
     layers = load_layers(layers_dir)
     key = pagecache.page_key(
         layers, visible=None, lang="zh", basemap="none", asset_base=lambda r: r, tile_base=None
@@ -140,7 +126,7 @@ def test_a_function_without_a_name_is_not_cached(cache, layers_dir):
     assert key is None
 
 
-def test_a_changed_code_file_changes_the_key(cache, layers_dir, tmp_path, monkeypatch):
+def test_a_changed_code_file_changes_the_key(page_cache, layers_dir, tmp_path, monkeypatch):
     code = tmp_path / "code"
     shutil.copytree(Path(pagecache.__file__).parent / "templates", code / "templates")
     (code / "mod.py").write_text("X = 1\n", encoding="utf-8")
@@ -163,7 +149,7 @@ def test_a_changed_code_file_changes_the_key(cache, layers_dir, tmp_path, monkey
     assert after != before
 
 
-def test_a_settings_change_changes_the_key(cache, layers_dir, monkeypatch):
+def test_a_settings_change_changes_the_key(page_cache, layers_dir, monkeypatch):
     layers = load_layers(layers_dir)
     args = {"visible": None, "lang": "zh", "basemap": "none", "asset_base": "/s", "tile_base": None}
     before = pagecache.page_key(layers, **args)
@@ -184,12 +170,12 @@ def test_a_settings_change_changes_the_key(cache, layers_dir, monkeypatch):
     ],
     ids=["truncated", "garbage", "wrong-json", "wrong-hash", "unreadable"],
 )
-def test_a_damaged_entry_is_rebuilt(cache, layers_dir, tmp_path, monkeypatch, damage):
+def test_a_damaged_entry_is_rebuilt(page_cache, layers_dir, tmp_path, monkeypatch, damage):
     out = tmp_path / "out"
     out.mkdir()
     layers = load_layers(layers_dir)
     first = _write(layers, out)
-    (entry,) = cache.iterdir()
+    (entry,) = page_cache.iterdir()
     damage(entry)
     calls = _counting_build(monkeypatch)
     assert _write(layers, out) == first
@@ -208,7 +194,7 @@ def test_an_unwritable_cache_still_gives_the_page(tmp_path, layers_dir, monkeypa
     assert (out / _write(load_layers(layers_dir), out)).is_file()
 
 
-def test_a_page_whose_tiles_are_gone_is_not_used(cache, tmp_path, monkeypatch):
+def test_a_page_whose_tiles_are_gone_is_not_used(page_cache, tmp_path, monkeypatch):
     tile_cache = tmp_path / "tiles"
     monkeypatch.setenv("HEDONG_GEO_TILE_CACHE", str(tile_cache))
     page = f'<script>x({{"url":"{TILES}/parcels-0123abcd/{{z}}/{{x}}/{{y}}.pbf"}})</script>'
@@ -219,7 +205,7 @@ def test_a_page_whose_tiles_are_gone_is_not_used(cache, tmp_path, monkeypatch):
     assert pagecache.read_page("k1") == page
 
 
-def test_the_app_writes_to_the_pages_folder_with_the_cache_by_default(cache, layers_dir):
+def test_the_app_writes_to_the_pages_folder_with_the_cache_by_default(page_cache, layers_dir):
     url = write_map_page(load_layers(layers_dir), asset_base=served_url, tile_base=TILES)
     assert url.startswith("/component/hedong_geo.assets.pages/map-zh-")
-    assert len(list(cache.iterdir())) == 1
+    assert len(list(page_cache.iterdir())) == 1

@@ -9,29 +9,13 @@ raises to prove the data came from the cache.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 
-from hedong_geo import mapview, pagecache, paths, projects
+from hedong_geo import mapview, pagecache, projects
 from hedong_geo.layers import load_layers
 from hedong_geo.links import AppLinks
-
-
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "pages-cache"
-    monkeypatch.setenv("HEDONG_GEO_PAGE_CACHE", str(folder))
-    return folder
-
-
-@pytest.fixture
-def layers_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "layers"
-    shutil.copytree(paths.LAYERS, folder)
-    return folder
 
 
 def _panels(layers, shown=None, lang: str = "zh", links=None) -> str:
@@ -55,15 +39,15 @@ def _refuse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mapview, "panel_data", refuse)
 
 
-def test_a_fresh_process_reads_the_panels_from_the_cache(cache, layers_dir, monkeypatch):
+def test_a_fresh_process_reads_the_panels_from_the_cache(page_cache, layers_dir, monkeypatch):
     first = _panels(load_layers(layers_dir))
     assert first == _fresh(load_layers(layers_dir))
-    assert [p.name.split("-")[0] for p in cache.iterdir()] == ["panels"]
+    assert [p.name.split("-")[0] for p in page_cache.iterdir()] == ["panels"]
     _refuse(monkeypatch)
     assert _panels(load_layers(layers_dir)) == first  # new frames, same content: a hit
 
 
-def test_filters_language_and_layer_content_are_other_entries(cache, layers_dir):
+def test_filters_language_and_layer_content_are_other_entries(page_cache, layers_dir):
     layers = load_layers(layers_dir)
     _panels(layers)
     shown = projects.filter_layers(layers, projects.Filters(statuses=("planned",)))
@@ -74,19 +58,19 @@ def test_filters_language_and_layer_content_are_other_entries(cache, layers_dir)
     station.write_text(text.replace('"name_en":"', '"name_en":"Renamed ', 1), encoding="utf-8")
     changed = load_layers(layers_dir)
     assert _panels(changed) == _fresh(changed)
-    assert len(list(cache.iterdir())) == 4
+    assert len(list(page_cache.iterdir())) == 4
 
 
-def test_a_damaged_entry_is_built_again(cache, layers_dir):
+def test_a_damaged_entry_is_built_again(page_cache, layers_dir):
     layers = load_layers(layers_dir)
     first = _panels(layers)
-    (entry,) = cache.iterdir()
+    (entry,) = page_cache.iterdir()
     entry.write_text(json.dumps(json.loads(entry.read_text("utf-8")) | {"text": "{}"}), "utf-8")
     assert _panels(layers) == first
     assert json.loads(entry.read_text("utf-8"))["text"] == first  # written again, whole
 
 
-def test_links_without_a_value_repr_are_not_cached(cache, layers_dir):
+def test_links_without_a_value_repr_are_not_cached(page_cache, layers_dir):
     class Opaque:
         def __init__(self) -> None:
             self.inner = AppLinks("zh")
@@ -100,4 +84,4 @@ def test_links_without_a_value_repr_are_not_cached(cache, layers_dir):
     layers = load_layers(layers_dir)
     assert pagecache.panels_key(layers, layers, "zh", Opaque()) is None
     assert _panels(layers, links=Opaque()) == _fresh(layers)
-    assert not cache.exists() or not list(cache.iterdir())
+    assert not page_cache.exists() or not list(page_cache.iterdir())

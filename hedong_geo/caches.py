@@ -28,7 +28,7 @@ from pathlib import Path
 
 from hedong_geo import settings
 
-__all__ = ["CacheEntry", "CacheReport", "mark_used", "prune", "survey"]
+__all__ = ["CacheEntry", "CacheReport", "mark_used", "prune", "survey", "survey_caches"]
 
 #: The file a folder of layer tiles is written with last (:mod:`hedong_geo.tiles` writes it;
 #: defined here, in a light module, so that the page cache can check for it without folium).
@@ -116,6 +116,18 @@ def survey(folder: Path, in_tiles: bool) -> CacheReport:
     return report
 
 
+def survey_caches(
+    page_cache: Path | None = None, tile_cache: Path | None = None
+) -> dict[str, CacheReport]:
+    """``{"pages": ..., "tiles": ...}``: what the page and tile caches hold (default: the
+    settings' ``page_cache`` and ``tile_cache``)."""
+    conf = settings.get()
+    return {
+        "pages": survey(page_cache or conf.page_cache, in_tiles=False),
+        "tiles": survey(tile_cache or conf.tile_cache, in_tiles=True),
+    }
+
+
 def _tiles_of_pages(pages: list[CacheEntry]) -> set[str]:
     """The tile folders the given page entries draw from (each entry lists them)."""
     names: set[str] = set()
@@ -165,9 +177,8 @@ def prune(
         raise ValueError(f"older_than_days must be 0 or more; got {older_than_days!r}")
     now = time.time() if now is None else now
     cutoff = now - older_than_days * 86400
-    conf = settings.get()
-    pages = survey(page_cache or conf.page_cache, in_tiles=False)
-    tiles = survey(tile_cache or conf.tile_cache, in_tiles=True)
+    found = survey_caches(page_cache, tile_cache)
+    pages, tiles = found["pages"], found["tiles"]
 
     def goes(entry: CacheEntry) -> bool:
         if entry.kind == "leftover":

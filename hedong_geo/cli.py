@@ -194,11 +194,7 @@ def _cache(args: argparse.Namespace) -> int:
     if args.cache_command == "prune":
         reports = caches.prune(args.older_than, dry_run=args.dry_run)
     else:
-        conf = settings.get()
-        reports = {
-            "pages": caches.survey(conf.page_cache, in_tiles=False),
-            "tiles": caches.survey(conf.tile_cache, in_tiles=True),
-        }
+        reports = caches.survey_caches()
     print(caches.format_report(reports, args.cache_command == "prune", args.dry_run))
     return 0
 

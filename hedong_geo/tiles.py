@@ -297,8 +297,7 @@ def _cut(geoms: np.ndarray, base: list[dict], names: list[dict], name: str) -> d
         if fresh.any():
             covered = _dissolve(covered, geoms[fresh], keys[fresh])
         was_small = small
-        deepest = [b | n for b, n in zip(base, names, strict=True)]
-        props = deepest if zoom == MAX_ZOOM else base
+        props = [b | n for b, n in zip(base, names, strict=True)] if zoom == MAX_ZOOM else base
         tiles[zoom] = _cut_zoom(grid, small, covered, props, zoom, name)
     return dict(sorted(tiles.items()))
 

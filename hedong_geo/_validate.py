@@ -15,15 +15,14 @@ from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from hedong_geo import citing, plan, schema
-from hedong_geo._errors import HedongGeoError, LayerError
+from hedong_geo._errors import HedongGeoError
 from hedong_geo.context import hedong_boundary
 from hedong_geo.layers import LayerSet, Problem, _gc_paused, load_layers
 from hedong_geo.paths import LAYERS
 from hedong_geo.register import FIGURES, figures
 from hedong_geo.transform import (
-    _BD_X_PI,
-    _MAX_ITER,
     area_km2,
+    bd09_to_gcj02_array,
     buffer_m,
     gcj02_to_wgs84_array,
     length_km,
@@ -169,38 +168,8 @@ def _figure_problems(layers: LayerSet, figures: dict) -> list[Problem]:
     return problems
 
 
-def _gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`hedong_geo.transform.gcj02_to_bd09` over arrays: the same operations, in order.
-
-    A copy for speed only (that function takes one point); ``tests/test_validate_fast.py``
-    proves both give bit-identical results.
-    """
-    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _BD_X_PI)
-    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
-
-
-def _bd09_to_gcj02_array(lon: np.ndarray, lat: np.ndarray, tol: float = 1e-9):
-    """:func:`hedong_geo.transform.bd09_to_gcj02` over arrays, bit for bit.
-
-    Each point stops at the step where it alone reaches ``tol``, as it does one at a time.
-    """
-    gx, gy = lon - 0.0065, lat - 0.006
-    todo = np.arange(len(lon))
-    for _ in range(_MAX_ITER):
-        bx, by = _gcj02_to_bd09_array(gx[todo], gy[todo])
-        rx, ry = lon[todo] - bx, lat[todo] - by
-        moving = (np.abs(rx) > tol) | (np.abs(ry) > tol)
-        if not moving.any():
-            return gx, gy
-        todo, rx, ry = todo[moving], rx[moving], ry[moving]
-        gx[todo] += rx
-        gy[todo] += ry
-    raise LayerError(f"BD-09 inverse did not reach tol={tol!r}° in {_MAX_ITER} steps")
-
-
 def _bd09_to_wgs84(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return gcj02_to_wgs84_array(*_bd09_to_gcj02_array(lon, lat))
+    return gcj02_to_wgs84_array(*bd09_to_gcj02_array(lon, lat))
 
 
 # What a mislabelled layer would have to be converted with to become WGS84.

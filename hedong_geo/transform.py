@@ -34,9 +34,11 @@ __all__ = [
     "WGS84_CRS",
     "area_km2",
     "bd09_to_gcj02",
+    "bd09_to_gcj02_array",
     "buffer_m",
     "from_metric",
     "gcj02_to_bd09",
+    "gcj02_to_bd09_array",
     "gcj02_to_wgs84",
     "gcj02_to_wgs84_array",
     "gcj02_to_wgs84_onestep",
@@ -243,10 +245,8 @@ def gcj02_to_wgs84_onestep(lon: float, lat: float) -> tuple[float, float]:
 
 def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
     """GCJ-02 to BD-09 (Baidu), with the public constant x_pi = π·3000/180."""
-    x, y = _as_arrays(lon, lat)
-    z = np.hypot(x, y) + 0.00002 * np.sin(y * _BD_X_PI)
-    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
-    return float(z * np.cos(theta) + 0.0065), float(z * np.sin(theta) + 0.006)
+    bx, by = gcj02_to_bd09_array(*_as_arrays(lon, lat))
+    return float(bx), float(by)
 
 
 def bd09_to_gcj02(lon: float, lat: float, tol: float = 1e-9) -> tuple[float, float]:
@@ -259,6 +259,32 @@ def bd09_to_gcj02(lon: float, lat: float, tol: float = 1e-9) -> tuple[float, flo
         if abs(rx) <= tol and abs(ry) <= tol:
             return gx, gy
         gx, gy = gx + rx, gy + ry
+    raise LayerError(f"BD-09 inverse did not reach tol={tol!r}° in {_MAX_ITER} steps")
+
+
+def gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 to BD-09 over arrays (:func:`gcj02_to_bd09` is this for one point)."""
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _BD_X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02_array(lon: np.ndarray, lat: np.ndarray, tol: float = 1e-9):
+    """:func:`bd09_to_gcj02` over arrays, bit for bit.
+
+    Each point stops at the step where it alone reaches ``tol``, as it does one at a time.
+    """
+    gx, gy = lon - 0.0065, lat - 0.006
+    todo = np.arange(len(lon))
+    for _ in range(_MAX_ITER):
+        bx, by = gcj02_to_bd09_array(gx[todo], gy[todo])
+        rx, ry = lon[todo] - bx, lat[todo] - by
+        moving = (np.abs(rx) > tol) | (np.abs(ry) > tol)
+        if not moving.any():
+            return gx, gy
+        todo, rx, ry = todo[moving], rx[moving], ry[moving]
+        gx[todo] += rx
+        gy[todo] += ry
     raise LayerError(f"BD-09 inverse did not reach tol={tol!r}° in {_MAX_ITER} steps")
 
 

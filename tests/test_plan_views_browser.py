@@ -91,7 +91,9 @@ def test_panel_timeline_and_figures(
     expect(steps.first).to_contain_text(step)
     expect(page.locator(".hd-figures")).to_contain_text(figure)
     expect(page.locator(".hd-street")).to_contain_text("大王庄" if lang == "zh" else "Dawangzhuang")
-    # A step links to its passage, shown in the panel with its stance.
+    # A step links to its passage, shown in the panel with its stance (once the page's run is
+    # over: a run ending after the click would draw the panel again at its top).
+    settle(page)
     steps.nth(1).locator("a").click()
     cited = page.locator("#hd-cite-fyp-ch2-s4-p2")
     expect(cited).to_be_in_viewport()

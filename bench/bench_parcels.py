@@ -17,7 +17,10 @@ Each page is opened in Debian's chromium (1440×900) and measured:
 - ``click``: from a click on a parcel to HedongGeo's click event with its id, plus the next
   frame (median of 7 parcels);
 - ``heap``/``renderer``: the page's JS heap (CDP ``Performance.getMetrics``) and the resident
-  memory of its renderer process (``/proc``);
+  memory of its renderer process (``/proc``: ``VmRSS``, printed split into its anonymous memory,
+  mapped files, chromium's own binary shared by every chromium process, and shared memory, the
+  compositor's raster tiles shared with the GPU process), both after the same steps for every
+  kind: the zoom and pans, then the seven parcels' views (clicked, but for ``none``);
 - ``server``: resident memory of this process after building the map, and the build time and
   page size (the tiles are cut once: the cut time is printed apart, then they are cached).
 
@@ -99,19 +102,29 @@ def _mine(pid: str) -> bool:
     return False
 
 
-def _renderer_mb() -> float:
-    """The largest resident memory of our chromium's renderers (one page is open at a time)."""
-    best = 0
+def _renderer_mb() -> dict[str, float]:
+    """Resident memory (MB) of the largest of our chromium's renderers (one page is open at a
+    time): ``renderer_mb`` (VmRSS) and its parts ``anon_mb``, ``file_mb``, ``shmem_mb``."""
+    best: dict[str, float] = {"renderer_mb": 0.0}
+    names = {
+        "VmRSS": "renderer_mb",
+        "RssAnon": "anon_mb",
+        "RssFile": "file_mb",
+        "RssShmem": "shmem_mb",
+    }
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmd = (proc / "cmdline").read_bytes()
             if b"chromium" in cmd and b"--type=renderer" in cmd and _mine(proc.name):
-                best = max(best, _rss_kb(proc.name))
-        except OSError:
+                status = (proc / "status").read_text().splitlines()
+                found = {k: v for k, _, v in (line.partition(":") for line in status)}
+                sizes = {names[k]: int(found[k].split()[0]) / 1024 for k in names}
+                best = max(best, sizes, key=lambda s: s["renderer_mb"])
+        except (OSError, KeyError):
             continue
-    return best / 1024
+    return best
 
 
 def _wait_still(page) -> None:
@@ -138,16 +151,21 @@ def _frames(page) -> tuple[float, float]:
     return gaps[-1], gaps[int(0.95 * (len(gaps) - 1))]
 
 
-def _click_ms(page, parcels) -> float:
-    """Median ms from a click on a parcel to HedongGeo's click event and the next frame."""
+def _click_ms(page, parcels, click: bool = True) -> float:
+    """Median ms from a click on a parcel to HedongGeo's click event and the next frame (with
+    ``click`` false, only the parcels' views are visited, as for a map without them: NaN)."""
     times = []
     rows = parcels.iloc[:: max(1, len(parcels) // 7)][:7]
     for geom in rows.geometry:
         point = geom.representative_point()
+        # Braces: setView returns the map, which Playwright would serialise (≈ 40 MB of
+        # garbage in the page per call, counted in the renderer's memory).
         page.evaluate(
-            f"() => HedongGeo.map.setView([{point.y}, {point.x}], 17, {{animate: false}})"
+            f"() => {{ HedongGeo.map.setView([{point.y}, {point.x}], 17, {{animate: false}}); }}"
         )
         _wait_still(page)
+        if not click:
+            continue
         xy = page.evaluate(
             f"""() => {{ const p = HedongGeo.map.latLngToContainerPoint([{point.y}, {point.x}]);
               const r = HedongGeo.map.getContainer().getBoundingClientRect();
@@ -165,7 +183,7 @@ def _click_ms(page, parcels) -> float:
         page.mouse.click(xy[0], xy[1])
         page.wait_for_function("() => window.clickAt !== null", timeout=30_000)
         times.append(page.evaluate("() => window.clickAt"))
-    return statistics.median(times)
+    return statistics.median(times) if times else float("nan")
 
 
 _TRACE_CATEGORIES = [
@@ -272,7 +290,7 @@ def _measure(
         if trace:
             browser.stop_tracing()
             print(_trace_summary(trace), flush=True)
-        click = _click_ms(page, parcels) if click else float("nan")
+        click = _click_ms(page, parcels, click)  # the same views for every kind
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -282,8 +300,7 @@ def _measure(
             "p95_ms": p95,
             "click_ms": click,
             "heap_mb": metrics.get("JSHeapUsedSize", 0) / 2**20,
-            "renderer_mb": _renderer_mb(),
-        }
+        } | _renderer_mb()
     finally:
         context.close()
 

@@ -390,11 +390,13 @@ class _TiledLayer(JSCSSMixin, MacroElement):
 
 
 def tile_options(tileset: TileSet, base_url: str, interactive: bool = True) -> dict[str, Any]:
-    """What ``HedongGeo.tiles`` needs: the URL template, zooms, bounds, the tiles that exist."""
+    """What ``HedongGeo.tiles`` needs: the URL template, the MVT layers' names (the features
+    and their dissolved small areas), zooms, bounds, the tiles that exist."""
     meta = tileset.meta
     return {
         "url": tileset.url(base_url),
         "layer": tileset.name,
+        "coverLayer": tileset.name + COVERAGE_SUFFIX,
         "minNativeZoom": meta["min_zoom"],
         "maxNativeZoom": meta["max_zoom"],
         "extent": meta["extent"],

@@ -9,10 +9,10 @@
  *
  * Tiles exist for zooms minNativeZoom..maxNativeZoom; deeper zooms draw the deepest tile scaled
  * up (only its features that reach the map tile), shallower ones draw the shallowest tiles
- * scaled down. Below the deepest zoom a tile also has the layer "<layer>:coverage": the areas
- * smaller than a few pixels there, dissolved per style by tiles.py, drawn under the rest as
- * their group's fill (a few shapes, not thousands of specks); a click still reaches each of
- * them, being hit-tested against the deepest tile. Only the tiles tiles.py listed are fetched;
+ * scaled down. Below the deepest zoom a tile also has the layer opts.coverLayer (named by
+ * tiles.py): the areas smaller than a few pixels there, dissolved per style, drawn under the
+ * rest as their group's fill (a few shapes, not thousands of specks); a click still reaches
+ * each of them, being hit-tested against the deepest tile. Only the tiles tiles.py listed are fetched;
  * a map tile dropped before it is drawn (a fast zoom or pan) is cancelled, so the worker never
  * draws what is no longer wanted.
  *
@@ -23,7 +23,8 @@
  * → HedongGeo.on("click") listeners, and the feature is known to HedongGeo.select from then on.
  *
  *   HedongGeo.tiles(target, opts)   add a tiled layer to `target` (a FeatureGroup or the map);
- *       opts: url ({z}/{x}/{y}), layer (MVT layer name), minNativeZoom, maxNativeZoom, extent,
+ *       opts: url ({z}/{x}/{y}), layer (MVT layer name), coverLayer (the MVT layer of its
+ *       dissolved small areas), minNativeZoom, maxNativeZoom, extent,
  *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, interactive
  *   HedongGeo.tiledAt(latlng)       a Promise of the tiled feature at latlng (GeoJSON) or null
  *   HedongGeo.tilesLoading()        whether a tiled layer on the map is still loading tiles
@@ -47,7 +48,6 @@
      source): it uses nothing from outside its own body. ---- */
   function engine(post) {
     var KEEP = 96; // decoded tiles kept (least recently used are dropped)
-    var COVER = ":coverage"; // tiles.py's COVERAGE_SUFFIX
     var store = {}; // url -> Promise of a decoded tile
     var order = [];
     var look = { styles: {}, statuses: {}, colouring: "group" };
@@ -131,7 +131,7 @@
       if (first >= 0) t.ends.push(t.xy.length);
     }
 
-    function decode(buffer, name) {
+    function decode(buffer, name, cover) {
       // One MVT layer as flat arrays: per feature its type, properties, box and ring range.
       var r = { b: new Uint8Array(buffer), p: 0 };
       var t = { type: [], props: [], box: [], rings: [0], ends: [], xy: [] };
@@ -157,8 +157,8 @@
           else if (ltag === 34) vals.push(value(r, varint(r) + r.p));
           else skip(r, ltag & 7);
         }
-        // The dissolved small areas (tiles.py's "<name>:coverage") come first: drawn under.
-        if (lname === name || lname === name + COVER) {
+        // The dissolved small areas (the layer `cover`) come first: drawn under.
+        if (lname === name || lname === cover) {
           spans.forEach(function (span) {
             feature(r, span[0], span[1], keys, vals, t, lname !== name);
           });
@@ -225,7 +225,7 @@
           })
           .then(function (buffer) {
             var t0 = performance.now();
-            var tile = decode(buffer, parts[1]);
+            var tile = decode(buffer, parts[1], parts[3]);
             stats.tiles++;
             stats.decodeMs += performance.now() - t0;
             tile.url = url;
@@ -529,10 +529,11 @@
 
     urlOf: function (z, x, y) {
       // The native tile's absolute URL (a worker made from a blob has no base URL), with the
-      // MVT layer's name and z/x/y after "#"; "" for a tile that does not exist.
+      // MVT layer's name, z/x/y and the coverage layer's name after "#"; "" for a tile that
+      // does not exist.
       if (!(this.have[z] && this.have[z][x + "/" + y])) return "";
       var url = new URL(L.Util.template(this.opts.url, { z: z, x: x, y: y }), document.baseURI).href;
-      return url + "#" + this.opts.layer + "#" + z + "/" + x + "/" + y;
+      return url + "#" + this.opts.layer + "#" + z + "/" + x + "/" + y + "#" + this.opts.coverLayer;
     },
 
     sources: function (coords) {

@@ -97,6 +97,18 @@
     },
   });
 
+  // A pan (the zoom buttons' and keys' moves, a drag's glide) animates the map through
+  // fractional pixel offsets. Chromium rasterises a layer again whenever the fraction of its
+  // offset changes (to keep text sharp), so every frame of a pan re-rasterised both SVGs and
+  // every label shown; in whole pixels the layers only move.
+  if (!L.PosAnimation.prototype._hdWhole) {
+    var runFrame = L.PosAnimation.prototype._runFrame;
+    L.PosAnimation.prototype._runFrame = function (progress) {
+      return runFrame.call(this, progress, true);
+    };
+    L.PosAnimation.prototype._hdWhole = true;
+  }
+
   // The renderer of a vector layer in `pane` (undefined: Leaflet's own for that pane).
   HD.renderer = function (pane) {
     return shared[pane];

@@ -23,6 +23,9 @@
  *                                 or a feature drawn elsewhere (vectortiles.js)
  *                                 on the map does: for the chooser, the lists and the tour
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
+ *   HedongGeo.renderer(pane)      the SVG renderer a vector layer in `pane` is drawn with (the
+ *                                 panes under the basemap labels share one, those over them
+ *                                 another; undefined for the other panes)
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
  *                                 datum (GCJ-02): the mouse position and measures use it
  *

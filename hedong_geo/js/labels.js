@@ -158,9 +158,9 @@
   function measure(list) {
     // A label not shown is display:none (its marker's element), not only hidden: the browser
     // then skips it when it restyles and animates the map at a zoom (hundreds of labels, most
-    // of them hidden at any zoom). To
-    // be measured, the labels not measured yet are displayed, still invisible, all at once,
-    // then read (one browser layout for all), before any other write of this layout.
+    // of them hidden at any zoom). To be measured, the labels not measured yet are displayed,
+    // still invisible, all at once, then read (one browser layout for all), before any other
+    // write of this layout.
     var todo = list.filter(function (e) {
       return !e.w;
     });

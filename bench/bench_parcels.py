@@ -26,8 +26,10 @@ Each page is opened in Debian's chromium (1440×900) and measured:
 
 With ``--trace DIR``, a CDP trace of the zoom and pans is kept per page and summarised: the
 renderer main thread's tasks of ≥ 50 ms wall time and how much of it was CPU (the rest: waiting
-for a core on a loaded machine), and the tasks of ≥ 50 ms CPU with their self CPU time per kind
-of work (style recalculation, paint, a script's function...): what makes a frame gap here.
+for a core on a loaded machine), the tasks of ≥ 50 ms CPU with their self CPU time per kind
+of work (style recalculation, paint, a script's function...), and the CPU time of the threads
+a frame also waits for (compositor, raster workers, the display compositor) over the run and
+within the longest frame gap: what makes a frame gap here.
 
 The generated layer is read once per size and kept in ``~/.cache/hedong-geo/bench/``.
 With ``--publish``, ``publish`` with the layer (time and first page size). Targets at 50k:
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -226,6 +229,56 @@ def _self_times(events: list[dict]) -> dict[str, float]:
     return out
 
 
+# Where a frame's work runs besides the page's main thread: chromium's compositor thread, its
+# raster workers (the renderer's thread pool) and the display compositor (the GPU process,
+# compositing in software here: no GPU).
+_THREADS = {"CrRendererMain": "main", "Compositor": "compositor", "VizCompositorThread": "display"}
+_TOP = {"ThreadControllerImpl::RunTask", "ThreadPool_RunTask", "TaskGraphRunner::RunTask"}
+
+
+def _thread_cpu(events: list[dict]) -> str:
+    """CPU time (ms) of the top-level tasks per kind of thread over the recording, and within
+    the longest gap between two animation frames: which thread a long frame waited for."""
+    names, kinds = {}, {}
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") in ("thread_name", "process_name"):
+            (names if e["name"] == "thread_name" else kinds)[
+                (e["pid"], e["tid"]) if e["name"] == "thread_name" else e["pid"]
+            ] = e["args"].get("name", "")
+
+    def kind(e: dict) -> str | None:
+        name = names.get((e["pid"], e["tid"]), "")
+        if name.startswith("ThreadPool") and kinds.get(e["pid"]) == "Renderer":
+            return "raster"
+        return _THREADS.get(name)
+
+    frames = sorted(
+        e["ts"]
+        for e in events
+        if e.get("name") == "FireAnimationFrame" and kind(e) == "main" and "dur" in e
+    )
+    gaps = sorted(itertools.pairwise(frames), key=lambda ab: ab[0] - ab[1])[:1] or [(0, 0)]
+    start, stop = gaps[0]
+    total: dict[str, float] = {}
+    worst: dict[str, float] = {}
+    for e in events:
+        if e.get("ph") != "X" or e.get("name") not in _TOP or not kind(e):
+            continue
+        cpu = e.get("tdur", 0) / 1000
+        total[kind(e)] = total.get(kind(e), 0.0) + cpu
+        inside = min(e["ts"] + e["dur"], stop) - max(e["ts"], start)
+        if inside > 0 and e["dur"]:
+            worst[kind(e)] = worst.get(kind(e), 0.0) + cpu * inside / e["dur"]
+    order = ["main", "compositor", "raster", "display"]
+    return (
+        "    CPU by thread over the run: "
+        + ", ".join(f"{k} {total.get(k, 0):.0f}" for k in order)
+        + f" ms; in the longest frame gap ({(stop - start) / 1000:.0f} ms): "
+        + ", ".join(f"{k} {worst.get(k, 0):.0f}" for k in order)
+        + " ms"
+    )
+
+
 def _trace_summary(path: Path, least_ms: float = 50) -> str:
     """The renderer main thread's tasks during the recording: how many took ``least_ms`` or
     more of wall time, and how much CPU time they had (the rest the thread waited for a core:
@@ -262,6 +315,7 @@ def _trace_summary(path: Path, least_ms: float = 50) -> str:
         f" >= {least_ms:.0f} ms CPU (most CPU: {', '.join(f'{c:.0f}' for c in cpu)} ms),"
         " their self CPU time:",
         *[f"      {ms:8.1f} ms  {label}" for label, ms in top],
+        _thread_cpu(events),
     ]
     return "\n".join(lines)
 

@@ -37,9 +37,10 @@ SHOWN = """() => {
                    && l.box[3] > map.top && l.box[1] < map.bottom);
 }"""
 
-# The water: its path in the water pane, its fill, and how much of it lies in the map.
+# The water: its path in the water pane's group (hedong.js draws the panes under the labels into
+# one SVG, a <g> per pane), its fill, and how much of it lies in the map.
 WATER = """() => {
-  const path = document.querySelector('.leaflet-hdBaseWater-pane path');
+  const path = document.querySelector('.hd-pane-hdBaseWater path');
   if (!path) return null;
   const s = getComputedStyle(path), r = path.getBoundingClientRect();
   return {fill: path.getAttribute('fill'), opacity: s.fillOpacity,
@@ -144,5 +145,5 @@ def test_hiding_the_context_layer_hides_the_basemap_and_its_credit(
         "input"
     ).uncheck()
     page.wait_for_function("() => !document.querySelector('.hd-bm-district')?.isConnected")
-    assert page.evaluate("document.querySelector('.leaflet-hdBaseWater-pane path')") is None
+    assert page.evaluate("document.querySelector('.hd-pane-hdBaseWater path')") is None
     assert not desk.errors, desk.errors

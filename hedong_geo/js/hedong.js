@@ -23,6 +23,9 @@
  *                                 or a feature drawn elsewhere (vectortiles.js)
  *                                 on the map does: for the chooser, the lists and the tour
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
+ *   HedongGeo.renderer(pane)      the SVG renderer a vector layer in `pane` is drawn with (the
+ *                                 panes under the basemap labels share one, those over them
+ *                                 another; undefined for the other panes)
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
  *                                 datum (GCJ-02): the mouse position and measures use it
  *
@@ -67,6 +70,53 @@
     ["hdMeasure", 450],
   ];
 
+  // The vector panes each side of the basemap labels (hdBaseLabels, 404; and the tiled layers,
+  // 408) share one SVG, each pane a <g> of it in the panes' order. With one SVG per pane the
+  // browser composited six map-sized layers at every frame of a zoom or pan, and rasterised
+  // all six again after every move (each redraws its paths at moveend); the long frames of the
+  // map without any large layer were that work (docs/performance.md, "Frame gaps").
+  var SHARED = [
+    ["hdContext", "hdBaseWater", "hdStreets"],
+    ["hdAreas", "hdLines", "hdPoints"],
+  ];
+  var shared = {}; // pane -> the SVG renderer it is drawn into
+
+  var PaneGroups = L.SVG.extend({
+    // options.groups: the panes drawn into this renderer, lowest first (its own pane first).
+    _initContainer: function () {
+      L.SVG.prototype._initContainer.call(this);
+      this._groups = {};
+      this.options.groups.forEach(function (pane) {
+        var g = L.SVG.create("g");
+        g.setAttribute("class", "hd-pane-" + pane);
+        this._rootGroup.appendChild(g);
+        this._groups[pane] = g;
+      }, this);
+    },
+    _addPath: function (layer) {
+      if (!this._rootGroup) this._initContainer();
+      (this._groups[layer.options.pane] || this._rootGroup).appendChild(layer._path);
+      layer.addInteractiveTarget(layer._path);
+    },
+  });
+
+  // A pan (the zoom buttons' and keys' moves, a drag's glide) animates the map through
+  // fractional pixel offsets. Chromium rasterises a layer again whenever the fraction of its
+  // offset changes (to keep text sharp), so every frame of a pan re-rasterised both SVGs and
+  // every label shown; in whole pixels the layers only move.
+  if (!L.PosAnimation.prototype._hdWhole) {
+    var runFrame = L.PosAnimation.prototype._runFrame;
+    L.PosAnimation.prototype._runFrame = function (progress) {
+      return runFrame.call(this, progress, true);
+    };
+    L.PosAnimation.prototype._hdWhole = true;
+  }
+
+  // The renderer of a vector layer in `pane` (undefined: Leaflet's own for that pane).
+  HD.renderer = function (pane) {
+    return shared[pane];
+  };
+
   HD.setup = function (map, opts) {
     HD.map = map;
     HD.styles = opts.styles;
@@ -84,6 +134,13 @@
       if (!map.getPane(p[0])) {
         map.createPane(p[0]).style.zIndex = p[1];
       }
+    });
+    shared = {};
+    SHARED.forEach(function (panes) {
+      var renderer = new PaneGroups({ pane: panes[0], groups: panes });
+      panes.forEach(function (pane) {
+        shared[pane] = renderer;
+      });
     });
     emit("ready", map);
   };
@@ -125,6 +182,7 @@
       fillColor: style.color,
       fillOpacity: HD.marker.fill_opacity,
       pane: opts.pane,
+      renderer: HD.renderer(opts.pane),
       interactive: opts.interactive,
     };
   }
@@ -143,6 +201,7 @@
             dashArray: HD.accuracy.dash,
             fillOpacity: HD.accuracy.fill_opacity,
             pane: opts.pane,
+            renderer: HD.renderer(opts.pane),
             // Only the marker takes clicks: a large circle must not cover the areas beneath it.
             interactive: false,
           }))
@@ -165,7 +224,7 @@
       var type = f.geometry.type;
       var pane = opts.pane || paneFor(type);
       var layer;
-      var o = { pane: pane, interactive: interactive };
+      var o = { pane: pane, renderer: HD.renderer(pane), interactive: interactive };
       if (type === "Point" || type === "MultiPoint") {
         layer = pointLayer(f, style, o);
       } else {

@@ -119,6 +119,7 @@
     var fill = opts.online ? water.fill_opacity_online : water.fill_opacity;
     L.geoJSON(data.water, {
       pane: "hdBaseWater",
+      renderer: window.HedongGeo.renderer && window.HedongGeo.renderer("hdBaseWater"),
       interactive: false,
       style: { color: water.color, weight: water.weight, fillColor: water.fill_color, fillOpacity: fill },
     }).addTo(group);
@@ -155,14 +156,16 @@
   }
 
   function measure(list) {
-    // A label not shown is display:none, not only hidden: the browser then skips it when it
-    // restyles the map after a zoom (hundreds of labels, most of them hidden at any zoom). To
-    // be measured, the labels not measured yet are displayed, still invisible, all at once,
-    // then read (one browser layout for all), before any other write of this layout.
+    // A label not shown is display:none (its marker's element), not only hidden: the browser
+    // then skips it when it restyles and animates the map at a zoom (hundreds of labels, most
+    // of them hidden at any zoom). To be measured, the labels not measured yet are displayed,
+    // still invisible, all at once, then read (one browser layout for all), before any other
+    // write of this layout.
     var todo = list.filter(function (e) {
       return !e.w;
     });
     todo.forEach(function (e) {
+      e.marker._icon.style.display = "";
       e.el.style.display = "";
     });
     todo.forEach(function (e) {
@@ -211,9 +214,13 @@
     });
     entries.forEach(function (e) {
       var on = show.has(e);
-      if (on !== e.shown || (!on && e.el.style.display !== "none")) {
+      var icon = e.marker._icon;
+      if (on !== e.shown || (!on && icon && icon.style.display !== "none")) {
         e.el.style.display = on ? "" : "none";
         e.el.style.visibility = on ? "visible" : "hidden";
+        // The marker's own element too: a label hidden inside a displayed marker was still a
+        // layer of its own that every zoom animated (hundreds of them).
+        if (icon) icon.style.display = on ? "" : "none";
         e.shown = on;
       }
     });

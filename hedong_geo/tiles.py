@@ -68,7 +68,7 @@ __all__ = [
 #: Default URL of the tile cache on a page (build_map's ``tile_base``): the app serves it there.
 TILE_BASE = "/app/static/tiles"
 #: Version of the tiles' content; part of the cache key, so a change here rebuilds them.
-TILER_VERSION = "2"
+TILER_VERSION = "3"
 #: Tile grid units per tile side (MVT's usual 4096: 16 per pixel of a 256 px tile).
 EXTENT = 4096
 TILE_PX = 256
@@ -131,6 +131,17 @@ def _located(gdf: Any, gcj02: bool) -> tuple[np.ndarray, list[dict[str, str]], l
         for zh, en in zip(rows["name_zh"], rows["name_en"], strict=True)
     ]
     return geoms, base, names
+
+
+def _legend_counts(base: list[dict[str, str]]) -> dict[str, int]:
+    """How many features the tiles draw per status and per plan group, keyed as the legend's
+    rows are (``status:<status>``, ``group:<group>``): the map's legend counts a tiled layer
+    from these, since it holds none of its features."""
+    counts: dict[str, int] = {}
+    for props in base:
+        for key in (f"status:{props['s']}", f"group:{props['k'].split('|')[0]}"):
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def tile_key(gdf: Any, name: str, gcj02: bool = False) -> str:
@@ -327,8 +338,8 @@ def build_tiles(gdf: Any, name: str, out: str | Path, gcj02: bool = False) -> di
     Returns
     -------
     dict
-        The meta data written to ``meta.json``: name, zooms, bounds, feature count and the list
-        of tiles that exist per zoom.
+        The meta data written to ``meta.json``: name, zooms, bounds, feature count, counts per
+        legend row (``status:<s>``, ``group:<g>``) and the list of tiles that exist per zoom.
     """
     out = Path(out)
     geoms, base, names = _located(gdf, gcj02)
@@ -342,6 +353,7 @@ def build_tiles(gdf: Any, name: str, out: str | Path, gcj02: bool = False) -> di
         "extent": EXTENT,
         "bounds": [[south, west], [north, east]],
         "count": len(geoms),
+        "counts": _legend_counts(base),
         "tiles": {str(z): sorted(f"{x}/{y}" for x, y in t) for z, t in tiles.items()},
     }
     (out / META).write_text(json.dumps(meta, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -391,7 +403,8 @@ class _TiledLayer(JSCSSMixin, MacroElement):
 
 def tile_options(tileset: TileSet, base_url: str, interactive: bool = True) -> dict[str, Any]:
     """What ``HedongGeo.tiles`` needs: the URL template, the MVT layers' names (the features
-    and their dissolved small areas), zooms, bounds, the tiles that exist."""
+    and their dissolved small areas), zooms, bounds, the tiles that exist, and how many features
+    they draw per legend row."""
     meta = tileset.meta
     return {
         "url": tileset.url(base_url),
@@ -402,6 +415,7 @@ def tile_options(tileset: TileSet, base_url: str, interactive: bool = True) -> d
         "extent": meta["extent"],
         "bounds": meta["bounds"],
         "tiles": meta["tiles"],
+        "counts": meta.get("counts", {}),
         "interactive": interactive,
     }
 

@@ -174,3 +174,27 @@ def test_a_small_parcel_drawn_in_the_coverage_is_still_clicked(
         page.locator(f"#hd-detail[data-feature='{target['id']}']").wait_for()
         assert not seen.errors, seen.errors
         seen.assert_local()
+
+
+def test_the_legend_counts_a_tiled_layer(site: Path, browser: Any, parcels) -> None:
+    # The page holds none of a tiled layer's features: the legend counts them from the tiles'
+    # counts, and drops them when the layer is toggled off.
+    groups = parcels["group"].value_counts().to_dict()
+    statuses = parcels["status"].value_counts().to_dict()
+    shown = """() => Object.fromEntries([...document.querySelectorAll('.hd-legend [data-count]')]
+      .map((row) => [row.getAttribute('data-count'), Number(row.getAttribute('data-n'))]))"""
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        page.wait_for_function(f"() => ({shown})()['group:{next(iter(groups))}'] > 0")
+        counts = page.evaluate(shown)
+        for group, n in groups.items():
+            assert counts[f"group:{group}"] == n, (group, counts)
+        for status, n in statuses.items():
+            assert counts[f"status:{status}"] == n, (status, counts)
+        page.evaluate(
+            "() => document.querySelector('.leaflet-control-layers-overlays input').click()"
+        )
+        page.wait_for_function(f"() => ({shown})()['group:{next(iter(groups))}'] === 0")
+        assert not seen.errors, seen.errors

@@ -309,10 +309,10 @@
 
   function countLegend() {
     // How many features of each status and plan group the map shows now (layers toggled off
-    // are not counted).
+    // are not counted); tiled layers hold no features here and count themselves.
     var legend = HD.map && HD.map.getContainer().querySelector(".hd-legend");
     if (!legend) return;
-    var counts = {};
+    var counts = HD.tiledCounts ? HD.tiledCounts() : {};
     painted.forEach(function (entry) {
       if (!entry.layer._map) return;
       var p = entry.f.properties;

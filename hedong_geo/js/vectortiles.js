@@ -25,9 +25,11 @@
  *   HedongGeo.tiles(target, opts)   add a tiled layer to `target` (a FeatureGroup or the map);
  *       opts: url ({z}/{x}/{y}), layer (MVT layer name), coverLayer (the MVT layer of its
  *       dissolved small areas), minNativeZoom, maxNativeZoom, extent,
- *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, interactive
+ *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, counts, interactive
  *   HedongGeo.tiledAt(latlng)       a Promise of the tiled feature at latlng (GeoJSON) or null
  *   HedongGeo.tilesLoading()        whether a tiled layer on the map is still loading tiles
+ *   HedongGeo.tiledCounts()         features drawn by the tiled layers on the map per legend
+ *       row ({"status:<s>": n, "group:<g>": n}, opts.counts)
  *   HedongGeo.tilesInWorker         whether the tiles are drawn in a worker (else in the page)
  */
 (function () {
@@ -630,6 +632,18 @@
         resolve(msg.stats);
       });
     });
+  };
+
+  HD.tiledCounts = function () {
+    // How many features the tiled layers on the map draw per legend row (tiles.py's counts).
+    var counts = {};
+    layers.forEach(function (layer) {
+      if (!onMap(layer)) return;
+      Object.keys(layer.opts.counts || {}).forEach(function (key) {
+        counts[key] = (counts[key] || 0) + layer.opts.counts[key];
+      });
+    });
+    return counts;
   };
 
   HD.tilesLoading = function () {

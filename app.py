@@ -128,7 +128,7 @@ def first_map() -> ViewState | None:
     query = {k: st.query_params.get_all(k) for k in st.query_params}
     if "view_state" in st.session_state or not set(query) <= FIRST_MAP_PARAMS:
         return None
-    state = parse_state(query, basemaps=BASEMAPS)
+    state = parse_state(query, known_docs=(), basemaps=BASEMAPS)  # no doc in such a link
     if state.view != "map" or state.problems:
         return None
     picks = tuple((key, getattr(state, key)) for key in PICKS)

@@ -7,6 +7,7 @@ component's ``feature`` state (a rerun of the fragment that holds the map, see `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -124,12 +125,17 @@ def map_component(
         "nonce": nonce,
         "colour": colour,
         "tour": tour,
-        "text": {
-            "label": t("mapview_map_label", lang),
-            "hint": t("click_hint", lang),
-            "unknown": t("unknown_feature", lang),
-            "loading": t("mapview_loading", lang),
-        },
+        # As JSON text: Streamlit checks every value of ``data`` that is not a plain scalar for
+        # a data frame, importing pandas and pyarrow to do so (1–1.6 s before a first map).
+        "text": json.dumps(
+            {
+                "label": t("mapview_map_label", lang),
+                "hint": t("click_hint", lang),
+                "unknown": t("unknown_feature", lang),
+                "loading": t("mapview_loading", lang),
+            },
+            ensure_ascii=False,
+        ),
     }
     return _component()(
         key=key,

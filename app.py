@@ -21,7 +21,7 @@ from hedong_geo.links import AppLinks, anchor
 from hedong_geo.mapview import cached_first_map
 from hedong_geo.templating import Markup, render
 from hedong_geo.ui_map import map_component, remembered, serve_pages
-from hedong_geo.urlstate import ViewState, parse_state
+from hedong_geo.urlstate import VIEWS, ViewState, parse_state
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
@@ -45,8 +45,39 @@ serve_pages()  # the map pages and panel data (hedong_geo.mapview)
 TILE_CACHE = settings.get().tile_cache  # vector tiles of large layers (hedong_geo.tiles)
 TILE_CACHE.mkdir(parents=True, exist_ok=True)
 tile_url = serve_folder("vtiles", TILE_CACHE).rstrip("/")
-head = st.container()  # warnings, title, caption: above the map, written after it
+lang_slot = st.container()  # the page's language (<html lang>), once the sidebar chose it
+head = st.container()  # warnings: above the title, written once the layers are read
+title_slot = st.container()  # the title and caption, written with the first map if it goes early
 map_slot = st.container()  # the map view's map and panel
+
+
+def lang_and_view(before: ViewState) -> tuple[str, str]:
+    """The sidebar's first widgets, language and view, from ``before``. Drawn before a first
+    map sent early: the map is then laid out beside the sidebar it will have (it fits the
+    district to its size once, when it loads)."""
+    lang = st.sidebar.radio(
+        t("language", before.lang),
+        LANGS,
+        index=LANGS.index(before.lang),
+        format_func={"zh": "中文", "en": "English"}.get,
+        horizontal=True,
+    )
+    view = st.sidebar.radio(
+        t("view", lang),
+        VIEWS,
+        index=VIEWS.index(before.view),
+        label_visibility="collapsed",
+        format_func=lambda v: t(f"view_{v}", lang),
+        horizontal=True,
+    )
+    return lang, view
+
+
+def title(lang: str) -> None:
+    """The app's title and subtitle (in ``title_slot``)."""
+    with title_slot:
+        st.title(t("app_title", lang))
+        st.caption(t("app_subtitle", lang))
 
 
 def map_urls(names: tuple | None, picks: tuple, lang: str, basemap: str) -> tuple[str, str]:
@@ -121,10 +152,11 @@ def map_and_panel(names: tuple | None, picks: tuple) -> None:
     )
 
 
-def first_map() -> ViewState | None:
+def first_map() -> tuple[ViewState, tuple[str, str]] | None:
     """A new session on a plain link (:data:`FIRST_MAP_PARAMS`) whose map is in the page cache:
-    send the map now, before the layers are read and the sidebar is built. Returns the view it
-    was sent for (the run checks that the sidebar's defaults gave the same), else None."""
+    send the map now, before the layers are read and the rest of the sidebar is built. Returns
+    the view it was sent for (the run checks that the sidebar's defaults gave the same) and
+    :func:`lang_and_view`'s answer, else None."""
     query = {k: st.query_params.get_all(k) for k in st.query_params}
     if "view_state" in st.session_state or not set(query) <= FIRST_MAP_PARAMS:
         return None
@@ -148,9 +180,11 @@ def first_map() -> ViewState | None:
     st.session_state.map_inputs = (key, found)  # what map_and_panel's remembered() looks up
     st.session_state.view_state = state
     st.session_state.fly = st.session_state.get("fly", 0) + 1
+    chosen = lang_and_view(state)
+    title(state.lang)  # before the map, so that the page does not move when it comes
     with map_slot:
         map_and_panel(state.layers, picks)
-    return state
+    return state, chosen
 
 
 stamp = files_stamp(LAYERS_DIR)
@@ -173,7 +207,7 @@ from hedong_geo.reader import document_html  # noqa: E402
 from hedong_geo.register import layer_titles  # noqa: E402
 from hedong_geo.ui_page import page_sync  # noqa: E402
 from hedong_geo.ui_search import search_box  # noqa: E402
-from hedong_geo.urlstate import COLOURS, VIEWS, problem_messages, state_query  # noqa: E402
+from hedong_geo.urlstate import COLOURS, problem_messages, state_query  # noqa: E402
 
 
 @st.cache_resource
@@ -239,24 +273,11 @@ if adopted:
     if early is None:  # first_map() counted its fly
         st.session_state.fly = st.session_state.get("fly", 0) + 1
 before = st.session_state.view_state
-lang = st.sidebar.radio(
-    t("language", before.lang),
-    LANGS,
-    index=LANGS.index(before.lang),
-    format_func={"zh": "中文", "en": "English"}.get,
-    horizontal=True,
-)
-view = st.sidebar.radio(
-    t("view", lang),
-    VIEWS,
-    index=VIEWS.index(before.view),
-    label_visibility="collapsed",
-    format_func=lambda v: t(f"view_{v}", lang),
-    horizontal=True,
-)
+lang, view = early[1] if early else lang_and_view(before)
 state = before.with_(lang=lang, view=view)
 links = AppLinks(lang)
-st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]), unsafe_allow_javascript=True)
+with lang_slot:
+    st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]), unsafe_allow_javascript=True)
 
 
 def open_passage(block_id: str, doc: str) -> None:
@@ -327,8 +348,8 @@ with head:
     if layers.problems:
         problems = "\n".join(f"- `{p}`" for p in layers.problems)
         st.warning(t("data_problems", lang) + "\n" + problems)
-    st.title(t("app_title", lang))
-    st.caption(t("app_subtitle", lang))
+if early is None:
+    title(lang)
 
 
 scroll_to = None
@@ -337,7 +358,7 @@ if state.view == "map":
     if early is None:
         with map_slot:
             map_and_panel(state.layers, pick_values)
-    elif state != early:  # the sidebar gave another view than the link's: draw that one
+    elif state != early[0]:  # the sidebar gave another view than the link's: draw that one
         st.rerun()
 elif state.view == "reader":
     doc = st.radio(

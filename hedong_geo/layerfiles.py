@@ -9,6 +9,7 @@ geopandas are even imported (:mod:`hedong_geo.pagecache`, ``first_key``).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from hedong_geo.paths import LAYERS
@@ -37,13 +38,20 @@ def files_digest(layers_dir: str | Path = LAYERS) -> str:
 
     With the code (:func:`hedong_geo.pagecache.code_digest`) it names what
     :func:`hedong_geo.layers.load_layers` makes of the folder: the same files and code read
-    the same layers.
+    the same layers. Read once per :func:`files_stamp` (a large layer is tens of megabytes; a
+    new session asks for this on its first run), as the app's layer cache is.
     """
+    return _digest(files_stamp(layers_dir))
+
+
+@lru_cache(maxsize=8)
+def _digest(stamp: tuple) -> str:
+    folder = Path(stamp[0])
     digest = hashlib.sha256()
-    for path in _layer_files(layers_dir):
-        digest.update(path.name.encode("utf-8") + b"\0")
+    for name, _mtime in stamp[1:]:
+        digest.update(name.encode("utf-8") + b"\0")
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
         except OSError:  # unreadable now: a digest no cached page has
             digest.update(b"\1unreadable")
     return digest.hexdigest()

@@ -1,4 +1,9 @@
-"""Hedong Planning Explorer: the Streamlit frame. Every piece of logic lives in hedong_geo/."""
+"""Hedong Planning Explorer: the Streamlit frame. Every piece of logic lives in hedong_geo/.
+
+A session's first run on a plain link sends the map first, from the page cache, before the
+heavy imports (pandas, geopandas): the browser loads the map while the server imports the rest
+and builds the sidebar (issue 14, cold start; docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -8,34 +13,24 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from hedong_geo import basemaps, plan, projects, settings
-from hedong_geo._errors import HedongGeoError
+from hedong_geo import settings
 from hedong_geo.assets import serve, serve_folder
 from hedong_geo.i18n import HTML_LANG, LANGS, t
-from hedong_geo.indicators import indicators_html
-from hedong_geo.layers import BASES, STATUSES, files_stamp, load_layers_cached
-from hedong_geo.limits import Busy, ExportLimiter
+from hedong_geo.layerfiles import files_stamp
 from hedong_geo.links import AppLinks, anchor
-from hedong_geo.mapview import start_panel_data, write_map_page
-from hedong_geo.names import places_of
-from hedong_geo.reader import document_html
-from hedong_geo.register import layer_titles
+from hedong_geo.mapview import cached_first_map
 from hedong_geo.templating import Markup, render
 from hedong_geo.ui_map import map_component, remembered, serve_pages
-from hedong_geo.ui_page import page_sync
-from hedong_geo.ui_search import search_box
-from hedong_geo.urlstate import COLOURS, VIEWS, parse_state, problem_messages, state_query
+from hedong_geo.urlstate import VIEWS, ViewState, parse_state
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test copy
 BASEMAPS = ("none", *settings.get().basemaps)
-
-
-@st.cache_resource
-def export_limiter() -> ExportLimiter:
-    """One export limiter for the whole server process."""
-    return ExportLimiter()
+PICKS = ("categories", "statuses", "docs", "bases")  # the filters, as ViewState names them
+# What a link may hold for its first map to be sent before the layers are read: nothing that
+# needs them to be checked (a feature, layers, filters) or that is not the map.
+FIRST_MAP_PARAMS = {"lang", "view", "basemap", "colour", "at"}
 
 
 @st.cache_resource
@@ -50,27 +45,208 @@ serve_pages()  # the map pages and panel data (hedong_geo.mapview)
 TILE_CACHE = settings.get().tile_cache  # vector tiles of large layers (hedong_geo.tiles)
 TILE_CACHE.mkdir(parents=True, exist_ok=True)
 tile_url = serve_folder("vtiles", TILE_CACHE).rstrip("/")
+lang_slot = st.container()  # the page's language (<html lang>), once the sidebar chose it
+head = st.container()  # warnings: above the title, written once the layers are read
+title_slot = st.container()  # the title and caption, written with the first map if it goes early
+map_slot = st.container()  # the map view's map and panel
+
+
+def lang_and_view(before: ViewState) -> tuple[str, str]:
+    """The sidebar's first widgets, language and view, from ``before``. Drawn before a first
+    map sent early: the map is then laid out beside the sidebar it will have (it fits the
+    district to its size once, when it loads)."""
+    lang = st.sidebar.radio(
+        t("language", before.lang),
+        LANGS,
+        index=LANGS.index(before.lang),
+        format_func={"zh": "中文", "en": "English"}.get,
+        horizontal=True,
+    )
+    view = st.sidebar.radio(
+        t("view", lang),
+        VIEWS,
+        index=VIEWS.index(before.view),
+        label_visibility="collapsed",
+        format_func=lambda v: t(f"view_{v}", lang),
+        horizontal=True,
+    )
+    return lang, view
+
+
+def title(lang: str) -> None:
+    """The app's title and subtitle (in ``title_slot``)."""
+    with title_slot:
+        st.title(t("app_title", lang))
+        st.caption(t("app_subtitle", lang))
+
+
+def map_urls(names: tuple | None, picks: tuple, lang: str, basemap: str) -> tuple[str, str]:
+    """URLs of the map page and the panel data: from the page cache without reading the layers
+    when they are kept there (a fresh process), else made (:func:`map_files`)."""
+    found = cached_first_map(
+        LAYERS_DIR,
+        visible=names,
+        filters=picks,
+        lang=lang,
+        basemap=basemap,
+        asset_base=asset_url,
+        tile_base=tile_url,
+        links=AppLinks(lang),
+    )
+    return found or map_files(stamp, names, picks, lang, basemap)
+
+
+def on_map_click() -> None:
+    """A click in the browser chose a feature: the panel already shows it; remember it."""
+    clicked = st.session_state["map"]["feature"]
+    st.session_state.view_state = st.session_state.view_state.with_(feature=clicked, para=None)
+
+
+def on_map_area() -> None:
+    """An area drawn with the map's area tool: the site check can check it."""
+    st.session_state.drawn_site = st.session_state["map"]["area"]
+
+
+def on_map_move() -> None:
+    """The map has moved and rested: its bounds, for the print panel's "current view"."""
+    view = st.session_state["map"]["view"] or {}
+    st.session_state.map_bbox = view.get("bbox")
+
+
+@st.fragment
+def map_and_panel(names: tuple | None, picks: tuple) -> None:
+    """The map and its panel: a click reruns only this (a few milliseconds of Python).
+
+    ``picks`` are the filters as ``((name, values), ...)`` (:data:`PICKS`): plain values, so
+    that a session's first map is sent before the code that applies them is imported.
+    """
+    if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
+        st.rerun()
+    now = st.session_state.view_state
+    page, panels = remembered(  # a click: one tuple compared, no cache keys hashed
+        "map_inputs",
+        (stamp, names, picks, now.lang, now.basemap),
+        lambda: map_urls(names, picks, now.lang, now.basemap),
+    )
+    if now.feature:  # the layers are read by then: only a first map on a plain link goes early
+        shown_ids = remembered(
+            "map_shown_ids",
+            (stamp, picks),
+            lambda: frozenset(shown_layers(stamp, picks).features()["id"]),
+        )
+        if not layers.has_feature(now.feature):  # renamed by a rebuild
+            st.warning(f"{t('unknown_feature', now.lang)} {now.feature}")
+        elif now.feature not in shown_ids:
+            st.warning(f"{t('feature_filtered', now.lang)} {now.feature}")
+    map_component(
+        page=page,
+        panels=panels,
+        feature=now.feature,
+        nonce=st.session_state.get("fly", 0),
+        colour=now.colour,
+        lang=now.lang,
+        tour=now.tour,
+        on_feature_change=on_map_click,
+        on_view_change=on_map_move,
+        on_area_change=on_map_area,
+    )
+
+
+def first_map() -> tuple[ViewState, tuple[str, str]] | None:
+    """A new session on a plain link (:data:`FIRST_MAP_PARAMS`) whose map is in the page cache:
+    send the map now, before the layers are read and the rest of the sidebar is built. Returns
+    the view it was sent for (the run checks that the sidebar's defaults gave the same) and
+    :func:`lang_and_view`'s answer, else None."""
+    query = {k: st.query_params.get_all(k) for k in st.query_params}
+    if "view_state" in st.session_state or not set(query) <= FIRST_MAP_PARAMS:
+        return None
+    state = parse_state(query, known_docs=(), basemaps=BASEMAPS)  # no doc in such a link
+    if state.view != "map" or state.problems:
+        return None
+    picks = tuple((key, getattr(state, key)) for key in PICKS)
+    found = cached_first_map(
+        LAYERS_DIR,
+        visible=state.layers,
+        filters=picks,
+        lang=state.lang,
+        basemap=state.basemap,
+        asset_base=asset_url,
+        tile_base=tile_url,
+        links=AppLinks(state.lang),
+    )
+    if found is None:
+        return None
+    key = (stamp, state.layers, picks, state.lang, state.basemap)
+    st.session_state.map_inputs = (key, found)  # what map_and_panel's remembered() looks up
+    st.session_state.view_state = state
+    st.session_state.fly = st.session_state.get("fly", 0) + 1
+    chosen = lang_and_view(state)
+    title(state.lang)  # before the map, so that the page does not move when it comes
+    with map_slot:
+        map_and_panel(state.layers, picks)
+    return state, chosen
+
+
+stamp = files_stamp(LAYERS_DIR)
+# The address bar is the truth when a session starts (a link, a reload) and on Back/Forward;
+# otherwise the view is what this session made it (Python never writes the address bar: the
+# page component makes it equal to the view, see hedong_geo/ui_page.py).
+ctx = get_script_run_ctx()
+adopted = "view_state" not in st.session_state or bool(ctx and ctx.is_history_navigation)
+early = first_map()
+
+# The rest of the app's code: imported once the first map, if any, is on its way.
+from hedong_geo import basemaps, plan, projects  # noqa: E402
+from hedong_geo._errors import HedongGeoError  # noqa: E402
+from hedong_geo.indicators import indicators_html  # noqa: E402
+from hedong_geo.layers import BASES, STATUSES, load_layers_cached  # noqa: E402
+from hedong_geo.limits import Busy, ExportLimiter  # noqa: E402
+from hedong_geo.mapview import keep_first_map, start_panel_data, write_map_page  # noqa: E402
+from hedong_geo.names import places_of  # noqa: E402
+from hedong_geo.reader import document_html  # noqa: E402
+from hedong_geo.register import layer_titles  # noqa: E402
+from hedong_geo.ui_page import page_sync  # noqa: E402
+from hedong_geo.ui_search import search_box  # noqa: E402
+from hedong_geo.urlstate import COLOURS, problem_messages, state_query  # noqa: E402
+
+
+@st.cache_resource
+def export_limiter() -> ExportLimiter:
+    """One export limiter for the whole server process."""
+    return ExportLimiter()
 
 
 @st.cache_resource(max_entries=16)
-def shown_layers(stamp: tuple, filters: projects.Filters):
+def shown_layers(stamp: tuple, picks: tuple):
     """The layers with the filters applied, made once per folder state and filters."""
+    filters = projects.Filters(**dict(picks))
     return projects.filter_layers(load_layers_cached(LAYERS_DIR), filters)
 
 
 @st.cache_resource(max_entries=16)
-def map_files(
-    stamp: tuple, names: tuple | None, filters: projects.Filters, lang: str, basemap: str
-):
+def map_files(stamp: tuple, names: tuple | None, picks: tuple, lang: str, basemap: str):
     """URLs of the map page and the panel data: made once per layer state, filters and
-    language; a click never rebuilds them."""
-    shown = shown_layers(stamp, filters)
+    language; a click never rebuilds them. Noted in the page cache for the first map of a
+    fresh process (:func:`hedong_geo.mapview.cached_first_map`)."""
+    shown = shown_layers(stamp, picks)
     page = write_map_page(
         shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url, tile_base=tile_url
     )
-    panels = start_panel_data(
-        load_layers_cached(LAYERS_DIR), shown, lang, AppLinks(lang), key=repr((stamp, filters))
-    )
+    every = load_layers_cached(LAYERS_DIR)
+    panels = start_panel_data(every, shown, lang, AppLinks(lang), key=repr((stamp, picks)))
+    if files_stamp(LAYERS_DIR) == stamp:  # still the files these layers were read from
+        keep_first_map(
+            LAYERS_DIR,
+            every,
+            shown,
+            visible=names,
+            filters=picks,
+            lang=lang,
+            basemap=basemap,
+            asset_base=asset_url,
+            tile_base=tile_url,
+            links=AppLinks(lang),
+        )
     return page, panels
 
 
@@ -83,14 +259,8 @@ def select(feature_id: str, view: str = "map") -> None:
     st.session_state.picks = st.session_state.get("picks", 0) + 1
 
 
-stamp = files_stamp(LAYERS_DIR)
 layers = load_layers_cached(LAYERS_DIR)
 titles = layer_titles()
-# The address bar is the truth when a session starts (a link, a reload) and on Back/Forward;
-# otherwise the view is what this session made it (Python never writes the address bar: the
-# page component makes it equal to the view, see hedong_geo/ui_page.py).
-ctx = get_script_run_ctx()
-adopted = "view_state" not in st.session_state or bool(ctx and ctx.is_history_navigation)
 if adopted:
     st.session_state.view_state = parse_state(
         {k: st.query_params.get_all(k) for k in st.query_params},
@@ -100,26 +270,14 @@ if adopted:
         vocabularies={"categories": projects.categories(layers)},
         basemaps=BASEMAPS,
     )
-    st.session_state.fly = st.session_state.get("fly", 0) + 1
+    if early is None:  # first_map() counted its fly
+        st.session_state.fly = st.session_state.get("fly", 0) + 1
 before = st.session_state.view_state
-lang = st.sidebar.radio(
-    t("language", before.lang),
-    LANGS,
-    index=LANGS.index(before.lang),
-    format_func={"zh": "中文", "en": "English"}.get,
-    horizontal=True,
-)
-view = st.sidebar.radio(
-    t("view", lang),
-    VIEWS,
-    index=VIEWS.index(before.view),
-    label_visibility="collapsed",
-    format_func=lambda v: t(f"view_{v}", lang),
-    horizontal=True,
-)
+lang, view = early[1] if early else lang_and_view(before)
 state = before.with_(lang=lang, view=view)
 links = AppLinks(lang)
-st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]), unsafe_allow_javascript=True)
+with lang_slot:
+    st.html(render("page_lang.html.j2", html_lang=HTML_LANG[lang]), unsafe_allow_javascript=True)
 
 
 def open_passage(block_id: str, doc: str) -> None:
@@ -162,6 +320,7 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
+    pick_values = tuple(picks.items())  # the filters as plain values (map_and_panel)
     basemap = st.selectbox(
         t("basemap", lang),
         BASEMAPS,
@@ -182,68 +341,25 @@ state = state.with_(
     colour=colour,
     **picks,
 )
-if adopted:
-    for message in problem_messages(state, lang):
-        st.warning(message)
-if layers.problems:
-    st.warning(t("data_problems", lang) + "\n" + "\n".join(f"- `{p}`" for p in layers.problems))
-st.title(t("app_title", lang))
-st.caption(t("app_subtitle", lang))
-
-
-def on_map_click() -> None:
-    """A click in the browser chose a feature: the panel already shows it; remember it."""
-    clicked = st.session_state["map"]["feature"]
-    st.session_state.view_state = st.session_state.view_state.with_(feature=clicked, para=None)
-
-
-def on_map_area() -> None:
-    """An area drawn with the map's area tool: the site check can check it."""
-    st.session_state.drawn_site = st.session_state["map"]["area"]
-
-
-def on_map_move() -> None:
-    """The map has moved and rested: its bounds, for the print panel's "current view"."""
-    view = st.session_state["map"]["view"] or {}
-    st.session_state.map_bbox = view.get("bbox")
-
-
-@st.fragment
-def map_and_panel(names: tuple | None, filters: projects.Filters) -> None:
-    """The map and its panel: a click reruns only this (a few milliseconds of Python)."""
-    if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
-        st.rerun()
-    now = st.session_state.view_state
-    page, panels, shown_ids = remembered(  # a click: one tuple compared, no cache keys hashed
-        "map_inputs",
-        (stamp, names, filters, now.lang, now.basemap),
-        lambda: (
-            *map_files(stamp, names, filters, now.lang, now.basemap),
-            frozenset(shown_layers(stamp, filters).features()["id"]),
-        ),
-    )
-    if now.feature and not layers.has_feature(now.feature):  # renamed by a rebuild
-        st.warning(f"{t('unknown_feature', now.lang)} {now.feature}")
-    elif now.feature and now.feature not in shown_ids:
-        st.warning(f"{t('feature_filtered', now.lang)} {now.feature}")
-    map_component(
-        page=page,
-        panels=panels,
-        feature=now.feature,
-        nonce=st.session_state.get("fly", 0),
-        colour=now.colour,
-        lang=now.lang,
-        tour=now.tour,
-        on_feature_change=on_map_click,
-        on_view_change=on_map_move,
-        on_area_change=on_map_area,
-    )
+with head:
+    if adopted:
+        for message in problem_messages(state, lang):
+            st.warning(message)
+    if layers.problems:
+        problems = "\n".join(f"- `{p}`" for p in layers.problems)
+        st.warning(t("data_problems", lang) + "\n" + problems)
+if early is None:
+    title(lang)
 
 
 scroll_to = None
 if state.view == "map":
     st.session_state.view_state = state
-    map_and_panel(state.layers, filters)
+    if early is None:
+        with map_slot:
+            map_and_panel(state.layers, pick_values)
+    elif state != early[0]:  # the sidebar gave another view than the link's: draw that one
+        st.rerun()
 elif state.view == "reader":
     doc = st.radio(
         t("document", lang),
@@ -293,7 +409,7 @@ with export_box:
         now = st.session_state.view_state
         session_id = get_script_run_ctx().session_id
         export_panel(
-            shown_layers(stamp, filters),
+            shown_layers(stamp, pick_values),
             lang,
             layers=list(now.layers) if now.layers else None,
             selected=now.feature if now.feature and layers.has_feature(now.feature) else None,
@@ -319,7 +435,7 @@ with export_box:
                 ):
                     out_file = Path(tmp) / f"hedong.{fmt}"
                     export_to(
-                        shown_layers(stamp, filters),
+                        shown_layers(stamp, pick_values),
                         out_file,
                         fmt,
                         layers=list(now.layers) if now.layers else None,

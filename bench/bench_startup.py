@@ -9,7 +9,9 @@ process's start (one clock: the wall clock, ``performance.timeOrigin`` in the br
 * **frontend**: the page's ``load`` event (Streamlit's JS and CSS loaded);
 * **websocket**: the browser's websocket opened; **first delta** and **run done**: the first
   element and the ``script_finished`` of the first script run (the app's imports happen in it);
-* **map component delta** (ours): the first message carrying the map component;
+* **map component delta** (ours): the first message carrying the map component (a fresh
+  session's first map is sent before the heavy imports when the page cache holds it:
+  ``app.first_map``, so it can come before **run done** and the map be drawn before it);
 * **iframe**: the map frame's ``timeOrigin``, then its page received, ``DOMContentLoaded`` and
   ``load``; its resources (Leaflet, our JS, layer data,
   panel data) by when they ended, from ``performance.getEntriesByType("resource")``;
@@ -116,6 +118,9 @@ def one_start(browser, script: Path, cwd: Path, ours: bool) -> dict:
             page.goto(srv.url)
             frame = map_frame_of(page, ours)
             marks["map drawn"] = time.time() - zero
+            deadline = time.monotonic() + 120  # ours may draw its map before its run is done
+            while "run done" not in marks and time.monotonic() < deadline:
+                page.wait_for_timeout(50)
             nav = page.evaluate(NAV)
             marks["frontend (load event)"] = nav["load"] / 1000 - zero
             inner = frame.evaluate(NAV)

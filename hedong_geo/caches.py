@@ -1,7 +1,8 @@
 """The app's on-disk caches: what they hold, and pruning what has not been used for a while.
 
 Two folders grow as layers change: the page cache (``HEDONG_GEO_PAGE_CACHE``, one
-``map-<key>.json`` per rendered map page and one ``panels-<key>.json`` per set of panel data,
+``map-<key>.json`` per rendered map page, one ``panels-<key>.json`` per set of panel data and
+one ``first-<key>.json`` naming the two for a first map,
 :mod:`hedong_geo.pagecache`) and the tile cache
 (``HEDONG_GEO_TILE_CACHE``: one folder of vector tiles per large layer's content,
 :mod:`hedong_geo.tiles`, and one folder per local ``.mbtiles``/``.pmtiles`` file unpacked,
@@ -38,8 +39,8 @@ LOCAL_TILES_MARKER = ".complete.json"
 #: A half-written leftover younger than this may be a write still going on: kept.
 STALE_WRITE_S = 24 * 3600
 
-_PAGE = re.compile(r"(map|panels)-[0-9a-f]+\.json")
-_PAGE_LEFTOVER = re.compile(r"\.(map|panels)-[0-9a-f]+\..+\.json")
+_PAGE = re.compile(r"(map|panels|first)-[0-9a-f]+\.json")
+_PAGE_LEFTOVER = re.compile(r"\.(map|panels|first)-[0-9a-f]+\..+\.json")
 _TILES_LEFTOVER = re.compile(r"\.(unpack-.+|.+\.(new|old)-.+)")
 
 

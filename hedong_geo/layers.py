@@ -24,6 +24,7 @@ from shapely.geometry import shape
 
 from hedong_geo import schema
 from hedong_geo._errors import LayerError, UnknownIdError
+from hedong_geo.layerfiles import files_stamp
 from hedong_geo.paths import LAYERS
 
 # Derived from the one declaration in hedong_geo/schema/layer.schema.json (enum order = display).
@@ -306,18 +307,6 @@ def load_layers(layers_dir: str | Path = LAYERS) -> LayerSet:
 @lru_cache(maxsize=8)
 def _cached(layers_dir: str, stamp: tuple) -> LayerSet:
     return load_layers(layers_dir)
-
-
-def files_stamp(layers_dir: str | Path = LAYERS) -> tuple:
-    """The folder and its layer files' names and modification times: changes when they do."""
-    folder = Path(layers_dir)
-    stamps = []
-    for path in sorted(folder.glob("*.geojson")):
-        try:
-            stamps.append((path.name, path.stat().st_mtime_ns))
-        except OSError:  # a dangling link or a loop: load_layers reports it
-            stamps.append((path.name, None))
-    return (str(folder), *stamps)
 
 
 def load_layers_cached(layers_dir: str | Path = LAYERS) -> LayerSet:

@@ -11,7 +11,9 @@ to a folder the app serves (:func:`pages_dir`, registered by :func:`hedong_geo.a
   bounds and the zone a place is shown by.
 
 File names carry a hash of their content, so a browser caches them for good and a rerun of
-the app sends only their URLs (a few hundred bytes), never the map again. Nothing here imports
+the app sends only their URLs (a few hundred bytes), never the map again. A fresh process finds
+its first map's files without reading the layers (:func:`cached_first_map`), so this module
+imports the layers' code (pandas, geopandas) only when it makes files. Nothing here imports
 Streamlit; :mod:`hedong_geo.ui_map` mounts the component that shows them.
 """
 
@@ -25,18 +27,19 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedong_geo._io import atomic_write_text
 from hedong_geo.i18n import t
-from hedong_geo.layers import LayerSet
 from hedong_geo.links import Links
-from hedong_geo.mapdata import feature_bounds, zone_of
-from hedong_geo.panel import detail_html, feature_detail
-from hedong_geo.templating import render
+
+if TYPE_CHECKING:  # a first map found in the page cache needs none of the layers' code
+    from hedong_geo.layers import LayerSet
 
 __all__ = [
     "PAGES_COMPONENT",
+    "cached_first_map",
+    "keep_first_map",
     "pages_dir",
     "panel_data",
     "start_panel_data",
@@ -143,6 +146,10 @@ def panel_data(layers: LayerSet, shown: LayerSet, lang: str, links: Links) -> di
         ``html`` (id → panel HTML), ``names`` (id → name), ``bounds`` (id → Leaflet bounds, for
         features on the map), ``zone_of`` (id → the zone shown for a place tied only to it).
     """
+    from hedong_geo.mapdata import feature_bounds, zone_of
+    from hedong_geo.panel import detail_html, feature_detail
+    from hedong_geo.templating import render
+
     frame = layers.features()
     on_map = set(shown.features()["id"])
     name_col = "name_zh" if lang == "zh" else "name_en"
@@ -168,6 +175,82 @@ def write_panel_data(
     data = panel_data(layers, shown, lang, links)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return _put(f"panels-{lang}", text, ".json", folder)
+
+
+def cached_first_map(
+    layers_dir: str | Path,
+    *,
+    visible: tuple[str, ...] | None,
+    filters: object,
+    lang: str,
+    basemap: str,
+    asset_base: str | Callable[[str], str],
+    tile_base: str | None,
+    links: Links,
+) -> tuple[str, str] | None:
+    """URLs of the map page and the panel data kept for these arguments, found without reading
+    the layers (:func:`hedong_geo.pagecache.first_key`), or None when they are not kept.
+
+    A fresh process sends its first map with this before importing pandas, geopandas and
+    folium: the browser loads the map while the server imports the rest (issue 14, cold start).
+    """
+    from hedong_geo import pagecache
+
+    key = pagecache.first_key(
+        layers_dir,
+        visible=visible,
+        filters=filters,
+        lang=lang,
+        basemap=basemap,
+        asset_base=asset_base,
+        tile_base=tile_base,
+        links=links,
+    )
+    found = pagecache.read_first(key) if key else None
+    if found is None:
+        return None
+    page, panels = found
+    return _put(f"map-{lang}", page, ".html", None), _put(f"panels-{lang}", panels, ".json", None)
+
+
+def keep_first_map(
+    layers_dir: str | Path,
+    layers: LayerSet,
+    shown: LayerSet,
+    *,
+    visible: tuple[str, ...] | None,
+    filters: object,
+    lang: str,
+    basemap: str,
+    asset_base: str | Callable[[str], str],
+    tile_base: str | None,
+    links: Links,
+) -> None:
+    """Note in the page cache which page and panel data :func:`cached_first_map` finds for these
+    arguments (``layers`` read from ``layers_dir``, ``shown`` with ``filters`` applied)."""
+    from hedong_geo import pagecache
+
+    key = pagecache.first_key(
+        layers_dir,
+        visible=visible,
+        filters=filters,
+        lang=lang,
+        basemap=basemap,
+        asset_base=asset_base,
+        tile_base=tile_base,
+        links=links,
+    )
+    page_key = pagecache.page_key(
+        shown,
+        visible=visible,
+        lang=lang,
+        basemap=basemap,
+        asset_base=asset_base,
+        tile_base=tile_base,
+    )
+    panels_key = pagecache.panels_key(layers, shown, lang, links)
+    if key and page_key and panels_key:
+        pagecache.write_first(key, page_key, panels_key)
 
 
 @lru_cache(maxsize=1)

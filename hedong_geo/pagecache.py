@@ -13,6 +13,11 @@ page does:
   the versions of folium, branca and the XStatic packages, and the settings
   (:func:`code_digest`, computed once per process);
 
+A fresh process's **first map** is found before the layers are read (:func:`first_key`: the
+layer files' names and contents instead of the layers, with the filters, the links and the
+page's arguments): the entry points at the page's and the panel data's entries, so the app
+sends its first map before it imports pandas, geopandas and folium.
+
 The **panel data** of :func:`hedong_geo.mapview.start_panel_data` (every feature's panel, a
 few hundred milliseconds of CPU that would compete with serving the first map) is kept the same
 way, under :func:`panels_key` (both layer sets, language, links, code).
@@ -35,21 +40,27 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedong_geo import paths, settings
 from hedong_geo._io import atomic_write_text
 from hedong_geo.caches import LAYER_TILES_MARKER, mark_used
-from hedong_geo.layers import LayerSet
+from hedong_geo.layerfiles import files_digest
+
+if TYPE_CHECKING:  # imported only to be named: a cached first map needs no pandas
+    from hedong_geo.layers import LayerSet
 
 __all__ = [
     "FORMAT",
     "code_digest",
+    "first_key",
     "layers_digest",
     "page_key",
     "panels_key",
+    "read_first",
     "read_page",
     "read_panels",
+    "write_first",
     "write_page",
     "write_panels",
 ]
@@ -165,6 +176,17 @@ def layers_digest(layers: LayerSet) -> str:
     return digest.hexdigest()
 
 
+def _asset_name(asset_base: str | Callable[[str], str]) -> str | None:
+    """How a key names ``asset_base``: a URL, or a function by its module and name (its code is
+    in :func:`code_digest`); None for a function made inside another (it has no such name)."""
+    if callable(asset_base):
+        where = f"{getattr(asset_base, '__module__', '')}.{getattr(asset_base, '__qualname__', '')}"
+        if "<" in where or where == ".":
+            return None
+        return f"function:{where}"
+    return f"url:{asset_base}"
+
+
 def page_key(
     layers: LayerSet,
     *,
@@ -180,13 +202,9 @@ def page_key(
     :func:`code_digest`); a function made inside another (a closure, a lambda) cannot be
     named, so its pages are not cached.
     """
-    if callable(asset_base):
-        where = f"{getattr(asset_base, '__module__', '')}.{getattr(asset_base, '__qualname__', '')}"
-        if "<" in where or where == ".":
-            return None
-        asset = f"function:{where}"
-    else:
-        asset = f"url:{asset_base}"
+    asset = _asset_name(asset_base)
+    if asset is None:
+        return None
     parts = {
         "format": FORMAT,
         "code": code_digest(),
@@ -302,3 +320,68 @@ def write_panels(key: str, text: str, folder: Path | None = None) -> None:
     """Keep the panel data ``text`` under ``key`` (atomically; failures are logged)."""
     path = (folder or settings.get().page_cache) / f"panels-{key}.json"
     _write_entry(path, {"text": text}, "text")
+
+
+def first_key(
+    layers_dir: str | Path,
+    *,
+    visible: Iterable[str] | None,
+    filters: object,
+    lang: str,
+    basemap: str,
+    asset_base: str | Callable[[str], str],
+    tile_base: str | None,
+    links: object,
+) -> str | None:
+    """The key of a first map: its page and panel data, named without reading the layers
+    (None when ``asset_base``, ``filters`` or ``links`` cannot be named, as in :func:`page_key`).
+
+    The layer files' names and contents (:func:`hedong_geo.layerfiles.files_digest`) and the
+    code (:func:`code_digest`) stand for the layers read from them; ``filters`` and ``links``
+    are named by their ``repr`` (value-like: tuples, dataclasses).
+    """
+    asset = _asset_name(asset_base)
+    if asset is None or " at 0x" in repr(links) or " at 0x" in repr(filters):
+        return None
+    parts = {
+        "format": FORMAT,
+        "kind": "first",
+        "code": code_digest(),
+        "files": files_digest(layers_dir),
+        "folder": str(Path(layers_dir).resolve()),
+        "visible": None if visible is None else list(visible),
+        "filters": repr(filters),
+        "lang": lang,
+        "basemap": basemap,
+        "asset_base": asset,
+        "tile_base": tile_base,
+        "links": f"{type(links).__module__}.{links!r}",
+    }
+    text = json.dumps(parts, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_first(key: str, folder: Path | None = None) -> tuple[str, str] | None:
+    """The page and the panel data (texts) of the first map ``key``, or None when the entry
+    or either of the entries it points at is missing or unusable (:func:`read_page`)."""
+    path = (folder or settings.get().page_cache) / f"first-{key}.json"
+    entry = _read_entry(path, "keys")
+    if entry is None:
+        return None
+    try:
+        page_id, panels_id = json.loads(entry["keys"])
+    except (ValueError, TypeError) as exc:
+        log.warning("ignoring the unreadable map page cache entry %s: %s", path, exc)
+        return None
+    page = read_page(str(page_id), folder)
+    panels = read_panels(str(panels_id), folder) if page is not None else None
+    if panels is None:
+        return None
+    mark_used(path)
+    return page, panels
+
+
+def write_first(key: str, page_key: str, panels_key: str, folder: Path | None = None) -> None:
+    """Keep which page and panel data entries the first map ``key`` is (atomically)."""
+    path = (folder or settings.get().page_cache) / f"first-{key}.json"
+    _write_entry(path, {"keys": json.dumps([page_key, panels_key])}, "keys")

@@ -7,6 +7,7 @@ component's ``feature`` state (a rerun of the fragment that holds the map, see `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -16,7 +17,6 @@ import streamlit as st
 from hedong_geo.assets import OWN_JS, serve_folder
 from hedong_geo.i18n import t
 from hedong_geo.mapview import PAGES_COMPONENT, pages_dir
-from hedong_geo.panel import panel_css
 
 __all__ = ["map_component", "remembered", "serve_pages"]
 
@@ -65,10 +65,15 @@ def remembered(name: str, key: Hashable, make: Callable[[], T]) -> T:
 
 @lru_cache(maxsize=1)
 def _component() -> Any:
+    # The panel's stylesheet as hedong_geo.panel.panel_css gives it, read without importing the
+    # panel's code (pandas, geopandas): a fresh process sends its first map before those.
+    from hedong_geo.templating import environment
+
+    panel_css = environment().loader.get_source(environment(), "panel.css")[0]
     return st.components.v2.component(
         "hedong_geo.map",
         html=_HTML,
-        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8") + panel_css(),
+        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8") + panel_css,
         js=(OWN_JS / "mapview.js").read_text(encoding="utf-8"),
     )
 
@@ -120,12 +125,17 @@ def map_component(
         "nonce": nonce,
         "colour": colour,
         "tour": tour,
-        "text": {
-            "label": t("mapview_map_label", lang),
-            "hint": t("click_hint", lang),
-            "unknown": t("unknown_feature", lang),
-            "loading": t("mapview_loading", lang),
-        },
+        # As JSON text: Streamlit checks every value of ``data`` that is not a plain scalar for
+        # a data frame, importing pandas and pyarrow to do so (1–1.6 s before a first map).
+        "text": json.dumps(
+            {
+                "label": t("mapview_map_label", lang),
+                "hint": t("click_hint", lang),
+                "unknown": t("unknown_feature", lang),
+                "loading": t("mapview_loading", lang),
+            },
+            ensure_ascii=False,
+        ),
     }
     return _component()(
         key=key,

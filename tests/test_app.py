@@ -164,7 +164,7 @@ def test_indicator_view_shows_the_table() -> None:
 def test_map_view_without_feature_shows_the_hint() -> None:
     at = run()
     data = component_data(at, "map")
-    assert data["feature"] is None and data["text"]["hint"] == t("click_hint", "zh")
+    assert data["feature"] is None and json.loads(data["text"])["hint"] == t("click_hint", "zh")
     assert params(at) == {"view": "map"}
 
 

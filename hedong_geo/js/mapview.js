@@ -9,7 +9,7 @@
  *
  * data (from Python): page (map page URL), panels (panel data URL), feature (the selection
  * Python knows of), nonce (changes when Python itself chose a feature: the map flies to it),
- * colour ("group"/"status"), text {loading, hint}.
+ * colour ("group"/"status"), text (JSON of {label, hint, unknown, loading}).
  */
 
 const panelCache = new Map(); // panel data URL → Promise of its JSON
@@ -212,7 +212,7 @@ export default function (component) {
       nonce: null,
       ready: false,
     };
-    st.frame.setAttribute("title", data.text.label);
+    st.frame.setAttribute("title", JSON.parse(data.text).label);
     st.listener = (e) => onMessage(st, e);
     window.addEventListener("message", st.listener);
     st.panel.addEventListener("click", (e) => onPanelClick(st, e));
@@ -221,7 +221,7 @@ export default function (component) {
     });
   }
   st.setStateValue = setStateValue;
-  st.text = data.text;
+  st.text = JSON.parse(data.text); // JSON text (hedong_geo/ui_map.py says why)
   if (st.colour !== data.colour) {
     st.colour = data.colour;
     if (st.ready) post(st.frame, { type: "colour", mode: st.colour });

@@ -366,7 +366,7 @@ def detail_html(
     (default: the app's reader in ``lang``; a link of ``None`` shows the id as text).
     ``related`` lists the related features (links to them). ``style`` puts the panel's
     stylesheet (``templates/panel.css``) in the fragment; the app's map component has it once
-    for every panel instead (:func:`panel_css`).
+    for every panel instead (:func:`hedong_geo.templating.panel_css`).
 
     A plain string of finished HTML: to put it into another template, wrap it in
     :class:`~markupsafe.Markup`."""
@@ -381,10 +381,3 @@ def detail_html(
         t=lambda key: t(key, lang),
     )
     return str(html)
-
-
-def panel_css() -> str:
-    """The panel's stylesheet (``templates/panel.css``), for a page that shows many panels."""
-    from hedong_geo.templating import environment
-
-    return environment().loader.get_source(environment(), "panel.css")[0]

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "json_script", "render"]
+__all__ = ["Markup", "json_script", "panel_css", "render"]
 
 
 def json_script(value: Any) -> Markup:
@@ -50,3 +50,10 @@ def environment() -> jinja2.Environment:
 def render(name: str, /, **context: Any) -> Markup:
     """Render template ``name`` (e.g. ``"panel.html.j2"``) with ``context``; returns Markup."""
     return Markup(environment().get_template(name).render(**context))
+
+
+def panel_css() -> str:
+    """The panel's stylesheet (``templates/panel.css``), for a page that shows many panels
+    (the app's map component has it once for all); here, not in :mod:`hedong_geo.panel`, so
+    that a fresh process sends its first map without importing the panel's code (pandas)."""
+    return environment().loader.get_source(environment(), "panel.css")[0]

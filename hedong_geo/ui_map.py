@@ -17,6 +17,7 @@ import streamlit as st
 from hedong_geo.assets import OWN_JS, serve_folder
 from hedong_geo.i18n import t
 from hedong_geo.mapview import PAGES_COMPONENT, pages_dir
+from hedong_geo.templating import panel_css
 
 __all__ = ["map_component", "remembered", "serve_pages"]
 
@@ -65,15 +66,10 @@ def remembered(name: str, key: Hashable, make: Callable[[], T]) -> T:
 
 @lru_cache(maxsize=1)
 def _component() -> Any:
-    # The panel's stylesheet as hedong_geo.panel.panel_css gives it, read without importing the
-    # panel's code (pandas, geopandas): a fresh process sends its first map before those.
-    from hedong_geo.templating import environment
-
-    panel_css = environment().loader.get_source(environment(), "panel.css")[0]
     return st.components.v2.component(
         "hedong_geo.map",
         html=_HTML,
-        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8") + panel_css,
+        css=(OWN_JS / "mapview.css").read_text(encoding="utf-8") + panel_css(),
         js=(OWN_JS / "mapview.js").read_text(encoding="utf-8"),
     )
 

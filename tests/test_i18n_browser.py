@@ -58,6 +58,7 @@ def _open_filters(page) -> None:
 def test_no_streamlit_english_in_chinese(session, app_url, view):
     page = session.page
     page.goto(app_url + f"?view={view}")
+    page.locator("h1").first.wait_for()  # the run has begun: settle waits for its end
     settle(page)
     _open_filters(page)
     text = _shown(page)
@@ -70,5 +71,6 @@ def test_no_streamlit_english_in_chinese(session, app_url, view):
 def test_english_page_says_it_is_english(session, app_url, view):
     page = session.page
     page.goto(app_url + f"?view={view}&lang=en")
+    page.locator("h1").first.wait_for()  # the run has begun: settle waits for its end
     settle(page)
     assert page.evaluate("document.documentElement.lang") == "en"

@@ -18,7 +18,7 @@ from hedong_geo.assets import serve, serve_folder
 from hedong_geo.i18n import HTML_LANG, LANGS, t
 from hedong_geo.layerfiles import files_stamp
 from hedong_geo.links import AppLinks, anchor
-from hedong_geo.mapview import cached_first_map
+from hedong_geo.mapview import MapArgs, cached_first_map
 from hedong_geo.templating import Markup, render
 from hedong_geo.ui_map import map_component, remembered, serve_pages
 from hedong_geo.urlstate import VIEWS, ViewState, parse_state
@@ -80,11 +80,10 @@ def title(lang: str) -> None:
         st.caption(t("app_subtitle", lang))
 
 
-def map_urls(names: tuple | None, picks: tuple, lang: str, basemap: str) -> tuple[str, str]:
-    """URLs of the map page and the panel data: from the page cache without reading the layers
-    when they are kept there (a fresh process), else made (:func:`map_files`)."""
-    found = cached_first_map(
-        LAYERS_DIR,
+def map_args(names: tuple | None, picks: tuple, lang: str, basemap: str) -> MapArgs:
+    """What the app's map is made for (:class:`hedong_geo.mapview.MapArgs`): ``picks`` are the
+    filters as plain values (:data:`PICKS`)."""
+    return MapArgs(
         visible=names,
         filters=picks,
         lang=lang,
@@ -93,6 +92,12 @@ def map_urls(names: tuple | None, picks: tuple, lang: str, basemap: str) -> tupl
         tile_base=tile_url,
         links=AppLinks(lang),
     )
+
+
+def map_urls(names: tuple | None, picks: tuple, lang: str, basemap: str) -> tuple[str, str]:
+    """URLs of the map page and the panel data: from the page cache without reading the layers
+    when they are kept there (a fresh process), else made (:func:`map_files`)."""
+    found = cached_first_map(LAYERS_DIR, map_args(names, picks, lang, basemap))
     return found or map_files(stamp, names, picks, lang, basemap)
 
 
@@ -164,16 +169,7 @@ def first_map() -> tuple[ViewState, tuple[str, str]] | None:
     if state.view != "map" or state.problems:
         return None
     picks = tuple((key, getattr(state, key)) for key in PICKS)
-    found = cached_first_map(
-        LAYERS_DIR,
-        visible=state.layers,
-        filters=picks,
-        lang=state.lang,
-        basemap=state.basemap,
-        asset_base=asset_url,
-        tile_base=tile_url,
-        links=AppLinks(state.lang),
-    )
+    found = cached_first_map(LAYERS_DIR, map_args(state.layers, picks, state.lang, state.basemap))
     if found is None:
         return None
     key = (stamp, state.layers, picks, state.lang, state.basemap)
@@ -235,18 +231,8 @@ def map_files(stamp: tuple, names: tuple | None, picks: tuple, lang: str, basema
     every = load_layers_cached(LAYERS_DIR)
     panels = start_panel_data(every, shown, lang, AppLinks(lang), key=repr((stamp, picks)))
     if files_stamp(LAYERS_DIR) == stamp:  # still the files these layers were read from
-        keep_first_map(
-            LAYERS_DIR,
-            every,
-            shown,
-            visible=names,
-            filters=picks,
-            lang=lang,
-            basemap=basemap,
-            asset_base=asset_url,
-            tile_base=tile_url,
-            links=AppLinks(lang),
-        )
+        args = map_args(names, picks, lang, basemap)
+        keep_first_map(LAYERS_DIR, every, shown, args)
     return page, panels
 
 

@@ -25,6 +25,7 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # a first map found in the page cache needs none of the layer
 
 __all__ = [
     "PAGES_COMPONENT",
+    "MapArgs",
     "cached_first_map",
     "keep_first_map",
     "pages_dir",
@@ -177,78 +179,72 @@ def write_panel_data(
     return _put(f"panels-{lang}", text, ".json", folder)
 
 
-def cached_first_map(
-    layers_dir: str | Path,
-    *,
-    visible: tuple[str, ...] | None,
-    filters: object,
-    lang: str,
-    basemap: str,
-    asset_base: str | Callable[[str], str],
-    tile_base: str | None,
-    links: Links,
-) -> tuple[str, str] | None:
-    """URLs of the map page and the panel data kept for these arguments, found without reading
-    the layers (:func:`hedong_geo.pagecache.first_key`), or None when they are not kept.
+@dataclass(frozen=True)
+class MapArgs:
+    """What a map page and its panel data are made for, besides the layers: the visible
+    layers, the filters (plain values, named by their ``repr``), language, basemap, where the
+    assets and tiles are served, and where passage ids link to. Named in the page cache before
+    the layers are read (:func:`hedong_geo.pagecache.first_key`)."""
+
+    visible: tuple[str, ...] | None
+    filters: object
+    lang: str
+    basemap: str
+    asset_base: str | Callable[[str], str]
+    tile_base: str | None
+    links: Links
+
+    def first_key(self, layers_dir: str | Path) -> str | None:
+        """The page cache's key of the first map these arguments make from ``layers_dir``."""
+        from hedong_geo import pagecache
+
+        return pagecache.first_key(
+            layers_dir,
+            visible=self.visible,
+            filters=self.filters,
+            lang=self.lang,
+            basemap=self.basemap,
+            asset_base=self.asset_base,
+            tile_base=self.tile_base,
+            links=self.links,
+        )
+
+
+def cached_first_map(layers_dir: str | Path, args: MapArgs) -> tuple[str, str] | None:
+    """URLs of the map page and the panel data kept for ``args``, found without reading the
+    layers in ``layers_dir`` (:meth:`MapArgs.first_key`), or None when they are not kept.
 
     A fresh process sends its first map with this before importing pandas, geopandas and
     folium: the browser loads the map while the server imports the rest (issue 14, cold start).
     """
     from hedong_geo import pagecache
 
-    key = pagecache.first_key(
-        layers_dir,
-        visible=visible,
-        filters=filters,
-        lang=lang,
-        basemap=basemap,
-        asset_base=asset_base,
-        tile_base=tile_base,
-        links=links,
-    )
+    key = args.first_key(layers_dir)
     found = pagecache.read_first(key) if key else None
     if found is None:
         return None
     page, panels = found
+    lang = args.lang
     return _put(f"map-{lang}", page, ".html", None), _put(f"panels-{lang}", panels, ".json", None)
 
 
 def keep_first_map(
-    layers_dir: str | Path,
-    layers: LayerSet,
-    shown: LayerSet,
-    *,
-    visible: tuple[str, ...] | None,
-    filters: object,
-    lang: str,
-    basemap: str,
-    asset_base: str | Callable[[str], str],
-    tile_base: str | None,
-    links: Links,
+    layers_dir: str | Path, layers: LayerSet, shown: LayerSet, args: MapArgs
 ) -> None:
-    """Note in the page cache which page and panel data :func:`cached_first_map` finds for these
-    arguments (``layers`` read from ``layers_dir``, ``shown`` with ``filters`` applied)."""
+    """Note in the page cache which page and panel data :func:`cached_first_map` finds for
+    ``args`` (``layers`` read from ``layers_dir``, ``shown`` with ``args.filters`` applied)."""
     from hedong_geo import pagecache
 
-    key = pagecache.first_key(
-        layers_dir,
-        visible=visible,
-        filters=filters,
-        lang=lang,
-        basemap=basemap,
-        asset_base=asset_base,
-        tile_base=tile_base,
-        links=links,
-    )
+    key = args.first_key(layers_dir)
     page_key = pagecache.page_key(
         shown,
-        visible=visible,
-        lang=lang,
-        basemap=basemap,
-        asset_base=asset_base,
-        tile_base=tile_base,
+        visible=args.visible,
+        lang=args.lang,
+        basemap=args.basemap,
+        asset_base=args.asset_base,
+        tile_base=args.tile_base,
     )
-    panels_key = pagecache.panels_key(layers, shown, lang, links)
+    panels_key = pagecache.panels_key(layers, shown, args.lang, args.links)
     if key and page_key and panels_key:
         pagecache.write_first(key, page_key, panels_key)
 

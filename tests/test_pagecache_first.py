@@ -20,7 +20,13 @@ from hedong_geo import pagecache
 from hedong_geo.assets import served_url
 from hedong_geo.layers import load_layers
 from hedong_geo.links import AppLinks
-from hedong_geo.mapview import cached_first_map, keep_first_map, start_panel_data, write_map_page
+from hedong_geo.mapview import (
+    MapArgs,
+    cached_first_map,
+    keep_first_map,
+    start_panel_data,
+    write_map_page,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TILES = "/component/hedong_geo.assets.vtiles"
@@ -47,7 +53,9 @@ print(json.dumps({"seen": seen, "errors": [e.message for e in at.exception]}))
 
 def _first(layers_dir: Path) -> tuple[str, str] | None:
     links = AppLinks("zh")
-    return cached_first_map(layers_dir, filters=PICKS, tile_base=TILES, links=links, **ARGS)
+    return cached_first_map(
+        layers_dir, MapArgs(filters=PICKS, tile_base=TILES, links=links, **ARGS)
+    )
 
 
 def _keep(layers_dir: Path) -> None:
@@ -56,7 +64,8 @@ def _keep(layers_dir: Path) -> None:
     links = AppLinks("zh")
     write_map_page(layers, tile_base=TILES, **ARGS)
     panels = start_panel_data(layers, layers, "zh", links, key=uuid.uuid4().hex)  # written anew
-    keep_first_map(layers_dir, layers, layers, filters=PICKS, tile_base=TILES, links=links, **ARGS)
+    args = MapArgs(filters=PICKS, tile_base=TILES, links=links, **ARGS)
+    keep_first_map(layers_dir, layers, layers, args)
     key = pagecache.panels_key(layers, layers, "zh", links)
     wait_until(lambda: pagecache.read_panels(key) is not None, panels, timeout=120)
 
@@ -74,7 +83,8 @@ def test_first_map_is_found_by_the_files_content(page_cache: Path, layers_dir: P
     links = AppLinks("zh")
     other = dict(ARGS, lang="en")
     assert (
-        cached_first_map(layers_dir, filters=PICKS, tile_base=TILES, links=links, **other) is None
+        cached_first_map(layers_dir, MapArgs(filters=PICKS, tile_base=TILES, links=links, **other))
+        is None
     )
 
 

@@ -14,18 +14,19 @@ from pathlib import Path
 
 from hedong_geo.paths import LAYERS
 
-__all__ = ["files_digest", "files_stamp"]
+__all__ = ["files_digest", "files_stamp", "layer_files"]
 
 
-def _layer_files(layers_dir: str | Path) -> list[Path]:
-    """The files :func:`hedong_geo.layers.load_layers` reads from ``layers_dir``, sorted."""
+def layer_files(layers_dir: str | Path) -> list[Path]:
+    """The files :func:`hedong_geo.layers.load_layers` reads from ``layers_dir``, sorted: every
+    ``*.geojson`` (the one definition of a layer file, for the loader, the stamp and the digest)."""
     return sorted(Path(layers_dir).glob("*.geojson"))
 
 
 def files_stamp(layers_dir: str | Path = LAYERS) -> tuple:
     """The folder and its layer files' names and modification times: changes when they do."""
     stamps = []
-    for path in _layer_files(layers_dir):
+    for path in layer_files(layers_dir):
         try:
             stamps.append((path.name, path.stat().st_mtime_ns))
         except OSError:  # a dangling link or a loop: load_layers reports it

@@ -24,7 +24,7 @@ from shapely.geometry import shape
 
 from hedong_geo import schema
 from hedong_geo._errors import LayerError, UnknownIdError
-from hedong_geo.layerfiles import files_stamp
+from hedong_geo.layerfiles import files_stamp, layer_files
 from hedong_geo.paths import LAYERS
 
 # Derived from the one declaration in hedong_geo/schema/layer.schema.json (enum order = display).
@@ -287,7 +287,7 @@ def load_layers(layers_dir: str | Path = LAYERS) -> LayerSet:
     if why:
         result.problems.append(Problem(str(folder), None, why))
         return result
-    for path in sorted(folder.glob("*.geojson")):
+    for path in layer_files(folder):
         try:
             gdf, problems = read_layer(path)
         except LayerError as exc:

@@ -250,16 +250,11 @@ def gcj02_to_bd09(lon: float, lat: float) -> tuple[float, float]:
 
 
 def bd09_to_gcj02(lon: float, lat: float, tol: float = 1e-9) -> tuple[float, float]:
-    """BD-09 to GCJ-02, inverting :func:`gcj02_to_bd09` by iteration."""
-    _as_arrays(lon, lat)
-    gx, gy = lon - 0.0065, lat - 0.006
-    for _ in range(_MAX_ITER):
-        bx, by = gcj02_to_bd09(gx, gy)
-        rx, ry = lon - bx, lat - by
-        if abs(rx) <= tol and abs(ry) <= tol:
-            return gx, gy
-        gx, gy = gx + rx, gy + ry
-    raise LayerError(f"BD-09 inverse did not reach tol={tol!r}° in {_MAX_ITER} steps")
+    """BD-09 to GCJ-02, inverting :func:`gcj02_to_bd09` by iteration (:func:`bd09_to_gcj02_array`
+    for one point)."""
+    x, y = _as_arrays(lon, lat)
+    gx, gy = bd09_to_gcj02_array(np.atleast_1d(x), np.atleast_1d(y), tol)
+    return float(gx[0]), float(gy[0])
 
 
 def gcj02_to_bd09_array(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

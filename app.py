@@ -21,13 +21,12 @@ from hedong_geo.links import AppLinks, anchor
 from hedong_geo.mapview import MapArgs, cached_first_map
 from hedong_geo.templating import Markup, render
 from hedong_geo.ui_map import map_component, remembered, serve_pages
-from hedong_geo.urlstate import VIEWS, ViewState, parse_state
+from hedong_geo.urlstate import FILTERS, VIEWS, ViewState, parse_state
 
 st.set_page_config(page_title="河东区规划地图 · Hedong Planning Explorer", layout="wide")
 DOCS = Path(__file__).parent / "docs"
 LAYERS_DIR = settings.get().layers_dir  # HEDONG_GEO_LAYERS_DIR, e.g. a test copy
 BASEMAPS = ("none", *settings.get().basemaps)
-PICKS = ("categories", "statuses", "docs", "bases")  # the filters, as ViewState names them
 # What a link may hold for its first map to be sent before the layers are read: nothing that
 # needs them to be checked (a feature, layers, filters) or that is not the map.
 FIRST_MAP_PARAMS = {"lang", "view", "basemap", "colour", "at"}
@@ -82,7 +81,7 @@ def title(lang: str) -> None:
 
 def map_args(names: tuple | None, picks: tuple, lang: str, basemap: str) -> MapArgs:
     """What the app's map is made for (:class:`hedong_geo.mapview.MapArgs`): ``picks`` are the
-    filters as plain values (:data:`PICKS`)."""
+    filters as plain values (:data:`hedong_geo.urlstate.FILTERS`)."""
     return MapArgs(
         visible=names,
         filters=picks,
@@ -122,8 +121,9 @@ def on_map_move() -> None:
 def map_and_panel(names: tuple | None, picks: tuple) -> None:
     """The map and its panel: a click reruns only this (a few milliseconds of Python).
 
-    ``picks`` are the filters as ``((name, values), ...)`` (:data:`PICKS`): plain values, so
-    that a session's first map is sent before the code that applies them is imported.
+    ``picks`` are the filters as ``((name, values), ...)`` in
+    :data:`hedong_geo.urlstate.FILTERS`'s order: plain values, so that a session's first map is
+    sent before the code that applies them is imported.
     """
     if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
         st.rerun()
@@ -168,7 +168,7 @@ def first_map() -> tuple[ViewState, tuple[str, str]] | None:
     state = parse_state(query, known_docs=(), basemaps=BASEMAPS)  # no doc in such a link
     if state.view != "map" or state.problems:
         return None
-    picks = tuple((key, getattr(state, key)) for key in PICKS)
+    picks = tuple((key, getattr(state, key)) for key in FILTERS)
     found = cached_first_map(LAYERS_DIR, map_args(state.layers, picks, state.lang, state.basemap))
     if found is None:
         return None
@@ -306,7 +306,7 @@ with st.sidebar.expander(t("filters", lang)):
         )
     }
     filters = projects.Filters(**picks)
-    pick_values = tuple(picks.items())  # the filters as plain values (map_and_panel)
+    pick_values = tuple((key, picks[key]) for key in FILTERS)  # as first_map() makes them
     basemap = st.selectbox(
         t("basemap", lang),
         BASEMAPS,

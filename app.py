@@ -8,6 +8,7 @@ and builds the sidebar (issue 14, cold start; docs/performance.md).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -117,6 +118,14 @@ def on_map_move() -> None:
     st.session_state.map_bbox = view.get("bbox")
 
 
+def map_of_session(
+    names: tuple | None, picks: tuple, lang: str, basemap: str, make: Callable[[], tuple[str, str]]
+) -> tuple[str, str]:
+    """The map page's and panel data's URLs this session shows for these arguments, ``make()``
+    when they change (a click: one tuple compared, no cache keys hashed)."""
+    return remembered("map_inputs", (stamp, names, picks, lang, basemap), make)
+
+
 @st.fragment
 def map_and_panel(names: tuple | None, picks: tuple) -> None:
     """The map and its panel: a click reruns only this (a few milliseconds of Python).
@@ -128,10 +137,8 @@ def map_and_panel(names: tuple | None, picks: tuple) -> None:
     if files_stamp(LAYERS_DIR) != stamp:  # the layer files changed under the page: read them
         st.rerun()
     now = st.session_state.view_state
-    page, panels = remembered(  # a click: one tuple compared, no cache keys hashed
-        "map_inputs",
-        (stamp, names, picks, now.lang, now.basemap),
-        lambda: map_urls(names, picks, now.lang, now.basemap),
+    page, panels = map_of_session(
+        names, picks, now.lang, now.basemap, lambda: map_urls(names, picks, now.lang, now.basemap)
     )
     if now.feature:  # the layers are read by then: only a first map on a plain link goes early
         shown_ids = remembered(
@@ -172,8 +179,7 @@ def first_map() -> tuple[ViewState, tuple[str, str]] | None:
     found = cached_first_map(LAYERS_DIR, map_args(state.layers, picks, state.lang, state.basemap))
     if found is None:
         return None
-    key = (stamp, state.layers, picks, state.lang, state.basemap)
-    st.session_state.map_inputs = (key, found)  # what map_and_panel's remembered() looks up
+    map_of_session(state.layers, picks, state.lang, state.basemap, lambda: found)
     st.session_state.view_state = state
     st.session_state.fly = st.session_state.get("fly", 0) + 1
     chosen = lang_and_view(state)

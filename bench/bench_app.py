@@ -98,10 +98,10 @@ ARM_PANEL = """([how, want]) => {
                              characterData: true });
   return true;
 }"""
-# Ids of the features a Leaflet map draws as clickable shapes (paths), in drawing order.
+# Ids of the features a Leaflet map draws as clickable shapes (paths), in the order added.
 SHAPE_IDS = """() => { const map = (window.HedongGeo && HedongGeo.map) || window.map;
   const ids = [];
-  map.eachLayer((l) => { if (l._path && l.options.interactive && l.feature) ids.push(
+  map.eachLayer((l) => { if (l instanceof L.Path && l.options.interactive && l.feature) ids.push(
     l.feature.properties.id); });
   return [...new Set(ids)];
 }"""

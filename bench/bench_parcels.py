@@ -72,7 +72,7 @@ _STILL = """() => { const m = HedongGeo.map;
   return !!m && window.moved !== false && !m._animatingZoom && !m._panAnim?._inProgress
     && !(HedongGeo.tilesLoading && HedongGeo.tilesLoading()); }"""
 _DRAWN = f"""() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
-  && (document.querySelector('path.leaflet-interactive')
+  && ((HedongGeo.entries.some((e) => e.layer._map) && HedongGeo.drawn())
       || document.querySelector('canvas.leaflet-tile-loaded'))) && ({_STILL})()"""
 _KEYS = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
 _FRAMES = """() => { window.gaps = []; let last = performance.now();

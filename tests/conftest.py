@@ -32,6 +32,7 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     APP_MAP_READY,
     CHROMIUM,
     CHROMIUM_ARGS,
+    CLICKABLE,
     DATA,
     DESK,
     FEATURE_POINT,

@@ -368,13 +368,19 @@ def open_session(
 
 # --- the map ------------------------------------------------------------------------------------
 
-_SHAPE = "document.querySelector('.leaflet-container path.leaflet-interactive')"
-#: Our map is set up (hedong.js's ``HedongGeo.map``) and has drawn a first clickable shape.
-MAP_READY = f"() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded && {_SHAPE})"
+#: Our map is set up (hedong.js's ``HedongGeo.map``) and its canvases have drawn a first
+#: clickable shape.
+MAP_READY = """() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
+  && HedongGeo.entries.some((e) => e.layer._map) && HedongGeo.drawn())"""
+#: How many clickable shapes of features our map draws now.
+CLICKABLE = """() => { let n = 0; HedongGeo.map.eachLayer((l) => {
+  n += l instanceof L.Path && !!l.options.interactive && !!l.feature; }); return n; }"""
 #: In the app's map component (its iframe): as :data:`MAP_READY`.
 APP_MAP_READY = MAP_READY
-#: Any Leaflet map of streamlit-folium (``window.map``) with a first clickable shape.
-LEAFLET_READY = f"() => !!(window.map && window.map._loaded && {_SHAPE})"
+#: A plain Leaflet map (``window.map``: streamlit-folium's, the limit page's) with a first
+#: clickable shape drawn in SVG.
+LEAFLET_READY = """() => !!(window.map && window.map._loaded
+  && document.querySelector('.leaflet-container path.leaflet-interactive'))"""
 _MAP = "((window.HedongGeo && HedongGeo.map) || window.map)"
 #: The map is neither zooming nor panning now.
 MAP_STILL = f"""() => {{ const map = {_MAP};
@@ -389,7 +395,8 @@ _still_calls = itertools.count()
 _TARGET = f"""const map = {_MAP};
   let target = null;
   map.eachLayer((l) => {{
-    if (l._path && l.options.interactive && l.feature && l.feature.properties.id === id) {{
+    const f = l.feature;
+    if (l instanceof L.Path && l.options.interactive && f && f.properties.id === id) {{
       target = l;
     }}
   }});"""
@@ -401,16 +408,22 @@ FIRE = f"""([id, type]) => {{ {_TARGET}
   target.fire(type, {{latlng: at, originalEvent: new MouseEvent(type)}}, true);
   return true;
 }}"""
-# A point of the page (or frame) where the feature's own clickable shape is the topmost element,
-# or null. With zoom=true and no such point (off screen, under the legend or another feature),
-# the map first zooms to the feature as a user would, without animation.
+# A point of the page (or frame) where a click lands on the feature's own clickable shape (the
+# topmost shape drawn there: HedongGeo.shapeAt, on the map and not under a control), or null.
+# With zoom=true and no such point (off screen, under the legend or another feature), the map
+# first zooms to the feature as a user would, without animation.
 FEATURE_POINT = f"""([id, zoom]) => {{ {_TARGET}
   if (!target) return null;
   const find = () => {{
-    const box = target._path.getBoundingClientRect();
+    const frame = map.getContainer().getBoundingClientRect();
+    const b = target._pxBounds;  // layer points
+    const origin = map.containerPointToLayerPoint([0, 0]);
     for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {{
-      const x = box.left + (box.width * i) / 24, y = box.top + (box.height * j) / 24;
-      if (document.elementFromPoint(x, y) === target._path) return [x, y];
+      const x = Math.round(b.min.x - origin.x + ((b.max.x - b.min.x) * i) / 24);
+      const y = Math.round(b.min.y - origin.y + ((b.max.y - b.min.y) * j) / 24);
+      const el = document.elementFromPoint(frame.left + x, frame.top + y);
+      if (!el || !el.closest('.leaflet-map-pane') || el.closest('.leaflet-popup')) continue;
+      if (HedongGeo.shapeAt([x, y]) === target) return [frame.left + x, frame.top + y];
     }}
     return null;
   }};
@@ -512,15 +525,16 @@ REACH_SPOT = """(id) => {
   }
   const b = box(bounds);
   const frame = map.getContainer().getBoundingClientRect();
-  const owner = new Map();  // an SVG path → the entry drawing it (groups in groups too)
-  const own = (l, e) => (l.eachLayer ? l.eachLayer((p) => own(p, e)) : owner.set(l._path, e));
+  const owner = new Map();  // a drawn shape → the entry drawing it (groups in groups too)
+  const own = (l, e) => (l.eachLayer ? l.eachLayer((p) => own(p, e)) : owner.set(l, e));
   HedongGeo.entries.forEach((e) => e.layer._map && own(e.layer, e));
-  // What a real click at container point (x, y) reports first.
+  // What a real click at container point (x, y) reports first: the shape the canvas fires
+  // the click on, else the hit test's first (a click on the map pane, not on a control).
   const first = (x, y) => {
     const el = document.elementFromPoint(frame.left + x, frame.top + y);
     const hits = HedongGeo.hitTest(map.containerPointToLatLng([x, y]), null);
-    const under = el && owner.get(el);
-    return {under: el, hits, lead: under || hits[0]};
+    const shape = HedongGeo.shapeAt([x, y]);
+    return {el, hits, lead: (shape && owner.get(shape)) || hits[0]};
   };
   const off = [[0, 0], [-2, 0], [2, 0], [0, -2], [0, 2]];
   let fallback = null;
@@ -531,7 +545,7 @@ REACH_SPOT = """(id) => {
     const here = [];
     for (const [dx, dy] of off) {  // stops at the first that does not reach it
       const h = first(x + dx, y + dy);
-      if (!h.under || h.under.closest('.leaflet-control, .leaflet-popup, .hd-tour-card')
+      if (!h.el || !h.el.closest('.leaflet-map-pane') || h.el.closest('.leaflet-popup')
           || !h.hits.includes(entry)) break;
       here.push(h);
     }

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import (
     DATA,
+    MAP_READY,
     ROOT,
     START_TIMEOUT,
     fire,
@@ -382,7 +383,7 @@ def test_app_through_the_proxy_in_chromium(deployment: Deployment, browser) -> N
         site_page = site.new_page()
         watch(site_page, session)
         site_page.goto(dep.site)
-        site_page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+        site_page.wait_for_function(MAP_READY)
         site.close()
     # Closing the context closed the websocket: nginx logs it.
     assert any(u.startswith(f"wss://localhost:{urlsplit(dep.app).port}/") for u in session.requests)

@@ -76,7 +76,7 @@ def _close_popup(page: Any) -> None:
     """Close the chooser as a user would (once it has opened, if a click has one on its way)
     and wait until it has faded out."""
     page.wait_for_function("() => !HedongGeo.choosing")
-    page.evaluate("() => HedongGeo.map.closePopup()")
+    page.evaluate("() => { HedongGeo.map.closePopup(); }")
     page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
 
 
@@ -176,11 +176,13 @@ def test_accuracy_circles_take_no_clicks_and_the_selection_is_on_top(desk: Sessi
         const at = L.latLng(c.lat + 0.5 * e.f.properties.r / 111320, c.lng);
         const hits = HedongGeo.hitTest(at, null).map((h) => h.f.properties.id);
         const pt = HedongGeo.map.latLngToContainerPoint(at);
-        const under = document.elementFromPoint(pt.x, pt.y);
-        const circle = !!(under && under.closest('path')
-                          && under.getAttribute('stroke-dasharray') === '3 5');
-        return {hits, circle}; }"""
+        const under = HedongGeo.shapeAt([pt.x, pt.y]);
+        const circle = under instanceof L.Circle;
+        const drawn = e.layer.getLayers().some((l) => l instanceof L.Circle
+                                                     && l.options.dashArray === '3 5');
+        return {hits, circle, drawn}; }"""
     )
+    assert inside["drawn"], inside  # the dashed circle is there, and takes no click
     assert "belt.dazhigu" not in inside["hits"] and not inside["circle"], inside
     page.evaluate("() => HedongGeo.select('belt.dazhigu')")
     panes = page.evaluate(

@@ -119,7 +119,7 @@ def test_colour_by_status_from_the_legend(session: Session, app_url: str) -> Non
     )
     colour = load_styles()["statuses"]
     fill = """(id) => { let c = null; HedongGeo.map.eachLayer((l) => {
-        if (l._path && l.feature && l.feature.properties.id === id
+        if (l instanceof L.Path && l.feature && l.feature.properties.id === id
           && l.options.pane !== 'hdSelected') c = l.options.fillColor; });
         return c; }"""
     # The SE quadrant is planned or under way: its fill takes that status's colour.

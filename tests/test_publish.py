@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import (
+    CLICKABLE,
     LOCAL_HOSTS,
+    MAP_READY,
     Session,
     feature_point,
     fire,
@@ -256,25 +258,21 @@ def _open(browser, url: str, viewport: tuple[int, int] = (1000, 700)) -> Iterato
     fit zooms with an animation: clicks aimed before it ends would miss)."""
     with open_session(browser, *viewport) as session:
         session.page.goto(url)
-        session.page.wait_for_selector(
-            ".leaflet-container path.leaflet-interactive >> visible=true"
-        )
+        session.page.wait_for_function(MAP_READY)
         wait_until_still(session.page)
         yield session
 
 
-# A feature path that is the top element somewhere on the map: [x, y, id] (a grid scan).
+# A feature's shape that a click lands on somewhere on the map, not under a control or the
+# panel: [x, y, id] (a grid scan).
 _ANY_ON_TOP = """() => {
-  const paths = new Map();
-  for (const k in map_hedong._layers) {
-    const l = map_hedong._layers[k];
-    if (l._path && l.feature && l.options.interactive) paths.set(l._path, l.feature.properties.id);
-  }
   const box = map_hedong.getContainer().getBoundingClientRect();
   for (let i = 2; i < 30; i++) for (let j = 2; j < 30; j++) {
-    const x = box.left + box.width * i / 32, y = box.top + box.height * j / 32;
-    const id = paths.get(document.elementFromPoint(x, y));
-    if (id) return [x, y, id];
+    const x = box.width * i / 32, y = box.height * j / 32;
+    const el = document.elementFromPoint(box.left + x, box.top + y);
+    if (!el || !el.closest('.leaflet-map-pane')) continue;
+    const shape = HedongGeo.shapeAt([x, y]);
+    if (shape && shape.feature) return [box.left + x, box.top + y, shape.feature.properties.id];
   }
   return null;
 }"""
@@ -303,7 +301,7 @@ def test_click_shows_passages(built, browser, request, kind, page_path):
     with _open(browser, _url(kind, page_path, built, request)) as session:
         page = session.page
         expect(page.locator(".leaflet-container")).to_be_visible()
-        assert page.locator("path.leaflet-interactive").count() > 20
+        assert page.evaluate(CLICKABLE) > 20
         # A plain mouse click on whatever feature is on top somewhere opens that feature.
         hit = page.evaluate(_ANY_ON_TOP)
         assert hit, "no clickable feature on top anywhere"
@@ -331,7 +329,7 @@ def test_site_links_map_and_passages_both_ways(built, browser, request, kind):
         # Back from the passage to the map, opened and zoomed on the feature.
         block.locator(f"a.hd-place[data-feature='{SE}']").first.click()
         page.wait_for_url(re.compile(rf"/site/index\.html#feature={re.escape(SE)}$"))
-        page.wait_for_selector(".leaflet-container path.leaflet-interactive >> visible=true")
+        page.wait_for_function(MAP_READY)
         expect(page.locator("#hd-detail")).to_contain_text(SE_TEXT)
         wait_until_still(page)
         assert page.evaluate("map_hedong.getZoom()") > start_zoom

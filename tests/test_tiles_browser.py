@@ -49,7 +49,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parcels) -> Path:
 
 
 def _view(page: Any, lat: float, lng: float, zoom: int) -> None:
-    page.evaluate(f"() => HedongGeo.map.setView([{lat}, {lng}], {zoom}, {{animate: false}})")
+    page.evaluate(f"() => {{ HedongGeo.map.setView([{lat}, {lng}], {zoom}, {{animate: false}}); }}")
     page.wait_for_function(f"() => HedongGeo.map.getZoom() === {zoom}")
     page.wait_for_function(_SETTLED)
 

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, Session, open_session, serve_folder, serve_maps
+from conftest import (
+    CLICKABLE,
+    MAP_READY,
+    Session,
+    feature_point,
+    open_session,
+    serve_folder,
+    serve_maps,
+)
 
 from hedong_geo.assets import inline_assets, install_static
 from hedong_geo.layers import load_layers
@@ -29,10 +37,20 @@ expect = playwright_api.expect
 _LAYERS_OF = """(id) => {
   const found = [];
   HedongGeo.map.eachLayer((l) => {
-    if (l._path && l.options.interactive !== false && l.feature
+    if (l instanceof L.Path && l.options.interactive !== false && l.feature
         && l.feature.properties.id === id) found.push(l);
   });
   return found.length;
+}"""
+# The ids of the clickable features drawn dashed (schematic outlines), with the dashes the
+# canvas strokes them with.
+_DASHED = """() => {
+  const out = [];
+  HedongGeo.map.eachLayer((l) => {
+    if (l instanceof L.Path && l.options.interactive && l.feature && l.options.dashArray)
+      out.push([l.feature.properties.id, l.options._dashArray]);
+  });
+  return out;
 }"""
 
 
@@ -88,14 +106,14 @@ def test_map_loads_offline_and_renders(site: str, browser: Any) -> None:
         page = seen.page
         assert page.evaluate("typeof window.L") == "object"
         expect(page.locator(".leaflet-container")).to_be_visible()
-        assert page.locator("path.leaflet-interactive").count() >= 6
+        assert page.evaluate(CLICKABLE) >= 6
         expect(page.locator(".hd-legend")).to_be_visible()
         expect(page.locator(".hd-legend")).to_contain_text("图例")
         expect(page.locator(".leaflet-control-scale")).to_be_visible()
         expect(page.locator(".hd-measure a")).to_have_count(2)
         expect(page.locator(".hd-fullscreen a")).to_have_count(1)
-        # Dashed (schematic) outlines reach the SVG.
-        assert page.locator("path[stroke-dasharray='8 6']").count() >= 1
+        # Dashed (schematic) outlines reach the canvas as dashes.
+        assert [8, 6] in [d[1] for d in page.evaluate(_DASHED)]
         # Hover the hostile point with the mouse: the tooltip shows its name as text.
         x, y = page.evaluate(
             """() => {
@@ -138,8 +156,8 @@ def test_click_reports_feature_id_and_measure_works(site: str, browser: Any) -> 
               HedongGeo.on('click', (id) => window.hooked.push(id));
             }"""
         )
-        box = page.locator("path[stroke-dasharray='8 6']").first.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        dashed = [d[0] for d in page.evaluate(_DASHED) if d[1] == [8, 6]]
+        page.mouse.click(*feature_point(page, dashed[0]))
         page.wait_for_function("() => window.clicked.length > 0")
         clicked = page.evaluate("window.clicked")
         assert all(c for c in clicked)

@@ -23,9 +23,12 @@
  *                                 or a feature drawn elsewhere (vectortiles.js)
  *                                 on the map does: for the chooser, the lists and the tour
  *   HedongGeo.labels(target, fc)  draw names (properties.n) as text that takes no clicks
- *   HedongGeo.renderer(pane)      the SVG renderer a vector layer in `pane` is drawn with (the
- *                                 panes under the basemap labels share one, those over them
- *                                 another; undefined for the other panes)
+ *   HedongGeo.renderer(pane)      the canvas renderer a vector layer in `pane` is drawn with
+ *                                 (the panes under the basemap labels share one, those over
+ *                                 them another; undefined for the other panes)
+ *   HedongGeo.shapeAt(point)      the clickable shape (a Leaflet layer) a click at container
+ *                                 point [x, y] lands on, or null
+ *   HedongGeo.drawn()             true once the shared canvases have drawn what was added
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
  *                                 datum (GCJ-02): the mouse position and measures use it
  *
@@ -71,32 +74,101 @@
   ];
 
   // The vector panes each side of the basemap labels (hdBaseLabels, 404; and the tiled layers,
-  // 408) share one SVG, each pane a <g> of it in the panes' order. With one SVG per pane the
-  // browser composited six map-sized layers at every frame of a zoom or pan, and rasterised
-  // all six again after every move (each redraws its paths at moveend); the long frames of the
-  // map without any large layer were that work (docs/performance.md, "Frame gaps").
+  // 408) share one canvas, drawn in the panes' order. With one SVG per pane the browser
+  // composited six map-sized layers at every frame of a zoom or pan; with two shared SVGs it
+  // still rasterised both again after every zoom (each redraws its paths at moveend), the
+  // long frames of the map without any large layer. A canvas is drawn once per move, by the
+  // page, and only composited after (docs/performance.md, "Frame gaps").
   var SHARED = [
     ["hdContext", "hdBaseWater", "hdStreets"],
     ["hdAreas", "hdLines", "hdPoints"],
   ];
-  var shared = {}; // pane -> the SVG renderer it is drawn into
+  var shared = {}; // pane -> the canvas renderer it is drawn into
+  var canvases = []; // the shared renderers, lowest first
 
-  var PaneGroups = L.SVG.extend({
-    // options.groups: the panes drawn into this renderer, lowest first (its own pane first).
-    _initContainer: function () {
-      L.SVG.prototype._initContainer.call(this);
-      this._groups = {};
-      this.options.groups.forEach(function (pane) {
-        var g = L.SVG.create("g");
-        g.setAttribute("class", "hd-pane-" + pane);
-        this._rootGroup.appendChild(g);
-        this._groups[pane] = g;
-      }, this);
+  var PaneCanvas = L.Canvas.extend({
+    // options.panes: the panes drawn on this canvas, lowest first (its own pane first);
+    // options.below: the canvas under this one. The canvas on top takes every pointer event
+    // over the map, so it answers for the one below where none of its own shapes is hit.
+    _initPath: function (layer) {
+      L.Canvas.prototype._initPath.call(this, layer);
+      this._unlink(layer._order);
+      this._insert(layer._order, true);
     },
-    _addPath: function (layer) {
-      if (!this._rootGroup) this._initContainer();
-      (this._groups[layer.options.pane] || this._rootGroup).appendChild(layer._path);
-      layer.addInteractiveTarget(layer._path);
+
+    // Puts `order` (a layer's node in the drawing list) last among the shapes of its pane
+    // (first, with last false): a pane's shapes are drawn over those of the panes under it
+    // whatever order the layers are added or brought to the front in.
+    _insert: function (order, last) {
+      order.rank = this.options.panes.indexOf(order.layer.options.pane);
+      var prev = this._drawLast;
+      while (prev && (prev.rank > order.rank || (!last && prev.rank === order.rank))) prev = prev.prev;
+      order.prev = prev;
+      order.next = prev ? prev.next : this._drawFirst;
+      if (order.next) order.next.prev = order;
+      else this._drawLast = order;
+      if (prev) prev.next = order;
+      else this._drawFirst = order;
+    },
+
+    _unlink: function (order) {
+      if (order.next) order.next.prev = order.prev;
+      else this._drawLast = order.prev;
+      if (order.prev) order.prev.next = order.next;
+      else this._drawFirst = order.next;
+      order.prev = order.next = null;
+    },
+
+    _bringToFront: function (layer) {
+      if (!layer._order) return;
+      this._unlink(layer._order);
+      this._insert(layer._order, true);
+      this._requestRedraw(layer);
+    },
+
+    _bringToBack: function (layer) {
+      if (!layer._order) return;
+      this._unlink(layer._order);
+      this._insert(layer._order, false);
+      this._requestRedraw(layer);
+    },
+
+    // The clickable shape a pointer at layer point `point` is on: the topmost of this canvas,
+    // else of the one below (null: none).
+    layerAt: function (point) {
+      var found = null;
+      for (var order = this._drawFirst; order; order = order.next) {
+        var layer = order.layer;
+        if (layer.options.interactive && layer._containsPoint(point)) found = layer;
+      }
+      var below = this.options.below;
+      return found || (below && below._map ? below.layerAt(point) : null);
+    },
+
+    // Leaflet's own, but through layerAt (both canvases).
+    _onClick: function (e) {
+      var layer = this.layerAt(this._map.mouseEventToLayerPoint(e));
+      if (layer && (e.type === "click" || e.type === "preclick") && this._map._draggableMoved(layer)) layer = null;
+      this._fireEvent(layer ? [layer] : false, e);
+    },
+
+    _handleMouseHover: function (e, point) {
+      if (this._mouseHoverThrottled) return;
+      var layer = this.layerAt(point);
+      if (layer !== this._hoveredLayer) {
+        this._handleMouseOut(e);
+        if (layer) {
+          L.DomUtil.addClass(this._container, "leaflet-interactive"); // the pointer cursor
+          this._fireEvent([layer], e, "mouseover");
+          this._hoveredLayer = layer;
+        }
+      }
+      this._fireEvent(this._hoveredLayer ? [this._hoveredLayer] : false, e);
+      this._mouseHoverThrottled = true;
+      var self = this;
+      setTimeout(function () {
+        self._mouseHoverThrottled = false;
+      }, 32);
     },
   });
 
@@ -115,6 +187,23 @@
   // The renderer of a vector layer in `pane` (undefined: Leaflet's own for that pane).
   HD.renderer = function (pane) {
     return shared[pane];
+  };
+
+  // The clickable shape a click at container point `point` lands on (the topmost drawn on the
+  // shared canvases), or null: what Leaflet fires the click on, before pick.js's hit test.
+  HD.shapeAt = function (point) {
+    var top = null;
+    canvases.forEach(function (canvas) {
+      if (canvas._map) top = canvas;
+    });
+    return top ? top.layerAt(HD.map.containerPointToLayerPoint(L.point(point))) : null;
+  };
+
+  // True once every shared canvas has drawn what was added to it.
+  HD.drawn = function () {
+    return canvases.every(function (canvas) {
+      return !canvas._redrawRequest;
+    });
   };
 
   HD.setup = function (map, opts) {
@@ -136,8 +225,11 @@
       }
     });
     shared = {};
+    canvases = [];
     SHARED.forEach(function (panes) {
-      var renderer = new PaneGroups({ pane: panes[0], groups: panes });
+      var below = canvases[canvases.length - 1];
+      var renderer = new PaneCanvas({ pane: panes[0], panes: panes, below: below });
+      canvases.push(renderer);
       panes.forEach(function (pane) {
         shared[pane] = renderer;
       });
@@ -254,6 +346,8 @@
         entries.push(entry);
         if (!drawn[id]) drawn[id] = f;
         layer.on("click", function (e) {
+          // The tiles under a drawn shape are not clicked (vectortiles.js).
+          if (e.originalEvent) e.originalEvent._hdOnShape = true;
           if (HD.pick) HD.pick(e, entry);
           else emit("click", id);
         });

@@ -668,9 +668,8 @@
     if (map._hdTiledClick) return;
     map._hdTiledClick = true;
     map.on("click", function (e) {
-      var target = e.originalEvent && e.originalEvent.target;
       // A click on a drawn feature (or while measuring) is not a click on the tiles under it.
-      if (target && target.classList && target.classList.contains("leaflet-interactive")) return;
+      if (e.originalEvent && e.originalEvent._hdOnShape) return;
       if (L.DomUtil.hasClass(map.getContainer(), "hd-measuring")) return;
       HD.tiledAt(e.latlng).then(function (f) {
         if (!f) return;

@@ -56,6 +56,10 @@ WATER = """() => {
 }"""
 
 
+# How many basemap labels are on the map (their markers' elements in the page).
+ON_MAP = "() => document.querySelectorAll('.hd-bm-anchor').length"
+
+
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The landing map (all committed layers) in both languages, served as Streamlit does."""
@@ -130,6 +134,8 @@ def test_labels_never_collide_while_zooming_and_follow_the_language(
         page.evaluate("HedongLabels.layout()")
         shown = page.evaluate(SHOWN)
         assert not _overlaps(shown), (zoom, _overlaps(shown))
+        # Only the labels shown are on the map (in the page): the hidden ones cost no zoom.
+        assert page.evaluate(ON_MAP) == page.evaluate("HedongLabels.shown().length") > 0
         counts[zoom] = {label["cls"] for label in shown}
     assert "other" not in counts[12] and "other" in counts[16]  # by zoom level
     names = page.evaluate("HedongLabels.shown().map((l) => l.text)")
@@ -154,4 +160,15 @@ def test_hiding_the_context_layer_hides_the_basemap_and_its_credit(
     ).uncheck()
     page.wait_for_function("() => !document.querySelector('.hd-bm-district')?.isConnected")
     assert page.evaluate(WATER) is None
+    # The labels of other layers (the 街道 names) stay, and only those.
+    page.wait_for_function(f"() => ({ON_MAP})() === HedongLabels.shown().length")
+    assert page.evaluate(SHOWN) and not any(
+        label["cls"] == "district" for label in page.evaluate(SHOWN)
+    )
+    # Shown again: the water and the labels come back, laid out again.
+    page.locator(".leaflet-control-layers-overlays label", has_text="底图").locator("input").check()
+    page.wait_for_function("() => !!document.querySelector('.hd-bm-district')?.isConnected")
+    page.wait_for_function(f"() => ({ON_MAP})() === HedongLabels.shown().length")
+    assert page.evaluate(WATER) is not None
+    assert not _overlaps(page.evaluate(SHOWN))
     assert not desk.errors, desk.errors

@@ -198,3 +198,40 @@ def test_the_legend_counts_a_tiled_layer(site: Path, browser: Any, parcels) -> N
         )
         page.wait_for_function(f"() => ({shown})()['group:{next(iter(groups))}'] === 0")
         assert not seen.errors, seen.errors
+
+
+def test_tiles_show_at_once_and_their_canvases_are_used_again(
+    site: Path, browser: Any, parcels
+) -> None:
+    # No fade after a zoom (a translucent tile is a layer of its own for the compositor), and
+    # the canvases of the tiles gone draw the next ones.
+    centre = shapely.union_all(parcels.geometry.values).representative_point()
+    tiles_now = "[...document.querySelectorAll('.leaflet-hdTiled-pane canvas')]"
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        _view(page, centre.y, centre.x, 15)
+        page.evaluate(f"() => {{ window.__before = new Set({tiles_now}); }}")
+        # Every opacity a tile is given while the zoom's tiles arrive.
+        page.evaluate(
+            """() => { window.__faded = [];
+              new MutationObserver((changes) => changes.forEach((c) => {
+                if (c.target.tagName === 'CANVAS' && c.target.style.opacity !== '')
+                  window.__faded.push(c.target.style.opacity); }))
+              .observe(document.querySelector('.leaflet-hdTiled-pane'),
+                       {subtree: true, attributes: true, attributeFilter: ['style']}); }"""
+        )
+        page.evaluate("() => { HedongGeo.map.zoomIn(); }")
+        page.wait_for_function("() => HedongGeo.map.getZoom() === 16")
+        page.wait_for_function(_SETTLED)
+        assert page.evaluate("() => window.__faded.filter((o) => Number(o) < 1)") == []
+        assert page.evaluate(f"() => {tiles_now}.length") > 0
+        page.evaluate("() => { HedongGeo.map.zoomOut(); }")
+        page.wait_for_function("() => HedongGeo.map.getZoom() === 15")
+        page.wait_for_function(_SETTLED)
+        reused = page.evaluate(f"() => {tiles_now}.filter((c) => window.__before.has(c)).length")
+        fresh = page.evaluate(f"() => {tiles_now}.length")
+        assert 0 < reused <= fresh, (reused, fresh)
+        assert page.evaluate(_INKED) > 0
+        assert not seen.errors, seen.errors

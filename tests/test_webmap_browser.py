@@ -23,6 +23,7 @@ from conftest import (
     open_session,
     serve_folder,
     serve_maps,
+    wait_until_still,
 )
 
 from hedong_geo.assets import inline_assets, install_static
@@ -245,3 +246,70 @@ def test_one_selection_highlight(site: str, browser: Any) -> None:
         expect(page.locator(selected)).to_have_count(2)
         assert page.evaluate(_LAYERS_OF, "park.quadrant.se") == 1  # its own shape stays
     assert seen.errors == []
+
+
+# The pane of each shape on the two shared canvases, in drawing order (ranks in the canvas's
+# panes: 0 lowest).
+_DRAWING_ORDER = """() => ['hdContext', 'hdAreas'].map((pane) => {
+  const canvas = HedongGeo.renderer(pane), ranks = [];
+  for (let o = canvas._drawFirst; o; o = o.next)
+    ranks.push(canvas.options.panes.indexOf(o.layer.options.pane));
+  return ranks;
+})"""
+# The colour of the canvas over the basemap labels at container point [x, y].
+_PIXEL = """([x, y]) => { const canvas = HedongGeo.renderer('hdAreas');
+  const at = HedongGeo.map.containerPointToLayerPoint([x, y]).subtract(canvas._bounds.min);
+  return Array.from(canvas._ctx.getImageData(at.x, at.y, 1, 1).data); }"""
+
+
+def test_shared_canvases_draw_in_the_panes_order(site: str, browser: Any) -> None:
+    """Areas under lines under points on one canvas, whatever order they are added or brought
+    to the front in: a red area added last is drawn under a point's marker."""
+    with _open(browser, site) as seen:
+        page = seen.page
+        wait_until_still(page)  # the opening fit: the marker's point is read once
+        for ranks in page.evaluate(_DRAWING_ORDER):
+            assert ranks and ranks == sorted(ranks), ranks
+        marker = page.evaluate(
+            """() => { let at = null; HedongGeo.map.eachLayer((l) => {
+              if (!at && l instanceof L.CircleMarker && !(l instanceof L.Circle)
+                  && l.options.pane === 'hdPoints') {
+                const p = HedongGeo.map.latLngToContainerPoint(l.getLatLng());
+                at = [Math.round(p.x), Math.round(p.y)]; } });
+              return at; }"""
+        )
+        page.evaluate(
+            """() => { const map = HedongGeo.map, b = map.getBounds();
+              const renderer = HedongGeo.renderer('hdAreas');
+              window.__red = L.rectangle(b, {pane: 'hdAreas', renderer, color: '#ff0000',
+                fillColor: '#ff0000', fillOpacity: 1, interactive: false})
+                .addTo(map).bringToFront(); }"""
+        )
+        page.wait_for_function("() => HedongGeo.drawn()")
+        for ranks in page.evaluate(_DRAWING_ORDER):
+            assert ranks == sorted(ranks), ranks
+        assert page.evaluate(_PIXEL, marker)[:3] != [255, 0, 0]  # the marker, over the area
+        assert page.evaluate(_PIXEL, [5, 5])[:3] == [255, 0, 0]  # the area, where nothing is
+        assert seen.errors == []
+
+
+def test_after_a_zoom_each_canvas_draws_in_a_frame_of_its_own(site: str, browser: Any) -> None:
+    """The frame that ends a zoom does not draw the canvases again: the one over the labels
+    is drawn a frame later, the one under them a frame after that."""
+    with _open(browser, site) as seen:
+        page = seen.page
+        wait_until_still(page)
+        page.wait_for_function("() => HedongGeo.drawn()")
+        at_end = page.evaluate(
+            """() => new Promise((done) => { const map = HedongGeo.map;
+              map.once('moveend', () => done({drawn: HedongGeo.drawn(), zoom: map.getZoom(),
+                drawnAt: ['hdContext', 'hdAreas'].map((p) => HedongGeo.renderer(p)._zoom)}));
+              map.zoomIn(); })"""
+        )
+        assert at_end["drawn"] is False and at_end["zoom"] not in at_end["drawnAt"], at_end
+        page.wait_for_function("() => HedongGeo.drawn()")
+        zooms = page.evaluate(
+            "() => ['hdContext', 'hdAreas'].map((p) => HedongGeo.renderer(p)._zoom)"
+        )
+        assert zooms == [at_end["zoom"]] * 2
+        assert seen.errors == []

@@ -86,10 +86,44 @@
   var shared = {}; // pane -> the canvas renderer it is drawn into
   var canvases = []; // the shared renderers, lowest first
 
+  // fn after `frames` frames (in the task after the last one's).
+  function afterFrames(frames, fn) {
+    L.Util.requestAnimFrame(function () {
+      setTimeout(frames > 1 ? afterFrames : fn, 0, frames - 1, fn);
+    });
+  }
+
   var PaneCanvas = L.Canvas.extend({
     // options.panes: the panes drawn on this canvas, lowest first (its own pane first);
     // options.below: the canvas under this one. The canvas on top takes every pointer event
     // over the map, so it answers for the one below where none of its own shapes is hit.
+    // options.later: after a zoom, drawn that many frames after the frame that ends it. Each
+    // canvas is a map-sized bitmap to draw and hand to the compositor: drawn in that frame,
+    // with the labels and the tiles, they made it the longest of the zoom. Until then a canvas
+    // shows its drawing scaled, as during the zoom.
+    _onZoomEnd: function () {
+      L.Canvas.prototype._onZoomEnd.call(this);
+      this._zoomed = this.options.later > 0;
+    },
+
+    _update: function () {
+      if (!this._zoomed) return L.Canvas.prototype._update.call(this);
+      this._zoomed = false;
+      var self = this;
+      this._later = true;
+      afterFrames(this.options.later, function () {
+        self._later = false;
+        if (self._map && !self._map._animatingZoom) L.Canvas.prototype._update.call(self);
+      });
+    },
+
+    _redraw: function () {
+      // Not while a later drawing is on its way: it draws everything, in the new view.
+      if (!this._later) return L.Canvas.prototype._redraw.call(this);
+      this._redrawRequest = null;
+      this._redrawBounds = null;
+    },
+
     _initPath: function (layer) {
       L.Canvas.prototype._initPath.call(this, layer);
       this._unlink(layer._order);
@@ -202,7 +236,7 @@
   // True once every shared canvas has drawn what was added to it.
   HD.drawn = function () {
     return canvases.every(function (canvas) {
-      return !canvas._redrawRequest;
+      return !canvas._redrawRequest && !canvas._later;
     });
   };
 
@@ -228,7 +262,9 @@
     canvases = [];
     SHARED.forEach(function (panes) {
       var below = canvases[canvases.length - 1];
-      var renderer = new PaneCanvas({ pane: panes[0], panes: panes, below: below });
+      // After a zoom: the canvas in front first, then the one under the labels.
+      var later = SHARED.length - canvases.length;
+      var renderer = new PaneCanvas({ pane: panes[0], panes: panes, below: below, later: later });
       canvases.push(renderer);
       panes.forEach(function (pane) {
         shared[pane] = renderer;

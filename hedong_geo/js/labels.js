@@ -7,23 +7,27 @@
  * names, 街道, metro, major places, others; within one priority, in the order given) and a label
  * is shown only if its box overlaps no label already shown. A label's size is read once, with the
  * sizes of the others in one batch (again when web fonts arrive), so a layout is arithmetic plus
- * one style write per label that changes.
+ * one change per label shown or hidden. A label not shown is not on the map at all (its marker
+ * is in its group, off the map): the browser restyles and Leaflet moves only the labels shown
+ * at a zoom, not the hundreds hidden.
  *
  *   HedongLabels.basemap(group, data, opts)  water (data.water) and labels (data.labels:
  *                                            [lon, lat, text, class, dot, min_zoom]) into group
  *   HedongLabels.add(group, fc, cls)          points with properties.n as labels of class cls
  *   HedongLabels.layout()                     lay the labels out now (tests; normally automatic)
  *   HedongLabels.shown()                      the labels shown now: [{text, cls}]
+ *   HedongLabels.labels()                     every label: [{text, cls, shown}]
  */
 (function () {
   "use strict";
 
   var HL = (window.HedongLabels = window.HedongLabels || {});
-  var entries = []; // every label: {marker, el, latlng, p, seq, zmin, zmax, dot, w, h, shown}
+  var entries = []; // every label: {marker, group, el, latlng, p, seq, zmin, zmax, dot, w, h, shown}
   var classes = {}; // label class -> {priority, min_zoom, max_zoom, color, size}
   var dots = {}; // dot key -> colour
   var map = null;
   var pending = false;
+  var laying = false; // a layout is putting labels on the map or taking them off
   var sorted = true;
   var GAP = 3; // px kept free around every label
   var DOT = 8; // px: a place's dot, its centre at the place
@@ -41,30 +45,43 @@
       if (!map.getPane(p[0])) map.createPane(p[0]).style.zIndex = p[1];
     });
     map.getPane("hdBaseLabels").style.pointerEvents = "none";
-    map.on("zoomend moveend resize overlayadd overlayremove", schedule);
+    // After a zoom, once the map's canvases are drawn again, each in a frame of its own
+    // (js/hedong.js, PaneCanvas "later"): the labels' changes in one of those frames would
+    // make it the longest of the zoom.
+    map.on("zoomend", function () {
+      schedule(3);
+    });
+    map.on("moveend resize overlayadd overlayremove", function () {
+      schedule(0);
+    });
     // A label put on the map (its group added); not any other layer: a selection, a popup or a
     // tooltip added by a click would lay every label out before the click's frame.
     map.on("layeradd", function (e) {
-      if (e.layer._hdLabel) schedule();
+      if (e.layer._hdLabel && !laying) schedule(0);
     });
     if (document.fonts && document.fonts.addEventListener) {
       document.fonts.addEventListener("loadingdone", function () {
         entries.forEach(function (e) {
           e.w = 0; // label widths change: measure again
         });
-        schedule();
+        schedule(0);
       });
     }
     return map;
   }
 
-  function schedule() {
+  // Lay the labels out before the next frame, or before the frame `frames` after it.
+  function schedule(frames) {
     if (pending) return;
     pending = true;
-    (window.requestAnimationFrame || setTimeout)(function () {
-      pending = false;
-      HL.layout();
-    });
+    var next = window.requestAnimationFrame || setTimeout;
+    (function wait(n) {
+      next(function () {
+        if (n > 0) return setTimeout(wait, 0, n - 1);
+        pending = false;
+        HL.layout();
+      });
+    })(frames || 0);
   }
 
   function labelElement(text, cls, dot) {
@@ -96,6 +113,7 @@
     marker._hdLabel = true;
     entries.push({
       marker: marker,
+      group: target,
       el: el,
       latlng: latlng,
       p: style.priority === undefined ? 9 : style.priority,
@@ -135,7 +153,7 @@
     data.labels.forEach(function (r) {
       addLabel(group, r[0], r[1], r[2], r[3], r[4], r[5]);
     });
-    schedule();
+    schedule(0);
     return group;
   };
 
@@ -145,7 +163,7 @@
       var c = f.geometry.coordinates;
       addLabel(group, c[0], c[1], f.properties.n, cls, "", null);
     });
-    schedule();
+    schedule(0);
     return group;
   };
 
@@ -156,16 +174,13 @@
   }
 
   function measure(list) {
-    // A label not shown is display:none (its marker's element), not only hidden: the browser
-    // then skips it when it restyles and animates the map at a zoom (hundreds of labels, most
-    // of them hidden at any zoom). To be measured, the labels not measured yet are displayed,
-    // still invisible, all at once, then read (one browser layout for all), before any other
-    // write of this layout.
+    // The labels not measured yet are put on the map, displayed but still invisible, all at
+    // once, then read (one browser layout for all), before any other write of this layout.
     var todo = list.filter(function (e) {
       return !e.w;
     });
     todo.forEach(function (e) {
-      e.marker._icon.style.display = "";
+      if (!e.marker._map) map.addLayer(e.marker);
       e.el.style.display = "";
     });
     todo.forEach(function (e) {
@@ -198,10 +213,16 @@
     }
     var zoom = map.getZoom();
     var size = map.getSize();
-    var candidates = entries.filter(function (e) {
-      return e.marker._icon && zoom >= e.zmin && zoom < e.zmax;
+    // Every label of the groups on the map is measured at their first layout (one browser
+    // layout), not at the first zoom it is a candidate at: a zoom's frame then reads nothing.
+    var onMap = entries.filter(function (e) {
+      return e.group._map;
     });
-    measure(candidates);
+    var candidates = onMap.filter(function (e) {
+      return zoom >= e.zmin && zoom < e.zmax;
+    });
+    laying = true;
+    measure(onMap);
     var placed = [];
     var show = new Set();
     candidates.forEach(function (e) {
@@ -214,17 +235,24 @@
     });
     entries.forEach(function (e) {
       var on = show.has(e);
-      var icon = e.marker._icon;
-      if (on !== e.shown || (!on && icon && icon.style.display !== "none")) {
-        e.el.style.display = on ? "" : "none";
+      // Hidden, the label stays invisible if its group puts it back on the map (a layer
+      // toggle) until the next layout takes it off again.
+      if (e.el.style.visibility !== (on ? "visible" : "hidden")) {
         e.el.style.visibility = on ? "visible" : "hidden";
-        // The marker's own element too: a label hidden inside a displayed marker was still a
-        // layer of its own that every zoom animated (hundreds of them).
-        if (icon) icon.style.display = on ? "" : "none";
-        e.shown = on;
       }
+      if (e.el.style.display !== (on ? "" : "none")) e.el.style.display = on ? "" : "none";
+      if (on && !e.marker._map) map.addLayer(e.marker);
+      if (!on && e.marker._map) map.removeLayer(e.marker);
+      e.shown = on;
     });
+    laying = false;
     return placed.length;
+  };
+
+  HL.labels = function () {
+    return entries.map(function (e) {
+      return { text: e.el.textContent, cls: e.el.getAttribute("data-cls"), shown: !!(e.shown && e.marker._icon) };
+    });
   };
 
   HL.shown = function () {

@@ -38,6 +38,7 @@
   var HD = (window.HedongGeo = window.HedongGeo || {});
   var TILE = 256;
   var HIT_PX = 4; // how near a line or point a click must be, in pixels
+  var SPARE = 48; // tile canvases kept for reuse (two views' worth)
   var layers = []; // every tiled layer made, for the click, the colouring and HD.find
   var found = {}; // id -> GeoJSON of tiled features clicked, or found by the worker for HD.find
   var wanted = null; // an id HD.select asked for before its tile was decoded
@@ -520,9 +521,25 @@
           have[z][xy] = true;
         });
       });
+      this.spare = []; // tile canvases off the map, for the next tiles
       this.on("tileunload", function (e) {
         if (e.tile._hdJob && pending[e.tile._hdJob]) (delete pending[e.tile._hdJob]), send({ op: "cancel", id: e.tile._hdJob });
+        if (this.spare.length < SPARE) this.spare.push(e.tile);
       });
+    },
+
+    // A tile is shown at once, not faded in: a fade restyles every tile of the layer at every
+    // frame for a quarter of a second after a zoom, and a translucent tile costs the
+    // compositor a layer of its own (software compositing here: long frames).
+    _tileReady: function (coords, err, tile) {
+      var map = this._map;
+      var fade = map && map._fadeAnimated;
+      if (map) map._fadeAnimated = false;
+      try {
+        L.GridLayer.prototype._tileReady.call(this, coords, err, tile);
+      } finally {
+        if (map) map._fadeAnimated = fade;
+      }
     },
 
     nativeZoom: function (z) {
@@ -561,9 +578,12 @@
     },
 
     createTile: function (coords, done) {
-      var canvas = document.createElement("canvas");
+      // A canvas of a tile gone, if any: a new canvas and its context took ≈ 2 ms each, for
+      // the 20-odd tiles of the view after every zoom.
+      var canvas = this.spare.pop() || document.createElement("canvas");
+      L.DomUtil.removeClass(canvas, "leaflet-tile-loaded"); // hidden until drawn again
       var ratio = window.devicePixelRatio || 1;
-      canvas.width = canvas.height = TILE * ratio;
+      if (canvas.width !== TILE * ratio) canvas.width = canvas.height = TILE * ratio;
       sendLook();
       var parts = this.sources(coords);
       canvas._hdJob = ask({ op: "draw", parts: parts, ratio: ratio }, function (msg) {

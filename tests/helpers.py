@@ -408,22 +408,27 @@ FIRE = f"""([id, type]) => {{ {_TARGET}
   target.fire(type, {{latlng: at, originalEvent: new MouseEvent(type)}}, true);
   return true;
 }}"""
-# A point of the page (or frame) where a click lands on the feature's own clickable shape (the
-# topmost shape drawn there: HedongGeo.shapeAt, on the map and not under a control), or null.
-# With zoom=true and no such point (off screen, under the legend or another feature), the map
-# first zooms to the feature as a user would, without animation.
+# A point of the page (or frame) where a click lands on the feature's own clickable shape, or
+# null: on our map's canvases the topmost shape there (HedongGeo.shapeAt, on the map and not
+# under a control or a popup); on a plain Leaflet map (SVG) the topmost element. With zoom=true
+# and no such point (off screen, under the legend or another feature), the map first zooms to
+# the feature as a user would, without animation.
 FEATURE_POINT = f"""([id, zoom]) => {{ {_TARGET}
   if (!target) return null;
   const find = () => {{
     const frame = map.getContainer().getBoundingClientRect();
     const b = target._pxBounds;  // layer points
     const origin = map.containerPointToLayerPoint([0, 0]);
+    const lands = (x, y) => {{
+      const el = document.elementFromPoint(frame.left + x, frame.top + y);
+      if (target._path) return el === target._path;
+      return !!el && !!el.closest('.leaflet-map-pane') && !el.closest('.leaflet-popup')
+        && HedongGeo.shapeAt([x, y]) === target;
+    }};
     for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {{
       const x = Math.round(b.min.x - origin.x + ((b.max.x - b.min.x) * i) / 24);
       const y = Math.round(b.min.y - origin.y + ((b.max.y - b.min.y) * j) / 24);
-      const el = document.elementFromPoint(frame.left + x, frame.top + y);
-      if (!el || !el.closest('.leaflet-map-pane') || el.closest('.leaflet-popup')) continue;
-      if (HedongGeo.shapeAt([x, y]) === target) return [frame.left + x, frame.top + y];
+      if (lands(x, y)) return [frame.left + x, frame.top + y];
     }}
     return null;
   }};

@@ -158,6 +158,9 @@ def test_lang_en_switches_the_ui(session: Session, app_url: str) -> None:
 def test_phone_layout(phone: Session, app_url: str) -> None:
     page = phone.page
     frame = open_app_map(page, app_url + f"?feature={SE}")
+    # The pictures show the map as a person sees it: fitted to the feature and drawn.
+    wait_until_still(frame, frames=10)
+    frame.wait_for_function("() => HedongGeo.drawn()")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone-top.png"))
     page.screenshot(path=str(SHOTS / "phone-full.png"), full_page=True)

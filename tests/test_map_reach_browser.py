@@ -314,3 +314,34 @@ def test_english_map_words(desk: Session, map_url: str) -> None:
     expect(page.locator(".hd-tour-card")).to_contain_text("One station")
     expect(page.locator(".hd-tour-card figcaption")).to_contain_text("authoritative")
     page.screenshot(path=str(SHOTS / "tour-en-1440.png"))
+
+
+def test_the_canvas_under_the_labels_is_hovered_and_clicked_through_the_one_over_it(
+    desk: Session, map_url: str
+):
+    # A metro station of the context layer is drawn on the canvas under the basemap labels; the
+    # canvas over them (the plan's areas, lines and points) covers the whole map and takes the
+    # pointer's events, so it answers for the one below: the tooltip, the pointer, the click.
+    page = _open(desk, f"{map_url}/zh.html")
+    fid = "ref.dongxinglu_line_9"
+    spot = page.evaluate(REACH_SPOT, fid)
+    wait_until_still(page)
+    spot = page.evaluate(REACH_SPOT, fid)  # after any fit REACH_SPOT made
+    assert spot and spot[2], spot
+    at = page.evaluate(
+        """([x, y]) => { const r = HedongGeo.map.getContainer().getBoundingClientRect();
+          const s = HedongGeo.shapeAt([x - r.left, y - r.top]);
+          return s && [s.feature.properties.id, s.options.pane]; }""",
+        spot[:2],
+    )
+    assert at == [fid, "hdContext"], at
+    page.mouse.move(spot[0] + 1, spot[1])
+    page.mouse.move(spot[0], spot[1])
+    expect(page.locator(".hd-tooltip")).to_contain_text("东兴路")
+    cursor = "() => getComputedStyle(document.querySelector('.leaflet-hdAreas-pane canvas')).cursor"
+    page.wait_for_function(f"() => ({cursor})() === 'pointer'")
+    before = len(_clicks(page))
+    page.mouse.click(spot[0], spot[1])
+    page.wait_for_function("(n) => window.__clicks.length > n", arg=before)
+    assert _clicks(page)[-1] == fid
+    assert not desk.errors, desk.errors

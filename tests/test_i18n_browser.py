@@ -61,6 +61,9 @@ def test_no_streamlit_english_in_chinese(session, app_url, view):
     page.locator("h1").first.wait_for()  # the run has begun: settle waits for its end
     settle(page)
     _open_filters(page)
+    # A run the page started after the first one (the map's first report, on a slow machine)
+    # shows Streamlit's status while it lasts: the page at rest is what is read.
+    settle(page)
     text = _shown(page)
     found = [s for s in STREAMLIT_ENGLISH if s in text]
     assert not found, f"Streamlit's English in the Chinese {view} view: {found}"

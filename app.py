@@ -231,13 +231,11 @@ def map_files(stamp: tuple, names: tuple | None, picks: tuple, lang: str, basema
     language; a click never rebuilds them. Noted in the page cache for the first map of a
     fresh process (:func:`hedong_geo.mapview.cached_first_map`)."""
     shown = shown_layers(stamp, picks)
-    page = write_map_page(
-        shown, visible=names, lang=lang, basemap=basemap, asset_base=asset_url, tile_base=tile_url
-    )
+    args = map_args(names, picks, lang, basemap)
+    page = write_map_page(shown, **args.page_args())
     every = load_layers_cached(LAYERS_DIR)
-    panels = start_panel_data(every, shown, lang, AppLinks(lang), key=repr((stamp, picks)))
+    panels = start_panel_data(every, shown, lang, args.links, key=repr((stamp, picks)))
     if files_stamp(LAYERS_DIR) == stamp:  # still the files these layers were read from
-        args = map_args(names, picks, lang, basemap)
         keep_first_map(LAYERS_DIR, every, shown, args)
     return page, panels
 

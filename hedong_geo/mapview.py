@@ -194,19 +194,23 @@ class MapArgs:
     tile_base: str | None
     links: Links
 
+    def page_args(self) -> dict[str, Any]:
+        """The map page's own arguments (:func:`write_map_page`'s and
+        :func:`hedong_geo.pagecache.page_key`'s, besides the layers)."""
+        return {
+            "visible": self.visible,
+            "lang": self.lang,
+            "basemap": self.basemap,
+            "asset_base": self.asset_base,
+            "tile_base": self.tile_base,
+        }
+
     def first_key(self, layers_dir: str | Path) -> str | None:
         """The page cache's key of the first map these arguments make from ``layers_dir``."""
         from hedong_geo import pagecache
 
         return pagecache.first_key(
-            layers_dir,
-            visible=self.visible,
-            filters=self.filters,
-            lang=self.lang,
-            basemap=self.basemap,
-            asset_base=self.asset_base,
-            tile_base=self.tile_base,
-            links=self.links,
+            layers_dir, filters=self.filters, links=self.links, **self.page_args()
         )
 
 
@@ -236,14 +240,7 @@ def keep_first_map(
     from hedong_geo import pagecache
 
     key = args.first_key(layers_dir)
-    page_key = pagecache.page_key(
-        shown,
-        visible=args.visible,
-        lang=args.lang,
-        basemap=args.basemap,
-        asset_base=args.asset_base,
-        tile_base=args.tile_base,
-    )
+    page_key = pagecache.page_key(shown, **args.page_args())
     panels_key = pagecache.panels_key(layers, shown, args.lang, args.links)
     if key and page_key and panels_key:
         pagecache.write_first(key, page_key, panels_key)

@@ -29,6 +29,8 @@
  *   HedongGeo.shapeAt(point)      the clickable shape (a Leaflet layer) a click at container
  *                                 point [x, y] lands on, or null
  *   HedongGeo.drawn()             true once the shared canvases have drawn what was added
+ *   HedongGeo.afterFrames(n, fn)  fn once n frames have been drawn (in a task after them)
+ *   HedongGeo.zoomFrames          frames after a zoom's end until the canvases have drawn
  *   HedongGeo.toWgs84             set (by tilesources.js) when the map is drawn in another
  *                                 datum (GCJ-02): the mouse position and measures use it
  *
@@ -83,15 +85,22 @@
     ["hdContext", "hdBaseWater", "hdStreets"],
     ["hdAreas", "hdLines", "hdPoints"],
   ];
+  // Frames after the one that ends a zoom until every shared canvas has drawn again (one each,
+  // the canvas in front first: PaneCanvas's "later").
+  HD.zoomFrames = SHARED.length;
   var shared = {}; // pane -> the canvas renderer it is drawn into
   var canvases = []; // the shared renderers, lowest first
 
-  // fn after `frames` frames (in the task after the last one's).
-  function afterFrames(frames, fn) {
+  // fn once `frames` frames have been drawn (in a task after the last of them): work that
+  // would lengthen the frame it falls in, after it.
+  HD.afterFrames = function (frames, fn) {
     L.Util.requestAnimFrame(function () {
-      setTimeout(frames > 1 ? afterFrames : fn, 0, frames - 1, fn);
+      setTimeout(function () {
+        if (frames > 1) HD.afterFrames(frames - 1, fn);
+        else fn();
+      }, 0);
     });
-  }
+  };
 
   var PaneCanvas = L.Canvas.extend({
     // options.panes: the panes drawn on this canvas, lowest first (its own pane first);
@@ -111,7 +120,7 @@
       this._zoomed = false;
       var self = this;
       this._later = true;
-      afterFrames(this.options.later, function () {
+      HD.afterFrames(this.options.later, function () {
         self._later = false;
         if (self._map && !self._map._animatingZoom) L.Canvas.prototype._update.call(self);
       });
@@ -263,7 +272,7 @@
     SHARED.forEach(function (panes) {
       var below = canvases[canvases.length - 1];
       // After a zoom: the canvas in front first, then the one under the labels.
-      var later = SHARED.length - canvases.length;
+      var later = HD.zoomFrames - canvases.length;
       var renderer = new PaneCanvas({ pane: panes[0], panes: panes, below: below, later: later });
       canvases.push(renderer);
       panes.forEach(function (pane) {

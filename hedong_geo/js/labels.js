@@ -46,10 +46,10 @@
     });
     map.getPane("hdBaseLabels").style.pointerEvents = "none";
     // After a zoom, once the map's canvases are drawn again, each in a frame of its own
-    // (js/hedong.js, PaneCanvas "later"): the labels' changes in one of those frames would
+    // (js/hedong.js, HedongGeo.zoomFrames): the labels' changes in one of those frames would
     // make it the longest of the zoom.
     map.on("zoomend", function () {
-      schedule(3);
+      schedule(window.HedongGeo.zoomFrames + 1);
     });
     map.on("moveend resize overlayadd overlayremove", function () {
       schedule(0);
@@ -70,18 +70,18 @@
     return map;
   }
 
-  // Lay the labels out before the next frame, or before the frame `frames` after it.
+  // Lay the labels out before the next frame, or before the frame after `frames` more.
   function schedule(frames) {
     if (pending) return;
     pending = true;
-    var next = window.requestAnimationFrame || setTimeout;
-    (function wait(n) {
-      next(function () {
-        if (n > 0) return setTimeout(wait, 0, n - 1);
+    var lay = function () {
+      L.Util.requestAnimFrame(function () {
         pending = false;
         HL.layout();
       });
-    })(frames || 0);
+    };
+    if (frames) window.HedongGeo.afterFrames(frames, lay);
+    else lay();
   }
 
   function labelElement(text, cls, dot) {

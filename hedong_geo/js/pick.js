@@ -174,17 +174,10 @@
   var picks = 0;
   HD.choosing = false;
 
-  function afterFrame(fn) {
-    if (!window.requestAnimationFrame) return setTimeout(fn, 0);
-    requestAnimationFrame(function () {
-      setTimeout(fn, 0);
-    });
-  }
-
   function offer(latlng, first, hits) {
     var mine = ++picks;
     HD.choosing = true;
-    afterFrame(function () {
+    HD.afterFrames(1, function () {
       if (mine !== picks) return;
       HD.choosing = false;
       if (!hits) {

@@ -13,7 +13,8 @@ Each page is opened in Debian's chromium (1440×900) and measured:
 - ``paint``: from navigation until the map and its parcels are drawn (the GeoJSON paths, or
   every visible tile loaded), then two animation frames;
 - ``zoom``/``pan``: the longest gap between animation frames (and the 95th percentile) during a
-  scripted zoom in, zoom out and four pans, each waited for until the map is still;
+  scripted zoom in, zoom out and four pans, each (and the first) waited for until the map is
+  still: the view drawn, and the tiles of the next zoom in and out read ahead;
 - ``click``: from a click on a parcel to HedongGeo's click event with its id, plus the next
   frame (median of 7 parcels);
 - ``heap``/``renderer``: the page's JS heap (CDP ``Performance.getMetrics``) and the resident
@@ -66,14 +67,18 @@ from hedong_geo.exports import publish_site  # noqa: E402
 from hedong_geo.layers import LayerSet, load_layers, read_layer  # noqa: E402
 from hedong_geo.webmap import build_map  # noqa: E402
 
-# Still: the move asked for has ended (``moveend``: Leaflet starts a zoom one frame after it is
-# asked), no zoom animation, no tile loading.
-_STILL = """() => { const m = HedongGeo.map;
+# Moved: the move asked for has ended (``moveend``: Leaflet starts a zoom one frame after it is
+# asked), no zoom animation, no tile loading. Still: besides, the tiles of the next zoom in and
+# out read ahead (the worker's idle work after a view is drawn, which a person's next zoom,
+# seconds later, finds done).
+_MOVED = """() => { const m = HedongGeo.map;
   return !!m && window.moved !== false && !m._animatingZoom && !m._panAnim?._inProgress
     && !(HedongGeo.tilesLoading && HedongGeo.tilesLoading()); }"""
+_STILL = f"""() => ({_MOVED})()
+  && !(HedongGeo.tilesReadingAhead && HedongGeo.tilesReadingAhead())"""
 _DRAWN = f"""() => !!(window.HedongGeo && HedongGeo.map && HedongGeo.map._loaded
   && ((HedongGeo.entries.some((e) => e.layer._map) && HedongGeo.drawn())
-      || document.querySelector('canvas.leaflet-tile-loaded'))) && ({_STILL})()"""
+      || document.querySelector('canvas.leaflet-tile-loaded'))) && ({_MOVED})()"""
 _KEYS = ["paint_s", "gap_ms", "p95_ms", "click_ms", "heap_mb", "renderer_mb"]
 _FRAMES = """() => { window.gaps = []; let last = performance.now();
   const tick = (t) => { gaps.push(t - last); last = t;
@@ -137,6 +142,7 @@ def _wait_still(page) -> None:
 
 def _frames(page) -> tuple[float, float]:
     """Longest and 95th-percentile frame gap (ms) over a scripted zoom in/out and four pans."""
+    _wait_still(page)
     page.evaluate(_FRAMES)
     for step in (
         "m.zoomIn()",

@@ -235,3 +235,42 @@ def test_tiles_show_at_once_and_their_canvases_are_used_again(
         assert 0 < reused <= fresh, (reused, fresh)
         assert page.evaluate(_INKED) > 0
         assert not seen.errors, seen.errors
+
+
+def test_a_zoom_finds_its_tiles_decoded_ahead_and_asks_for_them_as_it_starts(
+    site: Path, browser: Any, parcels
+) -> None:
+    # Once a view is drawn the worker decodes the tiles a zoom in or out would draw, so the zoom
+    # only draws. The zoom's map tiles are asked for a frame into its animation, not in the
+    # frame that starts it (which already moves every zoomed element).
+    centre = shapely.union_all(parcels.geometry.values).representative_point()
+    still = f"() => ({_SETTLED})() && !HedongGeo.tilesReadingAhead()"
+    on_demand = "() => HedongGeo.tileStats().then((s) => s.onDemand)"
+    watch = """() => { const m = HedongGeo.map; let layer;
+      m.eachLayer((l) => { if (l.readAhead) layer = l; });
+      const at = (z) => Object.values(layer._tiles).filter((t) => t.coords.z === z).length;
+      window.__asked = {atStart: null, during: 0};
+      m.once('zoomanim', (e) => {
+        window.__asked.atStart = at(e.zoom);
+        const tick = () => { if (!m._animatingZoom) return;
+          window.__asked.during = Math.max(window.__asked.during, at(e.zoom));
+          requestAnimationFrame(tick); };
+        requestAnimationFrame(tick); }); }"""
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        _view(page, centre.y, centre.x, 14)
+        page.wait_for_function(still)
+        before = page.evaluate(on_demand)
+        assert page.evaluate("() => HedongGeo.tileStats()")["ahead"] > 0
+        for step, zoom in (("zoomIn", 15), ("zoomOut", 14), ("zoomOut", 13)):
+            page.evaluate(watch)
+            page.evaluate(f"() => {{ HedongGeo.map.{step}(); }}")
+            page.wait_for_function(f"() => HedongGeo.map.getZoom() === {zoom}")
+            page.wait_for_function(still)
+            asked = page.evaluate("() => window.__asked")
+            assert asked["atStart"] == 0 and asked["during"] > 0, (step, zoom, asked)
+            assert page.evaluate(on_demand) == before, f"{step} to {zoom} decoded on demand"
+            assert page.evaluate(_INKED) > 0
+        assert not seen.errors, seen.errors

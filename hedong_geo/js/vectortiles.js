@@ -28,6 +28,8 @@
  *       bounds [[s, w], [n, e]], tiles {z: ["x/y", …]}, counts, interactive
  *   HedongGeo.tiledAt(latlng)       a Promise of the tiled feature at latlng (GeoJSON) or null
  *   HedongGeo.tilesLoading()        whether a tiled layer on the map is still loading tiles
+ *   HedongGeo.tilesReadingAhead()   whether the tiles a zoom in or out from this view would
+ *       draw are still being decoded (a tiled layer reads them ahead once its view is drawn)
  *   HedongGeo.tiledCounts()         features drawn by the tiled layers on the map per legend
  *       row ({"status:<s>": n, "group:<g>": n}, opts.counts)
  *   HedongGeo.tilesInWorker         whether the tiles are drawn in a worker (else in the page)
@@ -46,6 +48,8 @@
   var next = 1;
   var send = null; // posts a message to the engine (set up on the first tiled layer)
   var sentLook = {};
+  var aheadSeq = 0; // the last list of tiles to decode ahead sent to the engine
+  var readingAhead = false; // whether the engine has not read all of it yet
 
   /* ---- the engine: fetch, decode, draw, hit-test. Self-contained (it runs as a worker's
      source): it uses nothing from outside its own body. ---- */
@@ -56,11 +60,13 @@
     var look = { styles: {}, statuses: {}, colouring: "group" };
     var looks = {}; // "k|s" -> style
     var queue = [];
+    var ahead = {}; // per layer, tiles of its next zoom in and out, decoded when nothing is drawn
+    var aheadAsked = 0; // the last "ahead" message, answered with "aheadDone" once all are read
     var cancelled = {};
     var busy = false;
     var wantedId = null;
     var text = new TextDecoder();
-    var stats = { tiles: 0, decodeMs: 0, maps: 0, paintMs: 0, rasterMs: 0, worstMs: 0 };
+    var stats = { tiles: 0, ahead: 0, onDemand: 0, decodeMs: 0, maps: 0, paintMs: 0, rasterMs: 0, worstMs: 0 };
 
     function varint(r) {
       var v = 0;
@@ -344,11 +350,12 @@
     var TILE_SIZE = 256;
 
     function pump() {
-      // One map tile per task, in the order asked, skipping those cancelled meanwhile.
+      // One map tile per task, in the order asked, skipping those cancelled meanwhile; with
+      // nothing to draw, one tile of the next zooms decoded ahead (see "ahead").
       if (busy) return;
       var job = queue.shift();
       while (job && cancelled[job.id]) delete cancelled[job.id], (job = queue.shift());
-      if (!job) return;
+      if (!job) return readAhead();
       busy = true;
       Promise.all(job.parts.map(function (p) { return p.url ? load(p.url) : { n: 0 }; }))
         .then(function (tiles) {
@@ -362,6 +369,31 @@
           busy = false;
           setTimeout(pump, 0);
         });
+    }
+
+    function readAhead() {
+      // The next tile to decode ahead that is not decoded yet (one per task, as a draw is); once
+      // none is left, the page is told so.
+      var url = null;
+      Object.keys(ahead).some(function (layer) {
+        while (!url && ahead[layer].length) {
+          url = ahead[layer].shift();
+          if (store[url]) url = null;
+        }
+        return url;
+      });
+      if (!url) {
+        if (aheadAsked) post({ aheadDone: aheadAsked });
+        aheadAsked = 0;
+        return;
+      }
+      busy = true;
+      var done = function () {
+        busy = false;
+        setTimeout(pump, 0);
+      };
+      stats.ahead++;
+      load(url).then(done, done);
     }
 
     function rings(t, i) {
@@ -433,8 +465,16 @@
     }
 
     return function receive(msg) {
-      if (msg.op === "draw") queue.push(msg), msg.parts.forEach(function (p) { if (p.url) load(p.url); }), pump();
+      if (msg.op === "draw") {
+        queue.push(msg);
+        msg.parts.forEach(function (p) {
+          if (p.url && !store[p.url]) stats.onDemand++;
+          if (p.url) load(p.url);
+        });
+        pump();
+      }
       else if (msg.op === "cancel") cancelled[msg.id] = true;
+      else if (msg.op === "ahead") (ahead[msg.layer] = msg.urls.slice(0, KEEP / 2)), (aheadAsked = msg.seq), pump();
       else if (msg.op === "hit") hit(msg);
       else if (msg.op === "stats") post({ id: msg.id, stats: stats });
       else if (msg.op === "look") (look = msg), (looks = {});
@@ -449,6 +489,7 @@
     // The engine in a worker if the browser can draw off the main thread, else in the page.
     var answer = function (msg) {
       if (msg.found !== undefined) return foundOne(msg);
+      if (msg.aheadDone !== undefined) return (readingAhead = readingAhead && msg.aheadDone !== aheadSeq);
       var cb = pending[msg.id];
       delete pending[msg.id];
       if (cb) cb(msg);
@@ -521,6 +562,7 @@
           have[z][xy] = true;
         });
       });
+      this.on("load", this.readAhead, this);
       this.spare = []; // tile canvases off the map, for the next tiles
       this.on("tileunload", function (e) {
         if (e.tile._hdJob && pending[e.tile._hdJob]) (delete pending[e.tile._hdJob]), send({ op: "cancel", id: e.tile._hdJob });
@@ -540,6 +582,69 @@
       } finally {
         if (map) map._fadeAnimated = fade;
       }
+    },
+
+    // The new zoom's tiles are asked for a frame after the zoom starts: that frame already
+    // restyles every element the zoom moves (a zoom in here: 30-odd new tiles on top). Not if
+    // the zoom has ended by then (its end asks for them) or another has started.
+    _animateZoom: function (e) {
+      L.GridLayer.prototype._animateZoom.call(this, L.extend({}, e, { noUpdate: true }));
+      var self = this;
+      this._zoomAsked = e;
+      HD.afterFrames(1, function () {
+        if (self._map && self._map._animatingZoom && self._zoomAsked === e) self._setView(e.center, e.zoom, true, false);
+      });
+    },
+
+    getEvents: function () {
+      // A move drops what was to be decoded ahead of the view it leaves.
+      var events = L.GridLayer.prototype.getEvents.call(this);
+      events.movestart = function () {
+        this.aheadOf([]);
+      };
+      return events;
+    },
+
+    onRemove: function (map) {
+      this.aheadOf([]);
+      L.GridLayer.prototype.onRemove.call(this, map);
+    },
+
+    readAhead: function () {
+      // Once the view is drawn, the worker decodes (nothing more) the native tiles a zoom in
+      // or out from here will draw, nearest the centre first: a zoom then only draws.
+      var map = this._map;
+      if (!map) return;
+      var z = map.getZoom();
+      var here = this.nativeZoom(z);
+      var view = map.getPixelBounds();
+      var mid = view.getCenter();
+      var urls = [];
+      var self = this;
+      [z - 1, z + 1].forEach(function (to) {
+        var nz = self.nativeZoom(to);
+        if (nz === here || to < map.getMinZoom() || to > map.getMaxZoom()) return;
+        var f = Math.pow(2, nz - z);
+        var near = [];
+        for (var x = Math.floor((view.min.x * f) / TILE); x <= Math.floor((view.max.x * f) / TILE); x++) {
+          for (var y = Math.floor((view.min.y * f) / TILE); y <= Math.floor((view.max.y * f) / TILE); y++) {
+            var url = self.urlOf(nz, x, y);
+            var dx = (x + 0.5) * TILE - mid.x * f;
+            var dy = (y + 0.5) * TILE - mid.y * f;
+            if (url) near.push({ url: url, d: dx * dx + dy * dy });
+          }
+        }
+        near.sort(function (a, b) { return a.d - b.d; });
+        near.forEach(function (n) { urls.push(n.url); });
+      });
+      this.aheadOf(urls);
+    },
+
+    aheadOf: function (urls) {
+      // Tells the engine what to decode ahead for this layer (replacing what it had).
+      aheadSeq++;
+      readingAhead = true;
+      send({ op: "ahead", layer: this.base, urls: urls, seq: aheadSeq });
     },
 
     nativeZoom: function (z) {
@@ -645,7 +750,8 @@
     }, Promise.resolve(null));
   };
 
-  // What the engine has done so far (tiles decoded, map tiles drawn, milliseconds): for bench/.
+  // What the engine has done so far (tiles decoded: in all, read ahead, and on demand for a
+  // map tile to draw; map tiles drawn; milliseconds): for bench/ and the tests.
   HD.tileStats = function () {
     return new Promise(function (resolve) {
       ask({ op: "stats" }, function (msg) {
@@ -670,6 +776,10 @@
     return layers.some(function (layer) {
       return onMap(layer) && layer.isLoading();
     });
+  };
+
+  HD.tilesReadingAhead = function () {
+    return readingAhead && layers.some(onMap);
   };
 
   // hedong.js asks here for a feature it did not draw (HedongGeo.highlight). Null at first: the

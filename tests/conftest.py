@@ -54,6 +54,7 @@ from helpers import (  # noqa: E402, F401 - the shared names, for the tests
     feature_point,
     fire,
     free_port,
+    hover_until,
     map_frame,
     open_session,
     outside,

@@ -20,7 +20,7 @@ a deadline; none sleeps for a fixed time.
   machine, :data:`LOCAL_HOSTS`); screenshots for a person go to :data:`SHOTS`;
 - the map: :data:`MAP_READY`, :data:`APP_MAP_READY`, :data:`LEAFLET_READY`, :data:`MAP_STILL`,
   :data:`FEATURE_POINT`, :func:`map_frame`, :func:`wait_until_still`, :func:`feature_point`,
-  :func:`fire`, :func:`settle`.
+  :func:`hover_until`, :func:`fire`, :func:`settle`.
 """
 
 from __future__ import annotations
@@ -489,6 +489,19 @@ def feature_point(target: Any, feature_id: str, zoom: bool = True) -> tuple[floa
         return xy[0], xy[1]
     box = target.frame_element().bounding_box()
     return box["x"] + xy[0], box["y"] + xy[1]
+
+
+def hover_until(page: Any, xy: Sequence[float], shown: Any, timeout: float = 30) -> None:
+    """Move the real mouse onto ``xy`` (page coordinates) until the locator ``shown`` is
+    visible: Leaflet's canvas lets a mousemove go unanswered while the map moves and for 32 ms
+    after the last one it answered. Each try comes from the pixel beside ``xy``."""
+
+    def seen() -> bool:
+        page.mouse.move(xy[0] + 1, xy[1])
+        page.mouse.move(xy[0], xy[1])
+        return shown.count() > 0 and shown.first.is_visible()
+
+    wait_until(seen, f"something shown on hovering at {tuple(xy)!r}", timeout=timeout)
 
 
 def fire(target: Any, feature_id: str, event: str = "click") -> None:

@@ -19,7 +19,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import MAP_READY, SHOTS, Session, open_session, serve_maps, wait_until_still
+from conftest import (
+    MAP_READY,
+    SHOTS,
+    Session,
+    hover_until,
+    open_session,
+    serve_maps,
+    wait_until_still,
+)
 from helpers import REACH_SPOT
 
 from hedong_geo.layers import load_layers
@@ -335,8 +343,7 @@ def test_the_canvas_under_the_labels_is_hovered_and_clicked_through_the_one_over
         spot[:2],
     )
     assert at == [fid, "hdContext"], at
-    page.mouse.move(spot[0] + 1, spot[1])
-    page.mouse.move(spot[0], spot[1])
+    hover_until(page, spot[:2], page.locator(".hd-tooltip"))
     expect(page.locator(".hd-tooltip")).to_contain_text("东兴路")
     cursor = "() => getComputedStyle(document.querySelector('.leaflet-hdAreas-pane canvas')).cursor"
     page.wait_for_function(f"() => ({cursor})() === 'pointer'")

@@ -20,6 +20,7 @@ from conftest import (
     MAP_READY,
     Session,
     feature_point,
+    hover_until,
     open_session,
     serve_folder,
     serve_maps,
@@ -116,6 +117,7 @@ def test_map_loads_offline_and_renders(site: str, browser: Any) -> None:
         # Dashed (schematic) outlines reach the canvas as dashes.
         assert [8, 6] in [d[1] for d in page.evaluate(_DASHED)]
         # Hover the hostile point with the mouse: the tooltip shows its name as text.
+        wait_until_still(page)
         x, y = page.evaluate(
             """() => {
               const map = HedongGeo.map;
@@ -130,8 +132,8 @@ def test_map_loads_offline_and_renders(site: str, browser: Any) -> None:
               }
             }"""
         )
-        page.mouse.move(x, y)
         tooltip = page.locator(".hd-tooltip").first
+        hover_until(page, (x, y), tooltip)
         expect(tooltip).to_contain_text("<img src=x onerror=alert(1)>")
         expect(page.locator(".leaflet-container img[src='x']")).to_have_count(0)
     assert seen.dialogs == []

@@ -221,9 +221,14 @@ def click_feature(page: Any, frame: Any, feature_id: str, mouse: bool = True) ->
         fire(frame, feature_id, "click")
 
 
-def hover_feature(page: Any, frame: Any, feature_id: str, mouse: bool = True) -> None:
-    """Move the mouse onto the feature, or (``mouse=False``) fire Leaflet's mouseover."""
-    if mouse:
+def hover_feature(
+    page: Any, frame: Any, feature_id: str, mouse: bool = True, shown: Any = None
+) -> None:
+    """Move the mouse onto the feature (until the locator ``shown`` is visible, if given: see
+    :func:`helpers.hover_until`), or (``mouse=False``) fire Leaflet's mouseover."""
+    if mouse and shown is not None:
+        hover_until(page, feature_point(frame, feature_id), shown)
+    elif mouse:
         page.mouse.move(*feature_point(frame, feature_id))
     else:
         fire(frame, feature_id, "mouseover")

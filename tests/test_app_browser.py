@@ -191,8 +191,8 @@ def test_data_text_is_escaped(session: Session, xss_url: str) -> None:
     # Tooltips put the name into innerHTML: it must arrive escaped. The renewal feature is under
     # other features' accuracy circles, so Leaflet's mouseover; the mall with the real mouse.
     for fid, mouse in ((XSS_FEATURE, False), (XSS_MOUSE_FEATURE, True)):
-        hover_feature(page, frame, fid, mouse=mouse)
         tooltip = frame.locator(".hd-tooltip", has_text=XSS)
+        hover_feature(page, frame, fid, mouse=mouse, shown=tooltip)
         expect(tooltip.first).to_be_visible()
         assert frame.locator(".hd-tooltip img").count() == 0
         if not mouse:

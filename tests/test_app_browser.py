@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import (
@@ -64,6 +65,13 @@ def xss_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def _title_clear_of_header(page: Any) -> None:
+    """The page's title starts below Streamlit's header, which is opaque and over the page."""
+    header = page.locator("[data-testid=stHeader]").bounding_box()
+    title = page.locator("h1").first.bounding_box()
+    assert header and title and title["y"] >= header["y"] + header["height"], (header, title)
+
+
 # --- tests --------------------------------------------------------------------------------------
 
 
@@ -77,6 +85,7 @@ def test_map_loads_offline(session: Session, app_url: str) -> None:
     assert frame.evaluate("() => typeof window.HedongGeo.layer") == "function"
     expect(page.locator("h1", has_text="河东区规划地图")).to_be_visible()
     settle(page)
+    _title_clear_of_header(page)
     session.assert_local()
     assert not session.errors, session.errors
 
@@ -163,6 +172,7 @@ def test_phone_layout(phone: Session, app_url: str) -> None:
     frame.wait_for_function("() => HedongGeo.drawn()")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "phone-top.png"))
+    _title_clear_of_header(page)
     page.screenshot(path=str(SHOTS / "phone-full.png"), full_page=True)
     iframe = frame.frame_element()
     iframe.scroll_into_view_if_needed()

@@ -17,7 +17,7 @@ from shapely.validation import explain_validity
 from hedong_geo import citing, plan, schema
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.context import hedong_boundary
-from hedong_geo.layers import LayerSet, Problem, _gc_paused, load_layers
+from hedong_geo.layers import LayerSet, Problem, gc_paused, load_layers
 from hedong_geo.paths import LAYERS
 from hedong_geo.register import FIGURES, figures
 from hedong_geo.transform import (
@@ -285,7 +285,7 @@ def validate_layers(layers_dir: str | Path = LAYERS) -> list[Problem]:
         return problems
     # The checks make a Problem (and lists) per bad feature: with 50,000 parcels loaded, the
     # collector's full passes over them took as long as the checks themselves.
-    with _gc_paused():
+    with gc_paused():
         problems += _duplicate_id_problems(layers)
         problems += _geometry_problems(layers)
         problems += _datum_problems(layers)

@@ -39,7 +39,7 @@ from hedong_geo._io import atomic_write
 from hedong_geo.citing import timeline
 from hedong_geo.exports.formats import DATA_FORMATS, check_format, check_target
 from hedong_geo.exports.selection import select_features
-from hedong_geo.layers import PROPERTY_ORDER, LayerSet, _gc_paused
+from hedong_geo.layers import PROPERTY_ORDER, LayerSet, gc_paused
 
 __all__ = ["CSV_COLUMNS", "csv_rows", "export_data", "geojson_text", "neutralise", "to_geojson"]
 
@@ -252,7 +252,7 @@ def geojson_text(
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     geoms = shapely.transform(shapely.orient_polygons(geoms, exterior_cw=False), _round6)
     layout = _Layout(indent)
-    with _gc_paused():  # a list per row and column, no cycles: full collections only cost
+    with gc_paused():  # a list per row and column, no cycles: full collections only cost
         columns = [_property_texts(gdf, key, layout) for key in PROPERTY_ORDER]
         columns.append(_geometry_texts(geoms, layout))
         template = _feature_template(layout)

@@ -23,7 +23,7 @@ from typing import Any
 
 from hedong_geo import places
 from hedong_geo.citing import timeline
-from hedong_geo.i18n import t
+from hedong_geo.i18n import counted, t
 from hedong_geo.paths import CONTEXT_DIR
 from hedong_geo.places import OSM_ATTRIBUTION
 from hedong_geo.register import load_register
@@ -225,5 +225,5 @@ def summary(
     if street:
         parts.append(t("summary_street", lang).format(street=street))
     key = "summary_passages_none" if not passages else "summary_passages"
-    parts.append(t(key, lang).format(n=passages))
+    parts.append(counted(key, passages, lang))
     return " ".join(parts)

@@ -33,6 +33,17 @@ def t(key: str, lang: str = "zh") -> str:
     return entry.get(lang if lang in LANGS else "zh") or entry["zh"]
 
 
+def counted(key: str, n: int, lang: str = "zh", **values: Any) -> str:
+    """The text of ``key`` for a count of ``n``, formatted with ``n`` and ``values``.
+
+    English has a singular: ``<key>_one`` in ``i18n.json`` is the form for one ("1 passage of
+    the plan names it", not "1 passages ... name it"); a key with no ``_one`` is used for every
+    count, and Chinese ``_one`` forms repeat the plural.
+    """
+    one = f"{key}_one"
+    return t(one if n == 1 and one in strings() else key, lang).format(n=n, **values)
+
+
 def texts(prefix: str, lang: str = "zh") -> dict[str, str]:
     """Every string whose key starts with ``prefix_``, keyed by the rest: one module's texts."""
     start = prefix + "_"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hedong_geo.i18n import texts
+from hedong_geo.i18n import counted, texts
 from hedong_geo.layers import LayerSet
 from hedong_geo.mapdata import unlocated_places
 from hedong_geo.tour import tour_steps
@@ -19,7 +19,7 @@ from hedong_geo.tour import tour_steps
 __all__ = ["guide_controls"]
 
 _TOUR_WORDS = ("label", "step", "prev", "next", "done", "quote")
-_UNLOCATED_WORDS = ("count", "title", "hint", "zone")
+_UNLOCATED_WORDS = ("title", "hint", "zone")
 
 
 def guide_controls(
@@ -49,6 +49,7 @@ def guide_controls(
     places = unlocated_places(layers, visible, lang)
     if places:
         words = {key: text[f"unlocated_{key}"] for key in _UNLOCATED_WORDS}
+        words["count"] = counted("map_unlocated_count", len(places), lang)
         words["close"] = text["close"]
         controls.append(("new L.Control.HdUnlocated", {"places": places, "text": words}))
     return controls

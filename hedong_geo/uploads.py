@@ -44,7 +44,7 @@ from hedong_geo._errors import (
     UploadTooLargeError,
 )
 from hedong_geo._shift import shift_notices
-from hedong_geo.i18n import t
+from hedong_geo.i18n import counted, t
 
 __all__ = [
     "CRS_CHOICES",
@@ -84,6 +84,8 @@ class Notice:
     def text(self, lang: str = "zh") -> str:
         """The warning in ``lang``; values that are notices are themselves put in ``lang``."""
         values = {k: v.text(lang) if isinstance(v, Notice) else v for k, v in self.values}
+        if "n" in values:  # a count: "1 feature ... was", "2 features ... were"
+            return counted(self.key, values.pop("n"), lang, **values)
         return t(self.key, lang).format(**values)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hedong_geo import plan
-from hedong_geo.i18n import LANGS, headings_en, strings
+from hedong_geo.i18n import LANGS, counted, headings_en, strings
 from hedong_geo.layers import load_layers
 from hedong_geo.panel import detail_html, feature_detail
 
@@ -29,8 +29,9 @@ FIELD = re.compile(r"\{(\w*)\}")
 # English strings that name the Chinese word on purpose, and strings the same in both.
 EN_WITH_CHINESE = {"language", "street", "map_streets"}
 SAME_IN_BOTH = {"map_osm"}
-# t("key"), t('key', lang), texts("prefix"), and t(f"prefix_{…}") in Python, Jinja and JS.
-LITERAL = re.compile(r"""\bt\(\s*["']([a-z][a-z0-9_]*)["']""")
+# t("key"), t('key', lang), counted("key", n), texts("prefix"), and t(f"prefix_{…}") in Python,
+# Jinja and JS.
+LITERAL = re.compile(r"""\b(?:t|counted)\(\s*["']([a-z][a-z0-9_]*)["']""")
 PREFIX = re.compile(r"""\bt\(\s*f["']([a-z][a-z0-9_]*_)\{""")
 TEXTS = re.compile(r"""\btexts\(\s*["']([a-z][a-z0-9_]*)["']""")
 
@@ -49,6 +50,19 @@ def test_every_string_in_both_languages():
         elif entry["zh"] == entry["en"] and key not in SAME_IN_BOTH:
             bad.append(f"{key}: not translated ({entry['zh']!r} in both)")
     assert not bad, "untranslated UI strings in geodata/i18n.json:\n" + "\n".join(bad)
+
+
+def test_a_count_of_one_reads_as_one_in_english():
+    # Every singular form has its plural, the same Chinese, and the count in it.
+    for key in [k for k in strings() if k.endswith("_one")]:
+        base, one = strings()[key.removesuffix("_one")], strings()[key]
+        assert one["zh"] == base["zh"] and "{n}" in one["en"] and "{n}" in base["en"], key
+    assert counted("summary_passages", 1, "en").startswith("1 passage of the plan names it;")
+    assert counted("summary_passages", 2, "en").startswith("2 passages of the plan name it;")
+    assert counted("summary_passages", 1, "zh") == "共有 1 段原文提到它。"
+    assert counted("map_unlocated_count", 1, "en") == "1 place not yet located"
+    assert counted("map_unlocated_count", 0, "en") == "0 places not yet located"
+    assert counted("snap_more", 1, "en") == "1 more not listed (see the data export)"  # no _one
 
 
 def _uses() -> tuple[dict[str, str], dict[str, str]]:

@@ -81,4 +81,5 @@ def test_unlocated_places_with_their_zones(layers) -> None:
     names = [factory for factory, _ in guide_controls(layers, ["renewal"], "en", False)]
     assert names == ["new L.Control.HdTour"]
     controls = dict(guide_controls(layers, None, "en", False))
-    assert controls["new L.Control.HdUnlocated"]["text"]["count"] == "{n} places not yet located"
+    shown = controls["new L.Control.HdUnlocated"]
+    assert shown["text"]["count"] == f"{len(shown['places'])} places not yet located"

@@ -13,7 +13,7 @@ import geopandas as gpd
 
 from hedong_geo import plan
 from hedong_geo.exports.typeset import measured_width, wrap
-from hedong_geo.i18n import t, texts
+from hedong_geo.i18n import counted, t, texts
 
 __all__ = ["MIN_PT", "ListPage", "citation_lines", "doc_text", "paginate"]
 
@@ -83,7 +83,7 @@ def _entries(shown: gpd.GeoDataFrame, lang: str) -> list[tuple[str, list[str]]]:
         head = f"{i}. {row.name_zh if lang == 'zh' else row.name_en}"
         cites = citation_lines(row.citations, lang)
         more = len(cites) - MAX_CITES
-        extra = [f"+ {text['more_cites'].format(n=more)}"] if more > 0 else []
+        extra = [f"+ {counted('snap_more_cites', more, lang)}"] if more > 0 else []
         out.append((head, (cites[:MAX_CITES] or [text["no_cites"]]) + extra))
     return out
 

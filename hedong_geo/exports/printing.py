@@ -45,7 +45,7 @@ from hedong_geo.exports.listing import doc_text, paginate
 from hedong_geo.exports.options import PrintOptions
 from hedong_geo.exports.selection import as_layerset, check_layers, layer_title
 from hedong_geo.exports.typeset import measured_width, rc, wrap
-from hedong_geo.i18n import t, texts
+from hedong_geo.i18n import counted, t, texts
 from hedong_geo.layers import LayerSet
 from hedong_geo.places import osm_drawn
 from hedong_geo.styles import load_styles
@@ -264,9 +264,9 @@ class _Render:
         lang = self.lang
         note = self.text["note"]
         if self.unlocated:
-            note += " " + self.text["unlocated"].format(n=self.unlocated)
+            note += " " + counted("snap_unlocated", self.unlocated, lang)
         if unlabelled:
-            note += " " + t("print_unlabelled", lang).format(n=unlabelled)
+            note += " " + counted("print_unlabelled", unlabelled, lang)
         if cut:
             note += " " + t("print_cut_scale", lang)
         if osm_features:  # ODbL: whoever shows OpenStreetMap data credits it

@@ -34,7 +34,7 @@
       var t = this.options.text;
       var places = this.options.places;
       var box = L.DomUtil.create("div", "hd-unlocated leaflet-control");
-      var toggle = el("button", "hd-unlocated-toggle hd-pill", box, t.count.replace("{n}", places.length));
+      var toggle = el("button", "hd-unlocated-toggle hd-pill", box, t.count);
       toggle.type = "button";
       toggle.setAttribute("aria-expanded", "false");
       var panel = el("div", "hd-unlocated-panel hd-sheet", box);

@@ -66,6 +66,13 @@ class Step:
     words: str  # the words of the passage that say it
     block: str
 
+    @property
+    def telling_words(self) -> str:
+        """``words`` if they say something on their own (two characters or more), else "":
+        "以", "即" or "在" only tie the place into its sentence, and quoted alone in a summary
+        they read as noise."""
+        return self.words if len(self.words.replace("…", "")) >= 2 else ""
+
     def text(self) -> str:
         """The step as one line of text."""
         if self.document.isascii():
@@ -214,8 +221,8 @@ def summary(
     (“…”). …``"""
     parts = [t("summary_lead", lang).format(name=name, layer=layer_title)]
     parts += [
-        t("summary_step", lang).format(
-            year=s.year, document=s.document, label=s.label, words=s.words or "…"
+        t("summary_step" if s.telling_words else "summary_step_plain", lang).format(
+            year=s.year, document=s.document, label=s.label, words=s.telling_words
         )
         for s in timeline
     ]

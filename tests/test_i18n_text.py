@@ -183,3 +183,10 @@ def test_english_panels_are_english_but_quote_the_chinese(layers):
         if detail.passages and "authoritative" not in markup:
             bad.append(f"{fid}: no note that the Chinese is authoritative")
     assert not bad, "\n".join(bad[:20])
+
+
+def test_a_summary_quotes_only_words_that_say_something(layers):
+    # "以" ties the quadrant into its sentence (东南片区以核理化院…为核心): not worth quoting.
+    quadrant = feature_detail(layers, "park.quadrant.se", "en").summary
+    assert "The 2026 Plan outline states it as planned." in quadrant and "“以”" not in quadrant
+    assert "(“加快建设”)" in feature_detail(layers, "park.jinmao", "en").summary

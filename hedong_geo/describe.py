@@ -27,6 +27,7 @@ from hedong_geo.i18n import counted, t
 from hedong_geo.paths import CONTEXT_DIR
 from hedong_geo.places import OSM_ATTRIBUTION
 from hedong_geo.register import load_register
+from hedong_geo.stance import GAP
 
 __all__ = [
     "Step",
@@ -71,7 +72,7 @@ class Step:
         """``words`` if they say something on their own (two characters or more), else "":
         "以", "即" or "在" only tie the place into its sentence, and quoted alone in a summary
         they read as noise."""
-        return self.words if len(self.words.replace("…", "")) >= 2 else ""
+        return self.words if len(self.words.replace(GAP, "")) >= 2 else ""
 
     def text(self) -> str:
         """The step as one line of text."""

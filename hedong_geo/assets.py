@@ -19,7 +19,8 @@ Layout (the path of each asset, relative to a base URL or folder)::
     vendor/fontawesome/css/all.min.css, webfonts/*
     vendor/gesture/leaflet-gesture-handling.min.js, .min.css
     hedong/hedong.js, hedong.css, pick.js, unlocated.js, tour.js, labels.js, bridge.js, ...
-    hedong/vectortiles.js (large layers' vector tiles, decoded and drawn in a Web Worker)
+    hedong/vectortiles.js, tileengine.js (large layers' vector tiles, decoded and drawn in a
+        Web Worker)
     tiles/<id>/{z}/{x}/{y}.png   a local tile source's tiles (hedong_geo.basemaps)
 """
 
@@ -83,6 +84,7 @@ LOCAL = {
     "hedong_labels_css": "hedong/labels.css",
     "hedong_tilesources_js": "hedong/tilesources.js",
     "hedong_tilesources_css": "hedong/tilesources.css",
+    "hedong_tileengine": "hedong/tileengine.js",
     "hedong_vectortiles": "hedong/vectortiles.js",
 }
 # Links folium adds by default that nothing on our map uses: Bootstrap 5 and the awesome-markers

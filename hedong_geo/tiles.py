@@ -395,8 +395,11 @@ class _TiledLayer(JSCSSMixin, MacroElement):
     def __init__(self, options: dict):
         super().__init__()
         # Relative until assets.localize() puts the static folder's URL in front.
-        # vectortiles.js decodes and draws the tiles itself, in a Web Worker.
-        self.default_js = [("hedong_vectortiles", "hedong/vectortiles.js")]
+        # vectortiles.js has the tiles decoded and drawn by tileengine.js, in a Web Worker.
+        self.default_js = [
+            ("hedong_tileengine", "hedong/tileengine.js"),
+            ("hedong_vectortiles", "hedong/vectortiles.js"),
+        ]
         self._name = "HedongTiles"
         self.options_js = json_script(options)
 

@@ -274,3 +274,21 @@ def test_a_zoom_finds_its_tiles_decoded_ahead_and_asks_for_them_as_it_starts(
             assert page.evaluate(on_demand) == before, f"{step} to {zoom} decoded on demand"
             assert page.evaluate(_INKED) > 0
         assert not seen.errors, seen.errors
+
+
+def test_tiles_draw_in_the_page_where_there_is_no_worker(site: Path, browser: Any, parcels) -> None:
+    # The same engine (tileengine.js) runs in the page, one task at a time.
+    centre = shapely.union_all(parcels.geometry.values).representative_point()
+    with serve_folder(site) as base, open_session(browser, 1000, 700) as seen:
+        page = seen.page
+        page.add_init_script("delete window.Worker;")
+        page.goto(f"{base}/index.html")
+        page.wait_for_function(_SETTLED)
+        assert page.evaluate("() => HedongGeo.tilesInWorker") is False
+        for zoom in (tiles.MIN_ZOOM, tiles.MAX_ZOOM + 1, 14):  # 14 last: it reads 13 and 15 ahead
+            _view(page, centre.y, centre.x, zoom)
+            assert page.evaluate(_INKED) > 0, f"zoom {zoom}: some map tile has the parcels drawn"
+        page.wait_for_function("() => !HedongGeo.tilesReadingAhead()")
+        stats = page.evaluate("() => HedongGeo.tileStats()")
+        assert stats["maps"] > 0 and stats["ahead"] > 0, stats
+        assert not seen.errors, seen.errors

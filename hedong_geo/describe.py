@@ -210,13 +210,14 @@ def summary(
     layer_title: str,
     timeline: Iterable[Step],
     facts: Iterable[Mapping[str, Any]],
-    street: str | None,
+    street: tuple[str | None, str | None] | None,
     passages: int,
     lang: str = "en",
 ) -> str:
     """What the plan says about a feature, in a few sentences written from its passages: its
     layer, what each document states (the stance read from the passage, its words quoted),
-    the figures the texts give, its 街道 and how many passages name it. For a reader of
+    the figures the texts give, its 街道 (``street``: its name and how surely, as the build
+    found them) and how many passages name it. For a reader of
     ``lang`` who cannot read the Chinese passages the panel quotes (English): ``Tianjin
     Station is in the layer “一站 The station”. The 2024 Work Report states it as existing
     (“…”). …``"""
@@ -230,8 +231,12 @@ def summary(
     figures = [f"{fact_label(f, lang)} {fact_value(f, lang)}" for f in facts]
     if figures:
         parts.append(t("summary_figures", lang).format(figures="; ".join(dict.fromkeys(figures))))
-    if street:
-        parts.append(t("summary_street", lang).format(street=street))
+    name_of_street, confidence = street or (None, None)
+    if confidence == "unknown":
+        parts.append(t("summary_street_unknown", lang))
+    elif name_of_street and confidence in ("certain", "likely"):
+        key = "summary_street" if confidence == "certain" else "summary_street_likely"
+        parts.append(t(key, lang).format(street=name_of_street))
     key = "summary_passages_none" if not passages else "summary_passages"
     parts.append(counted(key, passages, lang))
     return " ".join(parts)

@@ -44,9 +44,9 @@ from hedong_geo.panel import (
     cite_block,
     fact_line,
     related_features,
+    street_line,
     zone_members,
 )
-from hedong_geo.panel import _street as street_line
 from hedong_geo.places import OSM_MARK
 from hedong_geo.register import layer_titles
 from hedong_geo.templating import render

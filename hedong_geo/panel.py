@@ -254,6 +254,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
     citations = row["citations"] or []
     located = row.geometry is not None
     target = highlight_target(layers, feature_id)
+    street = street_of(layers, row, lang)
     detail = Detail(
         id=feature_id,
         name=zh if lang == "zh" else en,
@@ -267,7 +268,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
         located=located,
         passages=[cite_block(c, lang) for c in citations],
         related=related_features(layers, feature_id, lang),
-        street=_street(layers, row, lang),
+        street=street_text(*street, lang) if street else None,
         timeline=steps(citations, lang),
         facts=[fact_line(f, lang) for f in _list(row.get("facts"))],
         members=zone_members(layers, feature_id, lang),
@@ -279,7 +280,7 @@ def feature_detail(layers: LayerSet, feature_id: str, lang: str = "zh") -> Detai
             detail.layer_title,
             detail.timeline,
             _list(row.get("facts")),
-            detail.street,
+            street,
             len(detail.passages),
             lang,
         )
@@ -308,8 +309,16 @@ def fact_line(fact: dict[str, Any], lang: str = "zh") -> FactLine:
     )
 
 
-def _street(layers: LayerSet, row: Any, lang: str) -> str | None:
-    """The 街道 line of a located feature (None for the unlocated and the 街道 themselves)."""
+def street_line(layers: LayerSet, row: Any, lang: str) -> str | None:
+    """The 街道 line of a located feature (:func:`hedong_geo.describe.street_text`; None for
+    the unlocated and the 街道 themselves)."""
+    found = street_of(layers, row, lang)
+    return street_text(*found, lang) if found else None
+
+
+def street_of(layers: LayerSet, row: Any, lang: str) -> tuple[str | None, str | None] | None:
+    """The 街道 a located feature lies in, by name in ``lang``, and how surely (None for the
+    unlocated and the 街道 themselves)."""
     street, confidence = row.get("street"), row.get("street_confidence")
     if row["category"] == "street_zone" or row.geometry is None:
         return None
@@ -320,7 +329,7 @@ def _street(layers: LayerSet, row: Any, lang: str) -> str | None:
         except KeyError:  # the streets layer is not loaded: the register's zones name it
             zone = _zones().get(street)
             name = (zone.name_zh if lang == "zh" else zone.name_en) if zone else None
-    return street_text(name, confidence if isinstance(confidence, str) else None, lang)
+    return name, confidence if isinstance(confidence, str) else None
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hedong_geo import plan
+from hedong_geo.describe import summary
 from hedong_geo.i18n import LANGS, counted, headings_en, strings
 from hedong_geo.layers import load_layers
 from hedong_geo.panel import detail_html, feature_detail
@@ -190,3 +191,17 @@ def test_a_summary_quotes_only_words_that_say_something(layers):
     quadrant = feature_detail(layers, "park.quadrant.se", "en").summary
     assert "The 2026 Plan outline states it as planned." in quadrant and "“以”" not in quadrant
     assert "(“加快建设”)" in feature_detail(layers, "park.jinmao", "en").summary
+
+
+def test_a_summary_says_how_surely_a_feature_lies_in_its_subdistrict(layers):
+    quadrant = feature_detail(layers, "park.quadrant.se", "en").summary
+    assert "It likely lies in Erhaoqiao Subdistrict (home of the Jinmao park), whose" in quadrant
+
+    def said(street):
+        return summary("X", "Layer", [], [], street, 0, "en")
+
+    assert "It lies in Y Subdistrict, whose outline is approximate." in said(
+        ("Y Subdistrict", "certain")
+    )
+    assert "Its subdistrict is not known." in said((None, "unknown"))
+    assert "lies in" not in said(None) and "subdistrict" not in said(None)

@@ -164,9 +164,9 @@ class _Direct(MacroElement):
     """Rendered as webmap's elements are (compiled once, output final)."""
 
     def render(self, **kwargs: Any) -> None:
-        from hedong_geo.webmap import _render_direct  # webmap imports this module
+        from hedong_geo.webmap import render_direct  # webmap imports this module
 
-        _render_direct(self, kwargs)
+        render_direct(self, kwargs)
 
 
 class _Call(JSCSSMixin, _Direct):

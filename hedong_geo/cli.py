@@ -14,12 +14,15 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hedong_geo import paths, settings
 from hedong_geo._errors import HedongGeoError
 from hedong_geo.cli_reports import add_report_commands
 from hedong_geo.i18n import LANGS
+
+if TYPE_CHECKING:  # the commands import the layers only when they run (a fast --help)
+    from hedong_geo.layers import LayerSet
 
 
 def _print_json(data: object) -> None:
@@ -168,7 +171,7 @@ def _coverage(args: argparse.Namespace) -> int:
 
     from hedong_geo.coverage import coverage, format_coverage
 
-    _layerset(args, "coverage")  # its problems as warnings; none readable: an error
+    command_layers(args, "coverage")  # its problems as warnings; none readable: an error
     report = coverage(args.layers_dir or settings.get().layers_dir)
     if args.json:
         _print_json({**asdict(report), "total": report.total})
@@ -205,7 +208,7 @@ def _street(args: argparse.Namespace) -> int:
     from hedong_geo.places import members, resolve_street
 
     zone = resolve_street(args.name)  # an unknown name: UnknownIdError listing the 13
-    layers = _layerset(args, "street")
+    layers = command_layers(args, "street")
     found = members(layers.features(), zone)
     if args.json:
         _print_json(
@@ -229,7 +232,7 @@ def _street(args: argparse.Namespace) -> int:
 # --- export and publish -----------------------------------------------------------------------
 
 
-def _layerset(args: argparse.Namespace, command: str = "export"):
+def command_layers(args: argparse.Namespace, command: str = "export") -> LayerSet:
     """The layers a command reads; their problems as warnings, none at all an error."""
     from hedong_geo.layers import load_layers
 
@@ -262,7 +265,7 @@ def _export(args: argparse.Namespace) -> int:
         "subtitle": args.subtitle,
         "margin_m": args.margin,
     }
-    layerset = _layerset(args)
+    layerset = command_layers(args)
     if args.format not in ("png", "pdf", "svg"):
         given = {k for k, v in snapshot.items() if v is not None and k in SNAPSHOT_ONLY}
         if given:
@@ -299,7 +302,7 @@ def _export(args: argparse.Namespace) -> int:
 def _publish(args: argparse.Namespace) -> int:
     from hedong_geo.exports import publish_site
 
-    print(publish_site(_layerset(args), args.out_dir, lang=args.lang, force=args.force))
+    print(publish_site(command_layers(args), args.out_dir, lang=args.lang, force=args.force))
     return 0
 
 

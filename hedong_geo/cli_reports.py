@@ -16,24 +16,27 @@ __all__ = ["add_report_commands"]
 
 def _dossier(args: argparse.Namespace) -> int:
     from hedong_geo import dossier
-    from hedong_geo.cli import _layerset
+    from hedong_geo.cli import command_layers
 
     dossier.check_dossier_target(args.out, overwrite=args.overwrite)  # before the slow work
-    found = dossier.build_dossier(_layerset(args, "dossier"), args.id, args.lang, near_m=args.near)
+    found = dossier.build_dossier(
+        command_layers(args, "dossier"), args.id, args.lang, near_m=args.near
+    )
     print(dossier.write_dossier(found, args.out, overwrite=args.overwrite))
     return 0
 
 
 def _sitecheck(args: argparse.Namespace) -> int:
     from hedong_geo import dossier, sitecheck, uploads
-    from hedong_geo.cli import _layerset
+    from hedong_geo.cli import command_layers
 
     dossier.check_dossier_target(args.out, overwrite=args.overwrite)
     site = uploads.read_site(args.file, crs=args.crs)
-    result = sitecheck.check_site(_layerset(args, "sitecheck"), site, distance_m=args.distance)
+    layers = command_layers(args, "sitecheck")  # read once: the check and its report
+    result = sitecheck.check_site(layers, site, distance_m=args.distance)
     for warning in site.warnings:
         print(f"warning: {warning.text('en')}", file=sys.stderr)
-    report = sitecheck.site_dossier(_layerset(args, "sitecheck"), result, args.lang)
+    report = sitecheck.site_dossier(layers, result, args.lang)
     print(dossier.write_dossier(report, args.out, overwrite=args.overwrite))
     return 0
 

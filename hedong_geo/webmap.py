@@ -73,7 +73,7 @@ class _Text(Element):
         return self.text
 
 
-def _render_direct(element: MacroElement, kwargs: dict) -> None:
+def render_direct(element: MacroElement, kwargs: dict) -> None:
     """What ``MacroElement.render`` does, with the output put into the page as it is.
 
     branca puts each rendered part into a new ``Element(text)``, which compiles the text as yet
@@ -96,7 +96,7 @@ class _Call(MacroElement):
     """A call into hedong.js on the parent element: the base of this module's elements."""
 
     def render(self, **kwargs: Any) -> None:
-        _render_direct(self, kwargs)
+        render_direct(self, kwargs)
 
 
 class _AddTo(_Call):
@@ -117,7 +117,7 @@ class _Group(folium.FeatureGroup):
     def render(self, **kwargs: Any) -> None:
         if self.show:
             self.add_child(_AddTo(), name=self.get_name() + "_add")
-        _render_direct(self, kwargs)
+        render_direct(self, kwargs)
 
 
 class _LayerControl(folium.LayerControl):
@@ -130,7 +130,7 @@ class _LayerControl(folium.LayerControl):
             if isinstance(item, folium.map.Layer) and item.control:
                 names = self.overlays if item.overlay else self.base_layers
                 names[item.layer_name] = item.get_name()
-        _render_direct(self, kwargs)
+        render_direct(self, kwargs)
 
 
 class _Setup(JSCSSMixin, _Call):

@@ -232,11 +232,8 @@ def summary(
     if figures:
         parts.append(t("summary_figures", lang).format(figures="; ".join(dict.fromkeys(figures))))
     name_of_street, confidence = street or (None, None)
-    if confidence == "unknown":
-        parts.append(t("summary_street_unknown", lang))
-    elif name_of_street and confidence in ("certain", "likely"):
-        key = "summary_street" if confidence == "certain" else "summary_street_likely"
-        parts.append(t(key, lang).format(street=name_of_street))
+    if confidence == "unknown" or (name_of_street and confidence):  # certain, likely
+        parts.append(t(f"summary_street_{confidence}", lang).format(street=name_of_street))
     key = "summary_passages_none" if not passages else "summary_passages"
     parts.append(counted(key, passages, lang))
     return " ".join(parts)
